@@ -1,0 +1,216 @@
+//! The application: one owner of state, keys turned into actions through
+//! the keymap, `update` returning effects, and the event loop.
+
+mod run;
+pub mod tui;
+pub mod view;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub use run::{RunOptions, run};
+pub use view::{Overlay, Pane, SortKey, View};
+
+use crate::keymap::{Action, Key, Keymap, Layer};
+use crate::state::{Model, PairState};
+use crate::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Operator,
+    Watch,
+    Demo,
+}
+
+impl Mode {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Operator => "OPERATOR",
+            Self::Watch => "WATCH",
+            Self::Demo => "DEMO",
+        }
+    }
+}
+
+/// What `update` asks the outside world to do. Only the event loop runs
+/// effects; later issues add actions, notifications and journal writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+}
+
+pub struct App {
+    pub model: Model,
+    pub view: View,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub mode: Mode,
+    /// Watch mode or `--read-only`: this console can look, never act.
+    pub read_only: bool,
+    /// `user@host` of the person at this console.
+    pub operator: String,
+    /// Scenario name when running the demo.
+    pub scenario: Option<String>,
+}
+
+impl App {
+    pub fn new(model: Model, keymap: Keymap, theme: Theme, mode: Mode) -> Self {
+        let mut view = View::default();
+        view.refresh(&model, true);
+        Self {
+            model,
+            view,
+            keymap,
+            theme,
+            read_only: mode == Mode::Watch,
+            mode,
+            operator: operator_name(),
+            scenario: None,
+        }
+    }
+
+    /// Re-derives view rows after the model changed.
+    pub fn refresh(&mut self) {
+        self.view.refresh(&self.model, false);
+    }
+
+    /// The layer that receives keys now.
+    pub fn layer(&self) -> Layer {
+        if self.view.overlay.is_some() { Layer::Overlay } else { Layer::Dashboard }
+    }
+
+    /// A key press: the filter editor gets raw keys first, then the
+    /// keymap of the current layer, then the global keymap.
+    pub fn handle_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        if let Some(input) = self.view.filter_input.as_mut() {
+            match ev.code {
+                KeyCode::Esc => self.view.cancel_filter(),
+                KeyCode::Enter => self.view.filter_input = None,
+                _ => {
+                    input.input(ev);
+                }
+            }
+            self.view.sync_filter();
+            self.view.refresh(&self.model, true);
+            return Vec::new();
+        }
+        match self.keymap.lookup(self.layer(), Key::from_event(&ev)) {
+            Some(action) => self.update(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// Applies one action; pure apart from the returned effects.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let v = &mut self.view;
+        let page = v.page_rows.get().max(1);
+        if v.overlay.is_some() {
+            match action {
+                Action::Close => v.overlay = None,
+                Action::Help => v.overlay = if v.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) },
+                Action::Up => v.overlay_scroll = v.overlay_scroll.saturating_sub(1),
+                Action::Down => v.overlay_scroll += 1,
+                Action::PageUp => v.overlay_scroll = v.overlay_scroll.saturating_sub(page),
+                Action::PageDown => v.overlay_scroll += page,
+                Action::Quit => return vec![Effect::Quit],
+                _ => {}
+            }
+            return Vec::new();
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => self.open(Overlay::Help),
+            Action::Sources => self.open(Overlay::Sources),
+            Action::Close => {}
+            Action::NextPane => v.focus = v.focus.next(),
+            Action::PrevPane => v.focus = v.focus.prev(),
+            Action::PanePairs => v.focus = Pane::Pairs,
+            Action::PaneRegions => v.focus = Pane::Regions,
+            Action::PaneLag => v.focus = Pane::Lag,
+            Action::PaneAlerts => v.focus = Pane::Alerts,
+            Action::Zoom => v.zoomed = !v.zoomed,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(page as isize)),
+            Action::PageDown => self.move_by(page as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Filter => {
+                v.focus = Pane::Pairs;
+                v.start_filter();
+            }
+            Action::ClearFilter => {
+                if !v.filter.is_empty() {
+                    v.filter.clear();
+                    v.refresh(&self.model, true);
+                }
+            }
+            Action::Sort => {
+                v.sort = v.sort.next();
+                v.refresh(&self.model, true);
+            }
+            Action::ReverseSort => {
+                v.reverse = !v.reverse;
+                v.refresh(&self.model, true);
+            }
+            Action::NextCritical => self.next_not_ok(),
+            Action::Open => {
+                if let Some(p) = self.view.selected_pair(&self.model) {
+                    let id = p.id.clone();
+                    self.open(Overlay::Detail(id));
+                }
+            }
+            Action::Acknowledge => {
+                if let Some(a) = self.model.alerts.get(self.view.alert_selected) {
+                    let key = a.key.clone();
+                    self.model.acknowledge(&key);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn open(&mut self, o: Overlay) {
+        self.view.overlay = Some(o);
+        self.view.overlay_scroll = 0;
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let v = &mut self.view;
+        let step = |cur: usize, len: usize| -> usize {
+            if len == 0 {
+                return 0;
+            }
+            cur.saturating_add_signed(delta).min(len - 1)
+        };
+        match v.focus {
+            Pane::Pairs | Pane::Lag => {
+                let pos = step(v.selected, v.rows.len());
+                v.select(pos, &self.model);
+            }
+            Pane::Alerts => v.alert_selected = step(v.alert_selected, self.model.alerts.len()),
+            Pane::Regions => v.region_selected = step(v.region_selected, self.model.regions.len()),
+        }
+    }
+
+    fn next_not_ok(&mut self) {
+        let v = &mut self.view;
+        let n = v.rows.len();
+        let pairs = &self.model.pairs;
+        if let Some(pos) = (1..=n)
+            .map(|k| (v.selected + k) % n.max(1))
+            .find(|&i| v.rows.get(i).is_some_and(|&p| pairs[p].state != PairState::Ok))
+        {
+            v.focus = Pane::Pairs;
+            v.select(pos, &self.model);
+        }
+    }
+}
+
+/// `user@host`, from the environment, for the title bar and (later) the journal.
+pub fn operator_name() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{user}@{host}")
+}

@@ -1,0 +1,85 @@
+//! `baton check`: validates the config, every theme and every keymap it
+//! can find, and reports each problem with file, line and key.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, no_config_message, theme_name};
+use crate::config::{self, Lookup};
+use crate::{keymap, theme};
+
+pub fn run(cli: &Cli) -> ExitCode {
+    let problems = std::cell::Cell::new(0usize);
+    let report = |r: Result<String, crate::diag::Diagnostics>| match r {
+        Ok(what) => println!("ok    {what}"),
+        Err(d) => {
+            for e in &d.0 {
+                println!("error {e}");
+            }
+            problems.set(problems.get() + d.0.len());
+        }
+    };
+
+    let mut dir: Option<PathBuf> = None;
+    let mut cfg = None;
+    match config::find(cli.config.as_deref()) {
+        Lookup::Found(path) => {
+            dir = path.parent().map(Path::to_path_buf);
+            let loaded = config::load_file(&path);
+            if let Ok(c) = &loaded {
+                cfg = Some(c.clone());
+            }
+            report(loaded.map(|_| format!("config {}", path.display())));
+        }
+        Lookup::NotFound(searched) => {
+            println!("error {}", no_config_message(&searched).replace('\n', "\n      "));
+            problems.set(problems.get() + 1);
+        }
+    }
+
+    // The themes and keymaps in use, every shipped one, and every user file.
+    let mut themes: BTreeSet<String> = theme::embedded_names().map(str::to_string).collect();
+    let mut keymaps: BTreeSet<String> = keymap::embedded_names().map(str::to_string).collect();
+    if let Some(c) = &cfg {
+        themes.insert(theme_name(cli, c));
+        keymaps.insert(cli.keymap.clone().unwrap_or_else(|| c.console.keymap.clone()));
+    } else {
+        themes.extend(cli.theme.clone());
+        keymaps.extend(cli.keymap.clone());
+    }
+    if let Some(d) = &dir {
+        themes.extend(stems(&d.join("themes")));
+        keymaps.extend(stems(&d.join("keymaps")));
+    }
+    for name in &themes {
+        report(theme::load(name, dir.as_deref()).map(|_| format!("theme {name}")));
+    }
+    for name in &keymaps {
+        report(keymap::load(name, dir.as_deref()).map(|_| format!("keymap {name}")));
+    }
+    if let Some(c) = &cfg {
+        for s in c.sources.iter().filter(|s| !s.kind.supported()) {
+            println!("warn  source `{}`: kind `{}` is accepted but not polled by this build", s.name, s.kind.name());
+        }
+    }
+    let problems = problems.get();
+    if problems == 0 {
+        println!("no problems found");
+        ExitCode::SUCCESS
+    } else {
+        println!("{problems} problem{} found", if problems == 1 { "" } else { "s" });
+        ExitCode::from(1)
+    }
+}
+
+/// Names of the `*.toml` files of a folder.
+fn stems(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
+        .collect()
+}

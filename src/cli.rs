@@ -1,0 +1,220 @@
+//! The command line: parse, set up logging and the runtime, dispatch.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::app::{App, Mode, RunOptions};
+use crate::config::{self, Config, Lookup};
+use crate::diag::Diagnostics;
+use crate::keymap::{self, Keymap};
+use crate::state::Model;
+use crate::theme::{self, Theme};
+
+/// Terminal war-room console for failover.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (else $BATON_CONFIG, ./baton.toml, $XDG_CONFIG_HOME/baton/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Theme name (default, light, high-contrast, monochrome) or path; overrides the config and NO_COLOR.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Keymap name (default, vim) or path; overrides the config.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+    /// Look, never act: no actions, notifications, journal writes or locks.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Log file (default $XDG_STATE_HOME/baton/baton.log); logs never go to the terminal.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the console on a simulated fleet with scripted incidents.
+    Demo {
+        /// Scenario: mixed, primary-crash, standby-degraded, lag-spike, provider-outage, flapping, calm.
+        #[arg(long, default_value = "mixed")]
+        scenario: String,
+        /// Number of simulated pairs.
+        #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        pairs: u32,
+    },
+    /// Watch the fleet read-only (incident commander, war room).
+    Watch,
+    /// Validate the config, themes and keymaps; exit 1 on any error.
+    Check,
+    /// Write a commented starter config.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "baton.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("baton: cannot install error hooks: {e}");
+    }
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("baton: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Check) => Ok(crate::check::run(&cli)),
+        Some(Command::Init { path, force }) => init(path, *force),
+        Some(Command::Demo { scenario, pairs }) => {
+            if !crate::demo::scenario_names().contains(&scenario.as_str()) {
+                eprintln!(
+                    "baton: unknown scenario `{scenario}`; scenarios: {}",
+                    crate::demo::scenario_names().join(", ")
+                );
+                return Ok(ExitCode::from(2));
+            }
+            start_logging(&cli);
+            runtime()?.block_on(demo(&cli, scenario, *pairs as usize))
+        }
+        Some(Command::Watch) | None => {
+            let path = match config::find(cli.config.as_deref()) {
+                Lookup::Found(p) => p,
+                Lookup::NotFound(searched) => {
+                    eprintln!("{}", no_config_message(&searched));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let cfg = match config::load_file(&path) {
+                Ok(c) => c,
+                Err(d) => {
+                    eprintln!("{d}\nbaton: the config has errors; fix them (see `baton check`) and start again");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            start_logging(&cli);
+            let watch = matches!(cli.command, Some(Command::Watch));
+            let mode = if watch { Mode::Watch } else { Mode::Operator };
+            let dir = path.parent().map(Path::to_path_buf);
+            let app = build_app(&cli, cfg, dir.as_deref(), mode)?;
+            runtime()?.block_on(crate::app::run(app, RunOptions::default()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn no_config_message(searched: &[PathBuf]) -> String {
+    let list: Vec<String> = searched.iter().map(|p| format!("  {}", p.display())).collect();
+    format!(
+        "baton: no config file found. Searched:\n{}\nRun `baton demo` to try baton on a simulated fleet, or `baton init` to write a starter config.",
+        list.join("\n")
+    )
+}
+
+async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
+    let fleet = crate::demo::serve(pairs, scenario).await.wrap_err("cannot start the demo fleet on 127.0.0.1")?;
+    let cfg = crate::demo::config(fleet.addr);
+    let dir = config::xdg_config_home().join("baton");
+    let mut app = build_app(cli, cfg, Some(&dir), Mode::Demo)?;
+    app.scenario = Some(scenario.to_string());
+    crate::app::run(app, RunOptions::default()).await?;
+    drop(fleet);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves theme and keymap (CLI over NO_COLOR over config) and builds the app.
+pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) -> Result<App> {
+    let (theme, keymap) = resolve_look(cli, &cfg, config_dir).map_err(|d| eyre!("{d}"))?;
+    let model = Model::new(Arc::new(cfg), Utc::now());
+    let mut app = App::new(model, keymap, theme, mode);
+    app.read_only |= cli.read_only;
+    Ok(app)
+}
+
+pub fn theme_name(cli: &Cli, cfg: &Config) -> String {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match (&cli.theme, no_color) {
+        (Some(t), _) => t.clone(),
+        (None, true) => "monochrome".into(),
+        (None, false) => cfg.console.theme.clone(),
+    }
+}
+
+pub fn resolve_look(cli: &Cli, cfg: &Config, dir: Option<&Path>) -> Result<(Theme, Keymap), Diagnostics> {
+    let theme = theme::load(&theme_name(cli, cfg), dir);
+    let keymap = keymap::load(cli.keymap.as_deref().unwrap_or(&cfg.console.keymap), dir);
+    match (theme, keymap) {
+        (Ok(t), Ok(k)) => Ok((t, k)),
+        (t, k) => {
+            let mut all = Vec::new();
+            if let Err(d) = t {
+                all.extend(d.0);
+            }
+            if let Err(d) = k {
+                all.extend(d.0);
+            }
+            Err(Diagnostics(all))
+        }
+    }
+}
+
+fn init(path: &Path, force: bool) -> Result<ExitCode> {
+    if path.exists() && !force {
+        eprintln!("baton: {} already exists; use --force to overwrite it", path.display());
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, config::STARTER).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}\nedit it for your fleet, then run `baton check --config {}`", path.display(), path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")
+}
+
+/// Logs go to a file, never to the terminal (it belongs to the UI).
+fn start_logging(cli: &Cli) {
+    let path = cli.log_file.clone().unwrap_or_else(|| {
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| config::home().join(".local/state"), PathBuf::from);
+        state.join("baton/baton.log")
+    });
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        Ok(file) => {
+            let _ = tracing_subscriber::fmt()
+                .with_writer(std::sync::Mutex::new(file))
+                .with_ansi(false)
+                .with_max_level(tracing::Level::INFO)
+                .try_init();
+            tracing::info!("baton {} starting", env!("CARGO_PKG_VERSION"));
+        }
+        Err(e) => eprintln!("baton: cannot open log file {}: {e}; continuing without logs", path.display()),
+    }
+}

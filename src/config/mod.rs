@@ -1,0 +1,226 @@
+//! The config file (TOML): its shape, defaults, lookup and validation.
+
+mod duration;
+mod load;
+mod starter;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use duration::{Dur, parse as parse_duration};
+pub use load::{Lookup, find, home, load_file, validate, xdg_config_home};
+pub use starter::STARTER;
+
+/// The whole config file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub console: Console,
+    pub thresholds: Thresholds,
+    pub limits: Limits,
+    #[serde(rename = "region")]
+    pub regions: Vec<RegionCfg>,
+    #[serde(rename = "source")]
+    pub sources: Vec<SourceCfg>,
+    #[serde(rename = "pair")]
+    pub pairs: Vec<PairCfg>,
+    pub notify: BTreeMap<String, NotifyCfg>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Console {
+    /// Shown in the title bar; name the environment (`prod-eu`).
+    pub title: String,
+    pub journal_dir: PathBuf,
+    pub theme: String,
+    pub keymap: String,
+    pub runbooks: Vec<PathBuf>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Self {
+            title: "baton".into(),
+            journal_dir: PathBuf::from("~/.local/state/baton/journal"),
+            theme: "default".into(),
+            keymap: "default".into(),
+            runbooks: vec![PathBuf::from("runbooks/")],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// A primary whose health score is below this is CRITICAL.
+    pub critical_below: f64,
+    /// A standby below this must not be promoted; the pair is AT RISK.
+    pub standby_min: f64,
+    pub lag_warn: Dur,
+    pub lag_abort: Dur,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            critical_below: 50.0,
+            standby_min: 70.0,
+            lag_warn: Dur::secs(10),
+            lag_abort: Dur::secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub cooldown: Dur,
+    pub max_per_day: u32,
+    pub max_concurrent: u32,
+    pub batch_size: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            cooldown: Dur::secs(300),
+            max_per_day: 5,
+            max_concurrent: 50,
+            batch_size: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionCfg {
+    pub id: String,
+    pub provider: String,
+}
+
+/// What a source reads.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Fleet,
+    Http,
+    Prometheus,
+    Alertmanager,
+    Tcp,
+    Command,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fleet => "fleet",
+            Self::Http => "http",
+            Self::Prometheus => "prometheus",
+            Self::Alertmanager => "alertmanager",
+            Self::Tcp => "tcp",
+            Self::Command => "command",
+        }
+    }
+
+    /// Kinds this build polls; the others are accepted in config (so one
+    /// file serves newer builds) but shown as unsupported.
+    pub fn supported(self) -> bool {
+        matches!(self, Self::Fleet | Self::Http)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceCfg {
+    pub name: String,
+    pub kind: SourceKind,
+    /// Endpoint. For `http` it may be left out: the source then probes the
+    /// `health` URL of every instance in `[[pair]]`.
+    pub url: Option<String>,
+    #[serde(default = "default_interval")]
+    pub interval: Dur,
+    #[serde(default = "default_timeout")]
+    pub timeout: Dur,
+    /// Consecutive failures before a target counts as down.
+    #[serde(default = "default_failure_threshold")]
+    pub failure_threshold: u32,
+    /// Requests in flight at once when probing many instances.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// HTTP headers; a value `"env:NAME"` is read from the environment.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// For an `http` source with `url`: the instance whose health it is.
+    pub instance: Option<String>,
+    pub query: Option<String>,
+    pub pair_label: Option<String>,
+    pub measure: Option<String>,
+    pub command: Option<Vec<String>>,
+}
+
+fn default_interval() -> Dur {
+    Dur::secs(2)
+}
+fn default_timeout() -> Dur {
+    Dur::secs(1)
+}
+fn default_failure_threshold() -> u32 {
+    3
+}
+fn default_max_in_flight() -> usize {
+    64
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairCfg {
+    pub id: String,
+    pub runbook: Option<String>,
+    pub primary: InstanceCfg,
+    pub standby: Option<InstanceCfg>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceCfg {
+    pub id: String,
+    pub region: String,
+    pub provider: Option<String>,
+    /// Health endpoint probed by an `http` source.
+    pub health: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyKind {
+    Webhook,
+    Slack,
+    Pagerduty,
+    Command,
+    File,
+    Clipboard,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyCfg {
+    pub kind: NotifyKind,
+    pub url: Option<String>,
+    pub format: Option<String>,
+    pub routing_key: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub path: Option<PathBuf>,
+}
+
+impl Config {
+    /// Provider of a region from `[[region]]`, if declared.
+    pub fn provider_of(&self, region: &str) -> Option<&str> {
+        self.regions
+            .iter()
+            .find(|r| r.id == region)
+            .map(|r| r.provider.as_str())
+    }
+}

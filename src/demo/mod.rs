@@ -1,0 +1,115 @@
+//! `baton demo`: a simulated fleet served over loopback HTTP on an
+//! ephemeral port and polled through the real `fleet` source.
+
+pub mod sim;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::config::{Config, Dur, RegionCfg, SourceCfg, SourceKind};
+pub use sim::{SCENARIOS, Sim};
+
+type Shared = Arc<Mutex<Sim>>;
+
+/// The running demo fleet; dropping it stops the server and the clock.
+pub struct DemoFleet {
+    pub addr: SocketAddr,
+    pub sim: Shared,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for DemoFleet {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+pub fn scenario_names() -> Vec<&'static str> {
+    SCENARIOS.iter().map(|(n, _)| *n).collect()
+}
+
+/// Starts the simulated fleet on 127.0.0.1 with an ephemeral port.
+pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
+    let sim: Shared = Arc::new(Mutex::new(Sim::new(pairs, scenario, 0x5eed_ba70)));
+    let app = Router::new()
+        .route("/api/pairs", get(fleet))
+        .route("/health/{id}", get(health))
+        .route("/api/pairs/{id}/failover", post(failover))
+        .with_state(Arc::clone(&sim));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("demo fleet server stopped: {e}");
+        }
+    });
+    let clock_sim = Arc::clone(&sim);
+    let clock = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            clock_sim.lock().unwrap_or_else(PoisonError::into_inner).step();
+        }
+    });
+    Ok(DemoFleet { addr, sim, tasks: vec![server, clock] })
+}
+
+async fn fleet(State(sim): State<Shared>) -> impl IntoResponse {
+    let pairs = sim.lock().unwrap_or_else(PoisonError::into_inner).report();
+    Json(json!({ "pairs": pairs }))
+}
+
+async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
+    let found = sim.lock().unwrap_or_else(PoisonError::into_inner).instance(&id);
+    match found {
+        Some(i) if i.is_down() => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Some(i) => Json(i).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCode {
+    if sim.lock().unwrap_or_else(PoisonError::into_inner).failover(&id) {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
+/// The config the demo runs on: the real `fleet` source against the
+/// simulated fleet, polled every second.
+pub fn config(addr: SocketAddr) -> Config {
+    let mut c = Config::default();
+    c.console.title = "demo".into();
+    c.regions = sim::REGIONS
+        .iter()
+        .map(|(id, provider)| RegionCfg { id: (*id).into(), provider: (*provider).into() })
+        .collect();
+    c.sources.push(SourceCfg {
+        name: "fleet".into(),
+        kind: SourceKind::Fleet,
+        url: Some(format!("http://{addr}/api/pairs")),
+        interval: Dur::secs(1),
+        timeout: Dur::millis(800),
+        failure_threshold: 3,
+        max_in_flight: 8,
+        headers: std::collections::BTreeMap::new(),
+        instance: None,
+        query: None,
+        pair_label: None,
+        measure: None,
+        command: None,
+    });
+    c
+}

@@ -1,0 +1,250 @@
+//! The simulated fleet of `baton demo`: deterministic (seeded), advanced
+//! one step per second, with scripted scenarios unfolding over the first
+//! minute so the panes visibly change.
+
+use crate::sources::report::{InstanceReport, PairReport};
+
+/// Regions of the demo: three regions over two providers.
+pub const REGIONS: [(&str, &str); 3] = [("eu-west-1", "aws"), ("eu-central-1", "hetzner"), ("us-east-1", "aws")];
+
+pub const SCENARIOS: &[(&str, &str)] = &[
+    ("mixed", "a bit of everything, staggered over the first minute (default)"),
+    ("primary-crash", "a primary degrades, then crashes"),
+    ("standby-degraded", "a standby drops below standby_min, then its primary crashes"),
+    ("lag-spike", "replication lag of one pair climbs past lag_warn and lag_abort"),
+    ("provider-outage", "aws instances in eu-west-1 become unreachable one by one"),
+    ("flapping", "a primary goes down and up repeatedly"),
+    ("calm", "nothing happens: a healthy fleet"),
+];
+
+#[derive(Debug, Clone)]
+struct SimInstance {
+    id: String,
+    region: usize,
+    score: f64,
+    down: bool,
+}
+
+#[derive(Debug, Clone)]
+struct SimPair {
+    id: String,
+    primary: SimInstance,
+    standby: SimInstance,
+    lag: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sim {
+    pairs: Vec<SimPair>,
+    scenario: String,
+    rng: u64,
+    /// Seconds since the demo started.
+    pub t: u64,
+}
+
+impl Sim {
+    pub fn new(n: usize, scenario: &str, seed: u64) -> Self {
+        let mut sim = Self { pairs: Vec::with_capacity(n), scenario: scenario.to_string(), rng: seed | 1, t: 0 };
+        for i in 0..n {
+            let num = 1000 + i;
+            let region = i % REGIONS.len();
+            let p_score = 82.0 + sim.rand() * 16.0;
+            let s_score = 78.0 + sim.rand() * 18.0;
+            let lag = 0.2 + sim.rand() * 2.5;
+            sim.pairs.push(SimPair {
+                id: format!("acct-{num}"),
+                primary: SimInstance { id: format!("gw-{num}-a"), region, score: p_score, down: false },
+                // The standby lives in the next region, on another provider
+                // where the layout allows.
+                standby: SimInstance { id: format!("gw-{num}-b"), region: (region + 1) % REGIONS.len(), score: s_score, down: false },
+                lag,
+            });
+        }
+        sim
+    }
+
+    /// xorshift: deterministic noise without a dependency.
+    fn rand(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng % 10_000) as f64 / 10_000.0
+    }
+
+    /// Advances one second: noise on every pair, then the scenario script.
+    pub fn step(&mut self) {
+        self.t += 1;
+        for i in 0..self.pairs.len() {
+            let (a, b, c) = (self.rand(), self.rand(), self.rand());
+            let p = &mut self.pairs[i];
+            if !p.primary.down {
+                p.primary.score = (p.primary.score + (a - 0.5) * 3.0).clamp(75.0, 99.0);
+            }
+            if !p.standby.down {
+                p.standby.score = (p.standby.score + (b - 0.5) * 3.0).clamp(72.0, 99.0);
+            }
+            p.lag = (p.lag + (c - 0.5) * 0.6).clamp(0.1, 4.0);
+        }
+        self.script();
+    }
+
+    fn script(&mut self) {
+        let t = self.t;
+        let mixed = self.scenario == "mixed";
+        match self.scenario.as_str() {
+            "primary-crash" => self.crash(3, t, 8),
+            "standby-degraded" => {
+                self.degrade_standby(7, t, 5);
+                self.crash(7, t, 15);
+            }
+            "lag-spike" => self.lag_spike(11, t, 5),
+            "provider-outage" => self.outage(t, 6),
+            "flapping" => self.flap(5, t),
+            _ if mixed => {
+                self.crash(3, t, 10);
+                self.lag_spike(11, t, 15);
+                self.degrade_standby(7, t, 25);
+                self.flap(5, t);
+            }
+            _ => {}
+        }
+    }
+
+    fn pair(&mut self, i: usize) -> Option<&mut SimPair> {
+        let n = self.pairs.len();
+        if n == 0 { None } else { self.pairs.get_mut(i % n) }
+    }
+
+    /// Degrades at `start`, crashes 7 s later.
+    fn crash(&mut self, i: usize, t: u64, start: u64) {
+        let Some(p) = self.pair(i) else { return };
+        if t >= start && t < start + 7 {
+            p.primary.score = 35.0;
+        } else if t >= start + 7 {
+            p.primary.down = true;
+            p.primary.score = 0.0;
+        }
+    }
+
+    fn degrade_standby(&mut self, i: usize, t: u64, start: u64) {
+        let Some(p) = self.pair(i) else { return };
+        if t >= start {
+            p.standby.score = 55.0;
+        }
+    }
+
+    /// Lag climbs 2 s per second from `start`, to 90 s.
+    fn lag_spike(&mut self, i: usize, t: u64, start: u64) {
+        let Some(p) = self.pair(i) else { return };
+        if t >= start {
+            p.lag = ((t - start) as f64 * 2.0 + 2.0).min(90.0);
+        }
+    }
+
+    /// One more aws instance of eu-west-1 unreachable every 4 s, up to 10.
+    fn outage(&mut self, t: u64, start: u64) {
+        if t < start {
+            return;
+        }
+        let count = ((t - start) / 4 + 1).min(10) as usize;
+        let victims = self
+            .pairs
+            .iter_mut()
+            .flat_map(|p| [&mut p.primary, &mut p.standby])
+            .filter(|i| i.region == 0)
+            .take(count);
+        for v in victims {
+            v.down = true;
+            v.score = 0.0;
+        }
+    }
+
+    /// Down 4 s, up 6 s, repeating.
+    fn flap(&mut self, i: usize, t: u64) {
+        let Some(p) = self.pair(i) else { return };
+        let down = t >= 6 && (t - 6) % 10 < 4;
+        p.primary.down = down;
+        p.primary.score = if down { 0.0 } else { 88.0 };
+    }
+
+    /// Swaps roles: what a promote does on the simulated fleet.
+    pub fn failover(&mut self, pair: &str) -> bool {
+        let Some(p) = self.pairs.iter_mut().find(|p| p.id == pair) else { return false };
+        std::mem::swap(&mut p.primary, &mut p.standby);
+        p.lag = 0.0;
+        true
+    }
+
+    /// The fleet in the default shape of the spec.
+    pub fn report(&self) -> Vec<PairReport> {
+        self.pairs
+            .iter()
+            .map(|p| PairReport {
+                id: p.id.clone(),
+                primary: instance(&p.primary, "PRIMARY", None),
+                standby: Some(instance(&p.standby, "STANDBY", Some(p.lag))),
+                replication_lag_seconds: Some((p.lag * 10.0).round() / 10.0),
+            })
+            .collect()
+    }
+
+    /// One instance's health body, as a per-instance endpoint would serve it.
+    pub fn instance(&self, id: &str) -> Option<InstanceReport> {
+        self.pairs.iter().find_map(|p| {
+            if p.primary.id == id {
+                Some(instance(&p.primary, "PRIMARY", None))
+            } else if p.standby.id == id {
+                Some(instance(&p.standby, "STANDBY", Some(p.lag)))
+            } else {
+                None
+            }
+        })
+    }
+}
+
+fn instance(i: &SimInstance, role: &str, lag: Option<f64>) -> InstanceReport {
+    let (region, provider) = REGIONS[i.region];
+    InstanceReport {
+        id: i.id.clone(),
+        role: Some(role.into()),
+        status: Some(if i.down { "DOWN" } else if role == "PRIMARY" { "ACTIVE" } else { "STANDBY" }.into()),
+        health_score: Some(i.score.round()),
+        region: Some(region.into()),
+        provider: Some(provider.into()),
+        replication_lag_seconds: lag.map(|l| (l * 10.0).round() / 10.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crash_scenario_takes_a_primary_down() {
+        let mut s = Sim::new(40, "primary-crash", 7);
+        for _ in 0..20 {
+            s.step();
+        }
+        let r = s.report();
+        assert_eq!(r[3].primary.status.as_deref(), Some("DOWN"));
+        assert_eq!(r[4].primary.status.as_deref(), Some("ACTIVE"));
+    }
+
+    #[test]
+    fn outage_hits_more_than_five_in_one_region() {
+        let mut s = Sim::new(40, "provider-outage", 7);
+        for _ in 0..40 {
+            s.step();
+        }
+        let down = s.report().iter().flat_map(|p| [Some(&p.primary), p.standby.as_ref()]).flatten()
+            .filter(|i| i.is_down() && i.region.as_deref() == Some("eu-west-1")).count();
+        assert!(down > 5, "{down}");
+    }
+
+    #[test]
+    fn failover_swaps_roles() {
+        let mut s = Sim::new(3, "calm", 7);
+        assert!(s.failover("acct-1001"));
+        assert_eq!(s.report()[1].primary.id, "gw-1001-b");
+    }
+}

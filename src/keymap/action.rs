@@ -1,0 +1,52 @@
+//! Named actions a key can be bound to. The descriptions feed the help
+//! overlay, so help always matches the keymap actually loaded.
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $(#[doc = $doc] $variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            pub fn describe(self) -> &'static str {
+                match self { $(Action::$variant => $doc),* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "quit baton";
+    Help => "help", "show or hide this help";
+    NextPane => "next_pane", "focus the next pane";
+    PrevPane => "prev_pane", "focus the previous pane";
+    PanePairs => "pane_pairs", "focus the Pairs pane";
+    PaneRegions => "pane_regions", "focus the Regions pane";
+    PaneLag => "pane_lag", "focus the Lag pane";
+    PaneAlerts => "pane_alerts", "focus the Alerts pane";
+    Zoom => "zoom", "zoom the focused pane / restore the layout";
+    Up => "up", "move the selection up";
+    Down => "down", "move the selection down";
+    PageUp => "page_up", "move up one page";
+    PageDown => "page_down", "move down one page";
+    Top => "top", "go to the first row";
+    Bottom => "bottom", "go to the last row";
+    Filter => "filter", "filter pairs (id, instance, region, provider, state)";
+    ClearFilter => "clear_filter", "clear the filter";
+    Sort => "sort", "sort pairs by the next column";
+    ReverseSort => "reverse_sort", "reverse the sort order";
+    NextCritical => "next_critical", "jump to the next pair that is not OK";
+    Open => "open", "open the detail view of the selected pair";
+    Close => "close", "close the overlay or view";
+    Acknowledge => "acknowledge", "acknowledge the selected alert (this console only)";
+    Sources => "sources", "show sources: last success, error, latency";
+}

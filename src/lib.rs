@@ -1,0 +1,17 @@
+//! baton: a terminal war-room console for failover.
+//!
+//! Data flows one way: `sources` (tokio tasks) send updates to the one
+//! owner of `state`; keys become `keymap` actions; `app` applies them and
+//! returns effects; `ui` draws a pure function of the state.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod diag;
+pub mod keymap;
+pub mod sources;
+pub mod state;
+pub mod theme;
+pub mod ui;

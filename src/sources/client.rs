@@ -1,0 +1,99 @@
+//! The HTTP client sources share: bounded bodies, readable errors, headers
+//! from the environment.
+
+use std::collections::BTreeMap;
+use std::sync::Once;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+/// A body larger than this is refused rather than filling memory.
+pub const MAX_FLEET_BODY: usize = 64 * 1024 * 1024;
+pub const MAX_HEALTH_BODY: usize = 1024 * 1024;
+
+/// Builds a client with pooled keep-alive connections. TLS uses the system
+/// roots through rustls.
+pub fn build(timeout: Duration, max_in_flight: usize) -> Result<reqwest::Client, String> {
+    static PROVIDER: Once = Once::new();
+    PROVIDER.call_once(|| {
+        // Fails only if a provider is already installed, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_max_idle_per_host(max_in_flight)
+        .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build HTTP client: {}", describe(&e)))
+}
+
+/// Resolves `env:NAME` values; the value itself is never logged.
+pub fn headers(spec: &BTreeMap<String, String>) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    for (k, v) in spec {
+        let value = match v.strip_prefix("env:") {
+            Some(var) => std::env::var(var)
+                .map_err(|_| format!("header {k}: environment variable {var} is not set"))?,
+            None => v.clone(),
+        };
+        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("invalid header name {k}"))?;
+        let mut value =
+            HeaderValue::from_str(&value).map_err(|_| format!("header {k}: value is not valid"))?;
+        value.set_sensitive(true);
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+/// GETs `url` and reads at most `max` bytes of body.
+pub async fn get_bounded(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &HeaderMap,
+    max: usize,
+) -> Result<(u16, Vec<u8>), String> {
+    let mut resp = client
+        .get(url)
+        .headers(headers.clone())
+        .send()
+        .await
+        .map_err(|e| describe(&e))?;
+    let status = resp.status().as_u16();
+    if let Some(len) = resp.content_length()
+        && len as usize > max
+    {
+        return Err(too_large(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, body))
+}
+
+fn too_large(max: usize) -> String {
+    format!("response body larger than {} KiB, refused", max / 1024)
+}
+
+/// One line a user can act on: the innermost cause of a request error.
+pub fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut root: &dyn std::error::Error = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let cause = root.to_string();
+    if e.is_connect() {
+        format!("connect failed: {cause}")
+    } else if e.is_decode() || e.is_body() {
+        format!("reading body failed: {cause}")
+    } else {
+        cause
+    }
+}

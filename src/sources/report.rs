@@ -1,0 +1,76 @@
+//! What sources send to the state owner: plain data, no IO.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One poll of one source.
+#[derive(Debug, Clone)]
+pub struct SourceUpdate {
+    /// Index of the source in the config's `[[source]]` list.
+    pub source: usize,
+    pub at: DateTime<Utc>,
+    pub latency: Duration,
+    pub result: Result<Payload, String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// Every pair a fleet endpoint knows; pairs it no longer lists go away.
+    /// `skipped` lists entries that could not be read.
+    Fleet { pairs: Vec<PairReport>, skipped: Vec<String> },
+    /// One probe per instance health endpoint.
+    Instances(Vec<Probe>),
+}
+
+/// Default fleet shape of the spec: `{"pairs": [...]}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct PairReport {
+    pub id: String,
+    pub primary: InstanceReport,
+    #[serde(default)]
+    pub standby: Option<InstanceReport>,
+    #[serde(default, alias = "lag_seconds")]
+    pub replication_lag_seconds: Option<f64>,
+}
+
+/// Default instance shape of the spec.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+pub struct InstanceReport {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub health_score: Option<f64>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub replication_lag_seconds: Option<f64>,
+}
+
+/// The result of probing one instance's health endpoint.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub instance: String,
+    pub latency: Duration,
+    pub result: Result<InstanceReport, String>,
+}
+
+impl InstanceReport {
+    /// Statuses that mean the instance is not serving.
+    pub fn is_down(&self) -> bool {
+        self.status.as_deref().is_some_and(status_is_down)
+    }
+}
+
+pub fn status_is_down(status: &str) -> bool {
+    ["DOWN", "FAILED", "UNREACHABLE", "ERROR", "OFFLINE", "UNHEALTHY"]
+        .iter()
+        .any(|s| status.eq_ignore_ascii_case(s))
+}

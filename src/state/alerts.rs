@@ -1,0 +1,134 @@
+//! baton's own alert rules over the live state: primary below critical,
+//! standby below standby_min, lag over its limits, sources stale or failing,
+//! provider outage.
+
+use chrono::{DateTime, Utc};
+
+use super::pair::Pair;
+use super::regions::RegionSummary;
+use super::source::{SourceHealth, SourceStatus};
+use crate::config::Thresholds;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Crit,
+    Warn,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Crit => "CRIT",
+            Self::Warn => "WARN",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Stable identity (rule + subject), so age and acknowledgement survive
+    /// re-evaluation.
+    pub key: String,
+    pub severity: Severity,
+    pub name: &'static str,
+    pub subject: String,
+    pub summary: String,
+    pub since: DateTime<Utc>,
+    pub acked: bool,
+}
+
+/// A firing rule before age and acknowledgement are attached.
+#[derive(Debug, Clone)]
+pub struct Firing {
+    pub severity: Severity,
+    pub name: &'static str,
+    pub subject: String,
+    pub summary: String,
+}
+
+impl Firing {
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.name, self.subject)
+    }
+}
+
+pub fn evaluate(
+    pairs: &[Pair],
+    sources: &[SourceStatus],
+    regions: &[RegionSummary],
+    t: &Thresholds,
+    now: DateTime<Utc>,
+) -> Vec<Firing> {
+    let mut out = Vec::new();
+    for r in regions.iter().filter(|r| r.outage) {
+        out.push(Firing {
+            severity: Severity::Crit,
+            name: "ProviderOutage",
+            subject: format!("{}/{}", r.region, r.provider),
+            summary: format!("{} instances unreachable in {} ({})", r.down, r.region, r.provider),
+        });
+    }
+    for s in sources {
+        let (severity, name) = match s.health(now) {
+            SourceHealth::Failing => (Severity::Crit, "SourceFailing"),
+            SourceHealth::Stale => (Severity::Warn, "SourceStale"),
+            SourceHealth::Unsupported => (Severity::Warn, "SourceUnsupported"),
+            _ => continue,
+        };
+        let summary = s.last_error.clone().unwrap_or_else(|| "no data".into());
+        out.push(Firing { severity, name, subject: s.name.clone(), summary });
+    }
+    for p in pairs {
+        if p.is_stale(now) {
+            continue; // the source alert says why; do not judge old data
+        }
+        if p.primary.down {
+            out.push(Firing {
+                severity: Severity::Crit,
+                name: "PrimaryDown",
+                subject: p.primary.id.clone(),
+                summary: format!("{}: {}", p.id, p.primary.error.as_deref().unwrap_or("down")),
+            });
+        } else if let Some(s) = p.primary.health_score.filter(|s| *s < t.critical_below) {
+            out.push(Firing {
+                severity: Severity::Crit,
+                name: "PrimaryCritical",
+                subject: p.primary.id.clone(),
+                summary: format!("{}: score {s:.0} < {:.0}", p.id, t.critical_below),
+            });
+        }
+        if let Some(sb) = &p.standby {
+            if sb.down {
+                out.push(Firing {
+                    severity: Severity::Warn,
+                    name: "StandbyDown",
+                    subject: sb.id.clone(),
+                    summary: format!("{}: {}", p.id, sb.error.as_deref().unwrap_or("down")),
+                });
+            } else if let Some(s) = sb.health_score.filter(|s| *s < t.standby_min) {
+                out.push(Firing {
+                    severity: Severity::Warn,
+                    name: "StandbyBelowMin",
+                    subject: sb.id.clone(),
+                    summary: format!("{}: score {s:.0} < {:.0}", p.id, t.standby_min),
+                });
+            }
+        }
+        if let Some(l) = p.lag {
+            let (sev, name, limit) = if l > t.lag_abort.as_secs_f64() {
+                (Severity::Crit, "LagOverAbort", t.lag_abort)
+            } else if l > t.lag_warn.as_secs_f64() {
+                (Severity::Warn, "LagOverWarn", t.lag_warn)
+            } else {
+                continue;
+            };
+            out.push(Firing {
+                severity: sev,
+                name,
+                subject: p.id.clone(),
+                summary: format!("lag {l:.1}s > {limit}"),
+            });
+        }
+    }
+    out
+}

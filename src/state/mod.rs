@@ -1,0 +1,350 @@
+//! The model of the fleet: pairs, instances, sources, regions, alerts.
+//! No IO: sources send updates in, the UI reads it out.
+
+pub mod alerts;
+pub mod pair;
+pub mod regions;
+pub mod ring;
+pub mod source;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use alerts::{Alert, Severity};
+pub use pair::{Instance, Pair, PairState, Role};
+pub use regions::RegionSummary;
+pub use source::{SourceHealth, SourceStatus};
+
+use crate::config::{Config, InstanceCfg, SourceKind};
+use crate::sources::report::{InstanceReport, PairReport, Payload, Probe, SourceUpdate};
+
+pub struct Model {
+    pub config: Arc<Config>,
+    pub now: DateTime<Utc>,
+    pub pairs: Vec<Pair>,
+    by_pair: HashMap<String, usize>,
+    by_instance: HashMap<String, usize>,
+    pub sources: Vec<SourceStatus>,
+    pub regions: Vec<RegionSummary>,
+    pub alerts: Vec<Alert>,
+    alert_since: HashMap<String, DateTime<Utc>>,
+    acked: HashSet<String>,
+    /// Bumped whenever pairs are added, removed or change data, so views
+    /// can tell when to re-sort.
+    pub generation: u64,
+}
+
+impl Model {
+    pub fn new(config: Arc<Config>, now: DateTime<Utc>) -> Self {
+        let sources = config.sources.iter().map(|s| SourceStatus::new(s, now)).collect();
+        let mut m = Self {
+            config,
+            now,
+            pairs: Vec::new(),
+            by_pair: HashMap::new(),
+            by_instance: HashMap::new(),
+            sources,
+            regions: Vec::new(),
+            alerts: Vec::new(),
+            alert_since: HashMap::new(),
+            acked: HashSet::new(),
+            generation: 0,
+        };
+        m.add_configured_pairs();
+        m.recompute();
+        m
+    }
+
+    fn add_configured_pairs(&mut self) {
+        let health_source = self
+            .config
+            .sources
+            .iter()
+            .find(|s| s.kind == SourceKind::Http && s.url.is_none());
+        let stale_after = health_source.map(|s| s.interval.0 * source::STALE_INTERVALS);
+        let config = Arc::clone(&self.config);
+        for pc in &config.pairs {
+            let inst = |c: &InstanceCfg| {
+                let provider = c
+                    .provider
+                    .clone()
+                    .or_else(|| config.provider_of(&c.region).map(str::to_string))
+                    .unwrap_or_else(|| "?".into());
+                Instance::new(&c.id, &c.region, &provider)
+            };
+            let mut pair = Pair::new(&pc.id, inst(&pc.primary), pc.standby.as_ref().map(inst));
+            pair.runbook.clone_from(&pc.runbook);
+            pair.configured = true;
+            if let Some(s) = stale_after {
+                pair.stale_after = s;
+            }
+            self.pairs.push(pair);
+        }
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.by_pair.clear();
+        self.by_instance.clear();
+        for (i, p) in self.pairs.iter().enumerate() {
+            self.by_pair.insert(p.id.clone(), i);
+            self.by_instance.insert(p.primary.id.clone(), i);
+            if let Some(s) = &p.standby {
+                self.by_instance.insert(s.id.clone(), i);
+            }
+        }
+    }
+
+    pub fn pair(&self, id: &str) -> Option<&Pair> {
+        self.by_pair.get(id).map(|&i| &self.pairs[i])
+    }
+
+    /// Applies one source update, then re-judges everything.
+    pub fn apply(&mut self, u: SourceUpdate) {
+        let Some(status) = self.sources.get_mut(u.source) else {
+            return;
+        };
+        status.last_attempt = Some(u.at);
+        status.latency = Some(u.latency);
+        let threshold = status.threshold;
+        let stale_after = status.stale_after();
+        match u.result {
+            Ok(payload) => {
+                status.last_error = None;
+                status.warnings.clear();
+                match payload {
+                    Payload::Fleet { pairs, skipped } => {
+                        status.failures = 0;
+                        status.last_success = Some(u.at);
+                        status.warnings = skipped;
+                        status.targets = pairs.len();
+                        status.failed_targets = 0;
+                        self.apply_fleet(u.source, u.at, pairs, threshold, stale_after);
+                    }
+                    Payload::Instances(probes) => {
+                        let failed = probes.iter().filter(|p| p.result.is_err()).count();
+                        status.targets = probes.len();
+                        status.failed_targets = failed;
+                        if let Some(e) = probes.iter().find_map(|p| p.result.as_ref().err()) {
+                            status.last_error = Some(format!("{failed} of {} failed; {e}", probes.len()));
+                        }
+                        // Every probe failing counts against the source itself.
+                        if failed > 0 && failed == probes.len() {
+                            status.failures = status.failures.saturating_add(1);
+                        } else {
+                            status.failures = 0;
+                            status.last_success = Some(u.at);
+                        }
+                        self.apply_probes(u.source, u.at, &probes, threshold, stale_after);
+                    }
+                }
+            }
+            Err(e) => {
+                status.failures = status.failures.saturating_add(1);
+                status.last_error = Some(e);
+            }
+        }
+        self.generation += 1;
+        self.recompute();
+    }
+
+    fn apply_fleet(
+        &mut self,
+        source: usize,
+        at: DateTime<Utc>,
+        reports: Vec<PairReport>,
+        threshold: u32,
+        stale_after: std::time::Duration,
+    ) {
+        let mut seen = HashSet::with_capacity(reports.len());
+        let mut added = false;
+        for r in reports {
+            seen.insert(r.id.clone());
+            let idx = if let Some(&i) = self.by_pair.get(&r.id) {
+                i
+            } else {
+                added = true;
+                let p = Pair::new(&r.id, instance_from(&r.primary, &self.config), None);
+                self.pairs.push(p);
+                self.by_pair.insert(r.id.clone(), self.pairs.len() - 1);
+                self.pairs.len() - 1
+            };
+            let config = &self.config;
+            let pair = &mut self.pairs[idx];
+            follow_roles(pair, &r, config);
+            pair.primary.observe(at, Ok(&r.primary), threshold, None);
+            if let (Some(sb), Some(rep)) = (pair.standby.as_mut(), r.standby.as_ref()) {
+                sb.observe(at, Ok(rep), threshold, None);
+            }
+            let lag = r
+                .replication_lag_seconds
+                .or_else(|| r.standby.as_ref().and_then(|s| s.replication_lag_seconds));
+            pair.record_lag(lag);
+            pair.updated = Some(at);
+            pair.source = Some(source);
+            pair.stale_after = stale_after;
+        }
+        // Discovered pairs the fleet no longer lists are gone; pairs from the
+        // config file stay (they go STALE instead).
+        let before = self.pairs.len();
+        self.pairs
+            .retain(|p| p.configured || p.source != Some(source) || seen.contains(&p.id));
+        if added || self.pairs.len() != before {
+            self.reindex();
+        } else {
+            self.reindex_instances_if_needed();
+        }
+    }
+
+    fn reindex_instances_if_needed(&mut self) {
+        let stale = self.pairs.iter().enumerate().any(|(i, p)| {
+            self.by_instance.get(&p.primary.id) != Some(&i)
+                || p.standby.as_ref().is_some_and(|s| self.by_instance.get(&s.id) != Some(&i))
+        });
+        if stale {
+            self.reindex();
+        }
+    }
+
+    fn apply_probes(
+        &mut self,
+        source: usize,
+        at: DateTime<Utc>,
+        probes: &[Probe],
+        threshold: u32,
+        stale_after: std::time::Duration,
+    ) {
+        for probe in probes {
+            let Some(&idx) = self.by_instance.get(&probe.instance) else {
+                continue;
+            };
+            let pair = &mut self.pairs[idx];
+            let result = probe.result.as_ref().map_err(String::as_str);
+            let is_primary = pair.primary.id == probe.instance;
+            let inst = if is_primary {
+                &mut pair.primary
+            } else if let Some(s) = pair.standby.as_mut() {
+                s
+            } else {
+                continue;
+            };
+            inst.observe(at, result, threshold, Some(probe.latency));
+            if !is_primary && let Ok(r) = &probe.result {
+                pair.record_lag(r.replication_lag_seconds);
+            }
+            pair.updated = Some(at);
+            pair.source = Some(source);
+            pair.stale_after = stale_after;
+        }
+    }
+
+    /// Moves the clock; states that depend on age (STALE) are re-judged.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        self.recompute();
+    }
+
+    /// Re-judges pair states, regions and alerts from the current data.
+    pub fn recompute(&mut self) {
+        let t = &self.config.thresholds;
+        let now = self.now;
+        let mut changed = false;
+        for p in &mut self.pairs {
+            changed |= p.evaluate(t, now);
+        }
+        if changed {
+            self.generation += 1;
+        }
+        let declared: Vec<(String, String)> = self
+            .config
+            .regions
+            .iter()
+            .map(|r| (r.id.clone(), r.provider.clone()))
+            .collect();
+        self.regions = regions::summarize(&self.pairs, &declared);
+        let firing = alerts::evaluate(&self.pairs, &self.sources, &self.regions, t, now);
+        let mut keys = HashSet::with_capacity(firing.len());
+        let mut list = Vec::with_capacity(firing.len());
+        for f in firing {
+            let key = f.key();
+            let since = *self.alert_since.entry(key.clone()).or_insert(now);
+            keys.insert(key.clone());
+            list.push(Alert {
+                acked: self.acked.contains(&key),
+                key,
+                severity: f.severity,
+                name: f.name,
+                subject: f.subject,
+                summary: f.summary,
+                since,
+            });
+        }
+        // Resolved alerts forget their age and acknowledgement: if one fires
+        // again it is new.
+        self.alert_since.retain(|k, _| keys.contains(k));
+        self.acked.retain(|k| keys.contains(k));
+        list.sort_by(|a, b| {
+            (a.acked, a.severity, std::cmp::Reverse(a.since), &a.key)
+                .cmp(&(b.acked, b.severity, std::cmp::Reverse(b.since), &b.key))
+        });
+        self.alerts = list;
+    }
+
+    /// Acknowledges an alert locally (this console only).
+    pub fn acknowledge(&mut self, key: &str) {
+        if self.alert_since.contains_key(key) {
+            self.acked.insert(key.to_string());
+            self.recompute();
+        }
+    }
+
+    pub fn count_state(&self, state: PairState) -> usize {
+        self.pairs.iter().filter(|p| p.state == state).count()
+    }
+
+    /// Worst lags of the fleet, largest first.
+    pub fn worst_lags(&self, n: usize) -> Vec<(&str, f64)> {
+        let mut v: Vec<(&str, f64)> = self
+            .pairs
+            .iter()
+            .filter(|p| !p.is_stale(self.now))
+            .filter_map(|p| p.lag.map(|l| (p.id.as_str(), l)))
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+fn instance_from(r: &InstanceReport, config: &Config) -> Instance {
+    let region = r.region.clone().unwrap_or_else(|| "?".into());
+    let provider = r
+        .provider
+        .clone()
+        .or_else(|| config.provider_of(&region).map(str::to_string))
+        .unwrap_or_else(|| "?".into());
+    Instance::new(&r.id, &region, &provider)
+}
+
+/// Keeps instance history across a role swap reported by the fleet (after a
+/// failover the old standby is the primary).
+fn follow_roles(pair: &mut Pair, r: &PairReport, config: &Config) {
+    if pair.primary.id != r.primary.id {
+        let standby_was = pair.standby.as_ref().is_some_and(|s| s.id == r.primary.id);
+        if standby_was {
+            if let Some(sb) = pair.standby.take() {
+                let old = std::mem::replace(&mut pair.primary, sb);
+                pair.standby = Some(old);
+            }
+        } else {
+            pair.primary = instance_from(&r.primary, config);
+        }
+    }
+    match (&r.standby, &pair.standby) {
+        (None, _) => pair.standby = None,
+        (Some(rs), Some(s)) if s.id == rs.id => {}
+        (Some(rs), _) => pair.standby = Some(instance_from(rs, config)),
+    }
+}

@@ -1,0 +1,311 @@
+//! Pairs and instances as baton sees them, and how a pair's state is judged.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::ring::Ring;
+use crate::config::Thresholds;
+use crate::sources::report::InstanceReport;
+
+/// Samples of lag kept per pair (one per poll).
+pub const LAG_HISTORY: usize = 240;
+/// State changes kept per pair for the detail view.
+pub const STATE_HISTORY: usize = 32;
+
+/// The state column of the Pairs pane, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PairState {
+    Critical,
+    FailingOver,
+    NoStandby,
+    Stale,
+    AtRisk,
+    FailedOver,
+    Ok,
+}
+
+impl PairState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::AtRisk => "AT RISK",
+            Self::Critical => "CRITICAL",
+            Self::FailingOver => "FAILING OVER",
+            Self::FailedOver => "FAILED OVER",
+            Self::NoStandby => "NO STANDBY",
+            Self::Stale => "STALE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Primary,
+    Standby,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Instance {
+    pub id: String,
+    pub region: String,
+    pub provider: String,
+    pub status: String,
+    pub health_score: Option<f64>,
+    /// Consecutive failed observations (unreachable or a down status).
+    pub fail_streak: u32,
+    /// Failed for at least the source's `failure_threshold` observations.
+    pub down: bool,
+    pub down_since: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub last_ok: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub response: Option<Duration>,
+}
+
+impl Instance {
+    pub fn new(id: &str, region: &str, provider: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            region: region.to_string(),
+            provider: provider.to_string(),
+            status: "UNKNOWN".into(),
+            ..Self::default()
+        }
+    }
+
+    /// Records one observation; `threshold` consecutive failures mark the
+    /// instance down, one success clears it.
+    pub fn observe(
+        &mut self,
+        at: DateTime<Utc>,
+        result: Result<&InstanceReport, &str>,
+        threshold: u32,
+        response: Option<Duration>,
+    ) {
+        self.last_seen = Some(at);
+        self.response = response;
+        let failed = match result {
+            Ok(r) => {
+                if let Some(s) = &r.status {
+                    self.status.clone_from(s);
+                }
+                self.health_score = r.health_score.or(self.health_score);
+                if let Some(region) = r.region.as_ref().filter(|s| !s.is_empty()) {
+                    self.region.clone_from(region);
+                }
+                if let Some(p) = r.provider.as_ref().filter(|s| !s.is_empty()) {
+                    self.provider.clone_from(p);
+                }
+                if r.is_down() {
+                    self.error = Some(format!("reported status {}", self.status));
+                    true
+                } else {
+                    self.error = None;
+                    false
+                }
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                true
+            }
+        };
+        if failed {
+            self.fail_streak = self.fail_streak.saturating_add(1);
+            if self.fail_streak >= threshold.max(1) && !self.down {
+                self.down = true;
+                self.down_since = Some(at);
+            }
+        } else {
+            self.fail_streak = 0;
+            self.down = false;
+            self.down_since = None;
+            self.last_ok = Some(at);
+        }
+    }
+
+    /// The score shown; a down instance counts as 0 whatever it last said.
+    pub fn effective_score(&self) -> Option<f64> {
+        if self.down { Some(0.0) } else { self.health_score }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub id: String,
+    pub runbook: Option<String>,
+    pub primary: Instance,
+    pub standby: Option<Instance>,
+    /// Replication lag in seconds, latest sample.
+    pub lag: Option<f64>,
+    pub lag_history: Ring<f32>,
+    pub state: PairState,
+    /// Why the state is what it is, for the detail view.
+    pub reason: String,
+    pub changes: VecDeque<(DateTime<Utc>, PairState)>,
+    /// Source that last updated the pair, and when.
+    pub source: Option<usize>,
+    pub updated: Option<DateTime<Utc>>,
+    /// Data older than this is STALE.
+    pub stale_after: Duration,
+    /// Listed in the config file: kept even when no source reports it.
+    pub configured: bool,
+}
+
+impl Pair {
+    pub fn new(id: &str, primary: Instance, standby: Option<Instance>) -> Self {
+        Self {
+            id: id.to_string(),
+            runbook: None,
+            primary,
+            standby,
+            lag: None,
+            lag_history: Ring::new(LAG_HISTORY),
+            state: PairState::Stale,
+            reason: "no data yet".into(),
+            changes: VecDeque::new(),
+            source: None,
+            updated: None,
+            stale_after: Duration::from_secs(6),
+            configured: false,
+        }
+    }
+
+    pub fn record_lag(&mut self, lag: Option<f64>) {
+        self.lag = lag;
+        if let Some(l) = lag {
+            self.lag_history.push(l as f32);
+        }
+    }
+
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        match self.updated {
+            None => true,
+            Some(at) => (now - at).to_std().unwrap_or_default() > self.stale_after,
+        }
+    }
+
+    /// Judges the state from the data and thresholds; returns whether it
+    /// changed, and records the change.
+    pub fn evaluate(&mut self, t: &Thresholds, now: DateTime<Utc>) -> bool {
+        let (state, reason) = judge(self, t, now);
+        self.reason = reason;
+        if state == self.state && !self.changes.is_empty() {
+            return false;
+        }
+        let changed = state != self.state;
+        self.state = state;
+        if self.changes.len() == STATE_HISTORY {
+            self.changes.pop_front();
+        }
+        self.changes.push_back((now, state));
+        changed
+    }
+}
+
+fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
+    if p.is_stale(now) {
+        let why = match p.updated {
+            None => "no data received yet".to_string(),
+            Some(at) => format!("last data {}s ago", (now - at).num_seconds()),
+        };
+        return (PairState::Stale, why);
+    }
+    let primary = &p.primary;
+    if primary.down {
+        let err = primary.error.as_deref().unwrap_or("down");
+        return (PairState::Critical, format!("primary {} down: {err}", primary.id));
+    }
+    if let Some(s) = primary.health_score
+        && s < t.critical_below
+    {
+        return (
+            PairState::Critical,
+            format!("primary score {s:.0} below critical_below {:.0}", t.critical_below),
+        );
+    }
+    let Some(standby) = &p.standby else {
+        return (PairState::NoStandby, "pair has no standby".into());
+    };
+    if standby.down {
+        return (PairState::AtRisk, format!("standby {} down", standby.id));
+    }
+    if let Some(s) = standby.health_score
+        && s < t.standby_min
+    {
+        return (
+            PairState::AtRisk,
+            format!("standby score {s:.0} below standby_min {:.0}", t.standby_min),
+        );
+    }
+    if let Some(l) = p.lag
+        && l > t.lag_warn.as_secs_f64()
+    {
+        return (PairState::AtRisk, format!("lag {l:.1}s over lag_warn {}", t.lag_warn));
+    }
+    (PairState::Ok, "healthy".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    fn pair() -> Pair {
+        let mut p = Pair::new(
+            "acct-1",
+            Instance::new("a", "eu-west-1", "aws"),
+            Some(Instance::new("b", "eu-central-1", "hetzner")),
+        );
+        p.updated = Some(now());
+        p.primary.health_score = Some(90.0);
+        if let Some(s) = p.standby.as_mut() {
+            s.health_score = Some(88.0);
+        }
+        p
+    }
+
+    #[test]
+    fn states_follow_thresholds() {
+        let t = Thresholds::default();
+        let mut p = pair();
+        p.evaluate(&t, now());
+        assert_eq!(p.state, PairState::Ok);
+        p.primary.health_score = Some(31.0);
+        p.evaluate(&t, now());
+        assert_eq!(p.state, PairState::Critical);
+        assert!(p.reason.contains("below critical_below 50"), "{}", p.reason);
+        p.primary.health_score = Some(90.0);
+        p.lag = Some(12.0);
+        p.evaluate(&t, now());
+        assert_eq!(p.state, PairState::AtRisk);
+        p.standby = None;
+        p.evaluate(&t, now());
+        assert_eq!(p.state, PairState::NoStandby);
+        assert_eq!(p.changes.len(), 4);
+    }
+
+    #[test]
+    fn old_data_is_stale_never_fresh() {
+        let t = Thresholds::default();
+        let mut p = pair();
+        p.evaluate(&t, now() + chrono::Duration::seconds(7));
+        assert_eq!(p.state, PairState::Stale);
+    }
+
+    #[test]
+    fn down_needs_threshold_consecutive_failures() {
+        let mut i = Instance::new("a", "r", "p");
+        i.observe(now(), Err("connection refused"), 3, None);
+        i.observe(now(), Err("connection refused"), 3, None);
+        assert!(!i.down);
+        i.observe(now(), Err("connection refused"), 3, None);
+        assert!(i.down);
+        i.observe(now(), Ok(&InstanceReport { status: Some("ACTIVE".into()), ..Default::default() }), 3, None);
+        assert!(!i.down && i.fail_streak == 0);
+    }
+}

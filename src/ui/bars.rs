@@ -1,0 +1,149 @@
+//! Title bar, status bar, tab bar and the provider-outage banner.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{muted, styled};
+use crate::app::{App, Mode, Pane};
+use crate::keymap::{Action, Layer};
+use crate::state::{PairState, SourceHealth};
+use crate::theme::Role;
+
+fn mode_role(mode: Mode) -> Role {
+    match mode {
+        Mode::Operator => Role::Operator,
+        Mode::Watch => Role::Watch,
+        Mode::Demo => Role::Demo,
+    }
+}
+
+pub fn title(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let clock = app.model.now.format("%H:%M:%SZ").to_string();
+    let left = Line::from(vec![
+        styled(" baton", t.style(Role::Title)),
+        muted(app, " · "),
+        styled(app.model.config.console.title.clone(), t.style(Role::Title)),
+        muted(app, " · "),
+        styled(clock, t.style(Role::Timer)),
+    ]);
+    let crit = app.model.count_state(PairState::Critical);
+    let risk = app.model.count_state(PairState::AtRisk);
+    let mut right = Vec::new();
+    if crit > 0 {
+        right.push(styled(format!("✖ {crit} critical "), t.style(Role::Critical)));
+    }
+    if risk > 0 {
+        right.push(styled(format!("▲ {risk} at risk "), t.style(Role::Warn)));
+    }
+    if app.mode == Mode::Demo {
+        right.push(styled(" DEMO ", t.style(Role::Demo)));
+        right.push(Span::raw(" "));
+    }
+    let role_label = if app.read_only { Mode::Watch } else if app.mode == Mode::Demo { Mode::Operator } else { app.mode };
+    right.push(styled(format!(" {} ", role_label.label()), t.style(mode_role(role_label))));
+    right.push(styled(format!(" {} ", app.operator), t.style(Role::Muted)));
+    let right = Line::from(right);
+    let rw = right.width() as u16;
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw)]).areas(area);
+    f.render_widget(Paragraph::new(left), l);
+    f.render_widget(Paragraph::new(right), r);
+}
+
+/// First key bound to an action, as the user would type it.
+pub fn key_hint(app: &App, layer: Layer, action: Action) -> Option<String> {
+    app.keymap.keys_for(layer, action).first().map(ToString::to_string)
+}
+
+pub fn status(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    if let Some(input) = &app.view.filter_input {
+        let [label, edit, hint] = Layout::horizontal([Constraint::Length(9), Constraint::Min(10), Constraint::Length(28)]).areas(area);
+        f.render_widget(Paragraph::new(styled(" filter /", t.style(Role::Key))), label);
+        f.render_widget(input, edit);
+        f.render_widget(Paragraph::new(muted(app, " enter keep · esc cancel")), hint);
+        return;
+    }
+    let mut spans = Vec::new();
+    if app.mode == Mode::Demo {
+        let label = match &app.scenario {
+            Some(s) => format!(" DEMO {s} "),
+            None => " DEMO ".into(),
+        };
+        spans.push(styled(label, t.style(Role::Demo)));
+        spans.push(Span::raw(" "));
+    }
+    for s in &app.model.sources {
+        let h = s.health(app.model.now);
+        let (sym, role) = match h {
+            SourceHealth::Ok => ("✓", Role::Ok),
+            SourceHealth::Waiting => ("…", Role::Muted),
+            SourceHealth::Degraded => ("!", Role::Warn),
+            SourceHealth::Failing => ("✖", Role::Critical),
+            SourceHealth::Stale => ("⌛", Role::Stale),
+            SourceHealth::Unsupported => ("?", Role::Muted),
+        };
+        spans.push(styled(format!("{} {sym}", s.name), t.style(role)));
+        if h != SourceHealth::Ok {
+            spans.push(styled(format!(" {}", h.label()), t.style(role)));
+        }
+        spans.push(Span::raw("  "));
+    }
+    let layer = app.layer();
+    let hints: &[(Action, &str)] = if layer == Layer::Overlay {
+        &[(Action::Close, "close"), (Action::Down, "scroll")]
+    } else {
+        &[
+            (Action::Help, "help"),
+            (Action::NextPane, "pane"),
+            (Action::Filter, "filter"),
+            (Action::Open, "detail"),
+            (Action::Sort, "sort"),
+            (Action::Zoom, "zoom"),
+            (Action::Sources, "sources"),
+            (Action::Quit, "quit"),
+        ]
+    };
+    spans.push(muted(app, "│ "));
+    for (a, label) in hints {
+        if let Some(k) = key_hint(app, layer, *a) {
+            spans.push(styled(k, t.style(Role::Key)));
+            spans.push(muted(app, format!(" {label}  ")));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Tabs for small terminals and zoom: every pane title stays visible.
+pub fn tabs(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (i, p) in Pane::ALL.iter().enumerate() {
+        let label = match p {
+            Pane::Pairs => format!("{} {} ({})", i + 1, p.title(), app.view.rows.len()),
+            Pane::Alerts => format!("{} {} ({})", i + 1, p.title(), app.model.alerts.len()),
+            _ => format!("{} {}", i + 1, p.title()),
+        };
+        let style = if *p == app.view.focus { t.style(Role::Selection) } else { t.style(Role::Muted) };
+        spans.push(styled(format!(" {label} "), style));
+        spans.push(muted(app, "│"));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The provider-outage declaration (seed 000), when any region has one.
+pub fn banner_line(app: &App) -> Option<Line<'static>> {
+    let out: Vec<String> = app
+        .model
+        .regions
+        .iter()
+        .filter(|r| r.outage)
+        .map(|r| format!("{} ({}): {} unreachable", r.region, r.provider, r.down))
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    Some(Line::from(format!(" ⚠ PROVIDER OUTAGE · {} · more than 5 instances unreachable within 5 min", out.join(" · "))))
+}
