@@ -1,6 +1,7 @@
 //! `baton demo`: a simulated fleet served over loopback HTTP on an
 //! ephemeral port and polled through the real `fleet` source.
 
+pub mod fixture;
 pub mod sim;
 
 use std::net::SocketAddr;

@@ -19,8 +19,9 @@ pub fn build(timeout: Duration, max_in_flight: usize) -> Result<reqwest::Client,
         // Fails only if a provider is already installed, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+    // The whole-request timeout is the caller's (`tokio::time::timeout`),
+    // so its message names the configured value; connect gets its own.
     reqwest::Client::builder()
-        .timeout(timeout)
         .connect_timeout(timeout)
         .pool_max_idle_per_host(max_in_flight)
         .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))

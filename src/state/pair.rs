@@ -91,7 +91,11 @@ impl Instance {
                 if let Some(s) = &r.status {
                     self.status.clone_from(s);
                 }
-                self.health_score = r.health_score.or(self.health_score);
+                // A failing report's score (often 0) only counts once the
+                // failure threshold is reached, through `down`.
+                if !r.is_down() {
+                    self.health_score = r.health_score.or(self.health_score);
+                }
                 if let Some(region) = r.region.as_ref().filter(|s| !s.is_empty()) {
                     self.region.clone_from(region);
                 }
@@ -223,6 +227,13 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
         return (
             PairState::Critical,
             format!("primary score {s:.0} below critical_below {:.0}", t.critical_below),
+        );
+    }
+    if primary.fail_streak > 0 {
+        let err = primary.error.as_deref().unwrap_or("check failed");
+        return (
+            PairState::AtRisk,
+            format!("primary {} failing: {} check(s) in a row ({err})", primary.id, primary.fail_streak),
         );
     }
     let Some(standby) = &p.standby else {

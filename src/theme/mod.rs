@@ -76,6 +76,11 @@ impl Theme {
         self.styles.get(i).copied().unwrap_or_default()
     }
 
+    /// No styles at all; the fallback when a theme cannot be had.
+    pub fn plain() -> Self {
+        Self { name: "plain".into(), styles: vec![Style::default(); Role::ALL.len()] }
+    }
+
     /// The shipped theme of that name, without user overrides.
     pub fn builtin(name: &str) -> Option<Self> {
         load(name, None).ok()

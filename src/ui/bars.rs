@@ -31,21 +31,38 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     ]);
     let crit = app.model.count_state(PairState::Critical);
     let risk = app.model.count_state(PairState::AtRisk);
-    let mut right = Vec::new();
+    let shown_mode = if app.read_only { Mode::Watch } else if app.mode == Mode::Demo { Mode::Operator } else { app.mode };
+    // Most important first: parts that do not fit are dropped from the end,
+    // never the clock on the left.
+    let mut parts: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
+    if app.mode == Mode::Demo {
+        parts.push((0, vec![styled(" DEMO ", t.style(Role::Demo)), Span::raw(" ")]));
+    }
+    parts.push((1, vec![styled(format!(" {} ", shown_mode.label()), t.style(mode_role(shown_mode)))]));
     if crit > 0 {
-        right.push(styled(format!("✖ {crit} critical "), t.style(Role::Critical)));
+        parts.push((2, vec![styled(format!("✖ {crit} critical "), t.style(Role::Critical))]));
     }
     if risk > 0 {
-        right.push(styled(format!("▲ {risk} at risk "), t.style(Role::Warn)));
+        parts.push((3, vec![styled(format!("▲ {risk} at risk "), t.style(Role::Warn))]));
     }
-    if app.mode == Mode::Demo {
-        right.push(styled(" DEMO ", t.style(Role::Demo)));
-        right.push(Span::raw(" "));
+    parts.push((4, vec![styled(format!(" {} ", app.operator), t.style(Role::Muted))]));
+    let room = (area.width as usize).saturating_sub(left.width() + 1);
+    let mut used = 0;
+    let mut keep: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
+    for (rank, spans) in parts {
+        let w: usize = spans.iter().map(Span::width).sum();
+        if used + w <= room {
+            used += w;
+            keep.push((rank, spans));
+        }
     }
-    let role_label = if app.read_only { Mode::Watch } else if app.mode == Mode::Demo { Mode::Operator } else { app.mode };
-    right.push(styled(format!(" {} ", role_label.label()), t.style(mode_role(role_label))));
-    right.push(styled(format!(" {} ", app.operator), t.style(Role::Muted)));
-    let right = Line::from(right);
+    // Display order: counts, then badges, then who.
+    keep.sort_by_key(|(rank, _)| match rank {
+        2 | 3 => *rank - 2,
+        0 | 1 => *rank + 2,
+        r => *r,
+    });
+    let right = Line::from(keep.into_iter().flat_map(|(_, s)| s).collect::<Vec<_>>());
     let rw = right.width() as u16;
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw)]).areas(area);
     f.render_widget(Paragraph::new(left), l);
@@ -97,13 +114,13 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
     } else {
         &[
             (Action::Help, "help"),
+            (Action::Quit, "quit"),
             (Action::NextPane, "pane"),
             (Action::Filter, "filter"),
             (Action::Open, "detail"),
             (Action::Sort, "sort"),
             (Action::Zoom, "zoom"),
             (Action::Sources, "sources"),
-            (Action::Quit, "quit"),
         ]
     };
     spans.push(muted(app, "│ "));

@@ -46,7 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
         ]));
     }
     lines.push(Line::default());
-    lines.push(Line::from(muted(app, "open incidents: none (wizards come with the runbook engine)")));
+    lines.push(Line::from(muted(app, "open incidents: none")));
     f.render_widget(Paragraph::new(scrolled(lines, app.view.overlay_scroll, inner.height)), inner);
 }
 

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
-use super::fmt::{fit, lag, state_role, state_text};
+use super::fmt::{lag, state_role, state_text};
 use super::{muted, pane_block, styled, title_span};
 use crate::app::{App, Pane};
 use crate::state::{Instance, Pair, PairState};
@@ -130,7 +130,7 @@ fn row<'a>(p: &'a Pair, stale: bool, wide: bool, t: &Theme, th: &crate::config::
     };
     let sb = p.standby.as_ref();
     let state_cell = Cell::from(Span::styled(state_text(p.state), state_style));
-    let region = |i: &Instance| format!("{} {}", i.region, short(&i.provider));
+    let region = |i: &Instance| i.region.clone();
     let mut cells = vec![Cell::from(Span::styled(p.id.as_str(), dim(id_style(p.state, t))))];
     cells.push(Cell::from(p.primary.id.as_str()));
     if wide {
@@ -152,11 +152,6 @@ fn id_style(s: PairState, t: &Theme) -> Style {
         PairState::Critical => t.style(Role::Critical),
         _ => t.style(Role::Text),
     }
-}
-
-/// Provider names shortened for the table (`hetzner` → `hetz`).
-fn short(p: &str) -> String {
-    fit(p, 5)
 }
 
 /// `1 240`: thin grouping as in the spec's screen.

@@ -1,0 +1,53 @@
+//! A demo console in a fixed state at a fixed clock, built without
+//! threads or sockets: for snapshot tests and benchmarks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::sim::Sim;
+use crate::app::{App, Mode};
+use crate::keymap::Keymap;
+use crate::sources::report::{Payload, SourceUpdate};
+use crate::state::Model;
+use crate::theme::Theme;
+
+/// 2027-01-15 12:04:31Z: the fixed clock of every snapshot.
+pub fn clock() -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2027, 1, 15, 12, 4, 31).single().unwrap_or_default()
+}
+
+/// A model fed `steps` seconds of the simulated fleet, one fleet poll per
+/// second, exactly as the real source would deliver them.
+pub fn model(pairs: usize, scenario: &str, steps: u64) -> Model {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 18_080));
+    let config = Arc::new(super::config(addr));
+    let start = clock() - chrono::Duration::seconds(steps as i64);
+    let mut model = Model::new(config, start);
+    let mut sim = Sim::new(pairs, scenario, 0x5eed_ba70);
+    for s in 1..=steps {
+        sim.step();
+        let at = start + chrono::Duration::seconds(s as i64);
+        model.tick(at);
+        model.apply(SourceUpdate {
+            source: 0,
+            at,
+            latency: Duration::from_millis(3),
+            result: Ok(Payload::Fleet { pairs: sim.report(), skipped: Vec::new() }),
+        });
+    }
+    model.tick(clock());
+    model
+}
+
+/// The demo console as a user would see it, in a given theme.
+pub fn app(pairs: usize, scenario: &str, steps: u64, theme: &str) -> App {
+    let theme = Theme::builtin(theme).unwrap_or_else(Theme::plain);
+    let keymap = Keymap::builtin("default").unwrap_or_default();
+    let mut app = App::new(model(pairs, scenario, steps), keymap, theme, Mode::Demo);
+    app.operator = "alice@bastion-1".into();
+    app.scenario = Some(scenario.to_string());
+    app
+}

@@ -1,0 +1,99 @@
+//! Snapshots of the drawn screen (ratatui TestBackend + insta) in a fixed
+//! demo state at a fixed clock.
+
+use baton::app::App;
+use baton::demo::fixture;
+use baton::keymap::Action;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| baton::ui::draw(f, app)).expect("draw");
+    term.backend().to_string()
+}
+
+#[test]
+fn main_screen_80x24() {
+    let app = fixture::app(48, "mixed", 30, "default");
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn main_screen_160x48() {
+    let app = fixture::app(48, "mixed", 30, "default");
+    let s = screen(&app, 160, 48);
+    for title in ["Pairs (48)", "Regions (3)", "Lag (acct-1003)", "Alerts ("] {
+        assert!(s.contains(title), "missing {title}:\n{s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn provider_outage_shows_the_banner_and_region_mark() {
+    let app = fixture::app(48, "provider-outage", 40, "default");
+    let s = screen(&app, 160, 48);
+    assert!(s.contains("PROVIDER OUTAGE"), "{s}");
+    assert!(s.contains("OUTAGE"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn filter_narrows_the_pairs_table() {
+    let mut app = fixture::app(48, "mixed", 30, "default");
+    app.update(Action::Filter);
+    for c in "acct-101".chars() {
+        app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)));
+    }
+    app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter));
+    let s = screen(&app, 160, 48);
+    assert!(s.contains("Pairs (10) of 48"), "{s}");
+    assert!(!s.contains("acct-1020"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_overlay_lists_the_loaded_keymap() {
+    let mut app = fixture::app(48, "mixed", 30, "default");
+    app.update(Action::Help);
+    let s = screen(&app, 100, 40);
+    assert!(s.contains("Help · keymap default"), "{s}");
+    assert!(s.contains("next_pane"), "{s}");
+    let mut vim = fixture::app(48, "mixed", 30, "default");
+    vim.keymap = baton::keymap::Keymap::builtin("vim").expect("vim keymap");
+    vim.update(Action::Help);
+    let v = screen(&vim, 100, 40);
+    assert!(v.contains("Help · keymap vim") && v.contains("ctrl-d"), "{v}");
+}
+
+#[test]
+fn detail_view_shows_both_instances_and_the_error() {
+    let mut app = fixture::app(48, "mixed", 30, "default");
+    // acct-1003 crashed: it sorts first (CRITICAL).
+    app.update(Action::Open);
+    let s = screen(&app, 100, 40);
+    assert!(s.contains("Pair acct-1003"), "{s}");
+    assert!(s.contains("reported status DOWN"), "{s}");
+    assert!(s.contains("STANDBY gw-1003-b"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn tiny_terminal_says_so() {
+    let app = fixture::app(8, "calm", 3, "monochrome");
+    assert!(screen(&app, 20, 5).contains("terminal too"));
+}
+
+#[test]
+fn monochrome_draws_no_colour_but_keeps_state_words() {
+    use ratatui::style::Color;
+    let app = fixture::app(48, "mixed", 30, "monochrome");
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+    term.draw(|f| baton::ui::draw(f, &app)).expect("draw");
+    let buf = term.backend().buffer();
+    for cell in buf.content() {
+        assert!(cell.fg == Color::Reset && cell.bg == Color::Reset, "coloured cell {cell:?}");
+    }
+    let s = term.backend().to_string();
+    assert!(s.contains("✖ CRITICAL") && s.contains("● OK"), "{s}");
+}
