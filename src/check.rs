@@ -33,7 +33,10 @@ pub fn run(cli: &Cli) -> ExitCode {
             report(loaded.map(|_| format!("config {}", path.display())));
         }
         Lookup::NotFound(searched) => {
-            println!("error {}", no_config_message(&searched).replace('\n', "\n      "));
+            println!(
+                "error {}",
+                no_config_message(&searched).replace('\n', "\n      ")
+            );
             problems.set(problems.get() + 1);
         }
     }
@@ -43,7 +46,11 @@ pub fn run(cli: &Cli) -> ExitCode {
     let mut keymaps: BTreeSet<String> = keymap::embedded_names().map(str::to_string).collect();
     if let Some(c) = &cfg {
         themes.insert(theme_name(cli, c));
-        keymaps.insert(cli.keymap.clone().unwrap_or_else(|| c.console.keymap.clone()));
+        keymaps.insert(
+            cli.keymap
+                .clone()
+                .unwrap_or_else(|| c.console.keymap.clone()),
+        );
     } else {
         themes.extend(cli.theme.clone());
         keymaps.extend(cli.keymap.clone());
@@ -60,7 +67,11 @@ pub fn run(cli: &Cli) -> ExitCode {
     }
     if let Some(c) = &cfg {
         for s in c.sources.iter().filter(|s| !s.kind.supported()) {
-            println!("warn  source `{}`: kind `{}` is accepted but not polled by this build", s.name, s.kind.name());
+            println!(
+                "warn  source `{}`: kind `{}` is accepted but not polled by this build",
+                s.name,
+                s.kind.name()
+            );
         }
     }
     let problems = problems.get();
@@ -68,14 +79,19 @@ pub fn run(cli: &Cli) -> ExitCode {
         println!("no problems found");
         ExitCode::SUCCESS
     } else {
-        println!("{problems} problem{} found", if problems == 1 { "" } else { "s" });
+        println!(
+            "{problems} problem{} found",
+            if problems == 1 { "" } else { "s" }
+        );
         ExitCode::from(1)
     }
 }
 
 /// Names of the `*.toml` files of a folder.
 fn stems(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .filter_map(Result::ok)
         .map(|e| e.path())

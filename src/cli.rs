@@ -69,7 +69,7 @@ pub fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("baton: cannot install error hooks: {e}");
     }
-    match dispatch(cli) {
+    match dispatch(&cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("baton: {e:#}");
@@ -78,9 +78,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<ExitCode> {
+fn dispatch(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
-        Some(Command::Check) => Ok(crate::check::run(&cli)),
+        Some(Command::Check) => Ok(crate::check::run(cli)),
         Some(Command::Init { path, force }) => init(path, *force),
         Some(Command::Demo { scenario, pairs }) => {
             if !crate::demo::scenario_names().contains(&scenario.as_str()) {
@@ -90,8 +90,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(2));
             }
-            start_logging(&cli);
-            runtime()?.block_on(demo(&cli, scenario, *pairs as usize))
+            start_logging(cli);
+            runtime()?.block_on(demo(cli, scenario, *pairs as usize))
         }
         Some(Command::Watch) | None => {
             let path = match config::find(cli.config.as_deref()) {
@@ -104,15 +104,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let cfg = match config::load_file(&path) {
                 Ok(c) => c,
                 Err(d) => {
-                    eprintln!("{d}\nbaton: the config has errors; fix them (see `baton check`) and start again");
+                    eprintln!(
+                        "{d}\nbaton: the config has errors; fix them (see `baton check`) and start again"
+                    );
                     return Ok(ExitCode::from(1));
                 }
             };
-            start_logging(&cli);
+            start_logging(cli);
             let watch = matches!(cli.command, Some(Command::Watch));
             let mode = if watch { Mode::Watch } else { Mode::Operator };
             let dir = path.parent().map(Path::to_path_buf);
-            let app = build_app(&cli, cfg, dir.as_deref(), mode)?;
+            let app = build_app(cli, cfg, dir.as_deref(), mode)?;
             runtime()?.block_on(crate::app::run(app, RunOptions::default()))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -120,7 +122,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 pub fn no_config_message(searched: &[PathBuf]) -> String {
-    let list: Vec<String> = searched.iter().map(|p| format!("  {}", p.display())).collect();
+    let list: Vec<String> = searched
+        .iter()
+        .map(|p| format!("  {}", p.display()))
+        .collect();
     format!(
         "baton: no config file found. Searched:\n{}\nRun `baton demo` to try baton on a simulated fleet, or `baton init` to write a starter config.",
         list.join("\n")
@@ -128,7 +133,9 @@ pub fn no_config_message(searched: &[PathBuf]) -> String {
 }
 
 async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
-    let fleet = crate::demo::serve(pairs, scenario).await.wrap_err("cannot start the demo fleet on 127.0.0.1")?;
+    let fleet = crate::demo::serve(pairs, scenario)
+        .await
+        .wrap_err("cannot start the demo fleet on 127.0.0.1")?;
     let cfg = crate::demo::config(fleet.addr);
     let dir = config::xdg_config_home().join("baton");
     let mut app = build_app(cli, cfg, Some(&dir), Mode::Demo)?;
@@ -156,7 +163,11 @@ pub fn theme_name(cli: &Cli, cfg: &Config) -> String {
     }
 }
 
-pub fn resolve_look(cli: &Cli, cfg: &Config, dir: Option<&Path>) -> Result<(Theme, Keymap), Diagnostics> {
+pub fn resolve_look(
+    cli: &Cli,
+    cfg: &Config,
+    dir: Option<&Path>,
+) -> Result<(Theme, Keymap), Diagnostics> {
     let theme = theme::load(&theme_name(cli, cfg), dir);
     let keymap = keymap::load(cli.keymap.as_deref().unwrap_or(&cfg.console.keymap), dir);
     match (theme, keymap) {
@@ -176,14 +187,23 @@ pub fn resolve_look(cli: &Cli, cfg: &Config, dir: Option<&Path>) -> Result<(Them
 
 fn init(path: &Path, force: bool) -> Result<ExitCode> {
     if path.exists() && !force {
-        eprintln!("baton: {} already exists; use --force to overwrite it", path.display());
+        eprintln!(
+            "baton: {} already exists; use --force to overwrite it",
+            path.display()
+        );
         return Ok(ExitCode::from(1));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(path, config::STARTER).wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    println!("wrote {}\nedit it for your fleet, then run `baton check --config {}`", path.display(), path.display());
+    std::fs::write(path, config::STARTER)
+        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "wrote {}\nedit it for your fleet, then run `baton check --config {}`",
+        path.display(),
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -206,7 +226,11 @@ fn start_logging(cli: &Cli) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
         Ok(file) => {
             let _ = tracing_subscriber::fmt()
                 .with_writer(std::sync::Mutex::new(file))
@@ -215,6 +239,9 @@ fn start_logging(cli: &Cli) {
                 .try_init();
             tracing::info!("baton {} starting", env!("CARGO_PKG_VERSION"));
         }
-        Err(e) => eprintln!("baton: cannot open log file {}: {e}; continuing without logs", path.display()),
+        Err(e) => eprintln!(
+            "baton: cannot open log file {}: {e}; continuing without logs",
+            path.display()
+        ),
     }
 }

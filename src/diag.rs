@@ -1,7 +1,7 @@
 //! Diagnostics for user files: every error names the file, line, column and
 //! key, so `baton check` and start-up errors point at what to fix.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
@@ -66,7 +66,9 @@ pub fn path_text(path: &[Seg]) -> String {
                 }
                 out.push_str(k);
             }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
         }
     }
     out
@@ -166,18 +168,18 @@ pub fn serde_path(path: &serde_path_to_error::Path) -> Vec<Seg> {
 /// diagnostic (file, line, column, key).
 pub fn from_toml<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T, Diagnostic> {
     let loc = Located { file, src };
-    let de = toml::de::Deserializer::parse(src).map_err(|e| toml_error(&loc, &e, Vec::new()))?;
+    let de = toml::de::Deserializer::parse(src).map_err(|e| toml_error(&loc, &e, &[]))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = serde_path(e.path());
-        toml_error(&loc, e.inner(), path)
+        toml_error(&loc, e.inner(), &path)
     })
 }
 
-fn toml_error(loc: &Located<'_>, e: &toml::de::Error, path: Vec<Seg>) -> Diagnostic {
+fn toml_error(loc: &Located<'_>, e: &toml::de::Error, path: &[Seg]) -> Diagnostic {
     let message = e.message().trim().to_string();
     match e.span() {
-        Some(span) => loc.at_offset(span.start, path_text(&path), message),
-        None => loc.at(&path, message),
+        Some(span) => loc.at_offset(span.start, path_text(path), message),
+        None => loc.at(path, message),
     }
 }
 
@@ -188,8 +190,14 @@ mod tests {
     #[test]
     fn locates_nested_keys_in_arrays_of_tables() {
         let src = "[a]\nx = 1\n\n[[s]]\nname = \"one\"\n\n[[s]]\nname = \"two\"\nurl = \"u\"\n";
-        let loc = Located { file: Path::new("f.toml"), src };
-        let d = loc.at(&[Seg::Key("s".into()), Seg::Index(1), Seg::Key("url".into())], "bad");
+        let loc = Located {
+            file: Path::new("f.toml"),
+            src,
+        };
+        let d = loc.at(
+            &[Seg::Key("s".into()), Seg::Index(1), Seg::Key("url".into())],
+            "bad",
+        );
         assert_eq!((d.line, d.key.as_str()), (9, "s[1].url"));
         assert_eq!(d.to_string(), "f.toml:9:1: key `s[1].url`: bad");
     }

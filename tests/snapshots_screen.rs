@@ -43,9 +43,13 @@ fn filter_narrows_the_pairs_table() {
     let mut app = fixture::app(48, "mixed", 30, "default");
     app.update(Action::Filter);
     for c in "acct-101".chars() {
-        app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)));
+        app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        ));
     }
-    app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter));
+    app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Enter,
+    ));
     let s = screen(&app, 160, 48);
     assert!(s.contains("Pairs (10) of 48"), "{s}");
     assert!(!s.contains("acct-1020"), "{s}");
@@ -63,7 +67,10 @@ fn help_overlay_lists_the_loaded_keymap() {
     vim.keymap = baton::keymap::Keymap::builtin("vim").expect("vim keymap");
     vim.update(Action::Help);
     let v = screen(&vim, 100, 40);
-    assert!(v.contains("Help · keymap vim") && v.contains("ctrl-d"), "{v}");
+    assert!(
+        v.contains("Help · keymap vim") && v.contains("ctrl-d"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -92,7 +99,10 @@ fn monochrome_draws_no_colour_but_keeps_state_words() {
     term.draw(|f| baton::ui::draw(f, &app)).expect("draw");
     let buf = term.backend().buffer();
     for cell in buf.content() {
-        assert!(cell.fg == Color::Reset && cell.bg == Color::Reset, "coloured cell {cell:?}");
+        assert!(
+            cell.fg == Color::Reset && cell.bg == Color::Reset,
+            "coloured cell {cell:?}"
+        );
     }
     let s = term.backend().to_string();
     assert!(s.contains("✖ CRITICAL") && s.contains("● OK"), "{s}");

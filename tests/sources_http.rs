@@ -29,12 +29,12 @@ enum Behaviour {
 #[derive(Clone, Default)]
 struct Fleet {
     primary_down: Arc<AtomicBool>,
-    fleet_behaviour: Arc<Mutex<Option<Behaviour>>>,
+    listing: Arc<Mutex<Option<Behaviour>>>,
     health: Arc<Mutex<HashMap<String, Behaviour>>>,
 }
 
 async fn fleet(State(f): State<Fleet>) -> Response {
-    match *f.fleet_behaviour.lock().expect("lock") {
+    match *f.listing.lock().expect("lock") {
         Some(Behaviour::Malformed) => return (StatusCode::OK, "{\"pairs\": [").into_response(),
         Some(Behaviour::Down) => return StatusCode::NOT_FOUND.into_response(),
         _ => {}
@@ -49,21 +49,32 @@ async fn fleet(State(f): State<Fleet>) -> Response {
 }
 
 async fn health(State(f): State<Fleet>, Path(id): Path<String>) -> Response {
-    let b = f.health.lock().expect("lock").get(&id).copied().unwrap_or(Behaviour::Ok);
+    let b = f
+        .health
+        .lock()
+        .expect("lock")
+        .get(&id)
+        .copied()
+        .unwrap_or(Behaviour::Ok);
     match b {
         Behaviour::Ok => axum::Json(json!({"id": id, "status": "ACTIVE", "health_score": 90, "replication_lag_seconds": 0.7})).into_response(),
         Behaviour::Down => (StatusCode::INTERNAL_SERVER_ERROR, "database unreachable").into_response(),
         Behaviour::Malformed => (StatusCode::OK, "{\"status\": ").into_response(),
         Behaviour::Hang => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            tokio::time::sleep(Duration::from_hours(1)).await;
             StatusCode::OK.into_response()
         }
     }
 }
 
 async fn serve(state: Fleet) -> std::net::SocketAddr {
-    let app = Router::new().route("/api/pairs", get(fleet)).route("/health/{id}", get(health)).with_state(state);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind loopback");
+    let app = Router::new()
+        .route("/api/pairs", get(fleet))
+        .route("/health/{id}", get(health))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     addr
@@ -71,10 +82,17 @@ async fn serve(state: Fleet) -> std::net::SocketAddr {
 
 /// Feeds source updates into a model until `done` says so (or a generous
 /// safety deadline, which fails the test rather than hanging it).
-async fn follow(model: &mut Model, rx: &mut mpsc::Receiver<SourceUpdate>, mut done: impl FnMut(&Model) -> bool) {
+async fn follow(
+    model: &mut Model,
+    rx: &mut mpsc::Receiver<SourceUpdate>,
+    mut done: impl FnMut(&Model) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let u = tokio::time::timeout_at(deadline, rx.recv()).await.expect("condition not reached before the safety deadline").expect("sources ended");
+        let u = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("condition not reached before the safety deadline")
+            .expect("sources ended");
         model.now = Utc::now();
         model.apply(u);
         if done(model) {
@@ -83,7 +101,13 @@ async fn follow(model: &mut Model, rx: &mut mpsc::Receiver<SourceUpdate>, mut do
     }
 }
 
-fn model_for(toml_text: &str) -> (Model, mpsc::Receiver<SourceUpdate>, tokio::task::JoinSet<()>) {
+fn model_for(
+    toml_text: &str,
+) -> (
+    Model,
+    mpsc::Receiver<SourceUpdate>,
+    tokio::task::JoinSet<()>,
+) {
     let cfg: Config = toml::from_str(toml_text).expect("test config");
     let (tx, rx) = mpsc::channel(64);
     let tasks = baton::sources::spawn_all(&cfg, &tx);
@@ -97,7 +121,10 @@ async fn primary_down_turns_critical_after_failure_threshold_polls() {
     let (mut model, mut rx, _tasks) = model_for(&format!(
         "[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://{addr}/api/pairs\"\ninterval = \"150ms\"\ntimeout = \"100ms\"\nfailure_threshold = 3\n"
     ));
-    follow(&mut model, &mut rx, |m| m.pair("acct-1").is_some_and(|p| p.state == PairState::Ok)).await;
+    follow(&mut model, &mut rx, |m| {
+        m.pair("acct-1").is_some_and(|p| p.state == PairState::Ok)
+    })
+    .await;
     assert_eq!(model.pair("acct-2").map(|p| p.lag), Some(Some(0.4)));
 
     state.primary_down.store(true, Ordering::SeqCst);
@@ -115,11 +142,19 @@ async fn primary_down_turns_critical_after_failure_threshold_polls() {
     let p = model.pair("acct-1").expect("pair");
     assert!(p.reason.contains("primary gw-1-a down"), "{}", p.reason);
     assert_eq!(model.pair("acct-2").map(|p| p.state), Some(PairState::Ok));
-    assert!(model.alerts.iter().any(|a| a.name == "PrimaryDown" && a.subject == "gw-1-a"));
+    assert!(
+        model
+            .alerts
+            .iter()
+            .any(|a| a.name == "PrimaryDown" && a.subject == "gw-1-a")
+    );
 
     // Recovery: one good poll clears it.
     state.primary_down.store(false, Ordering::SeqCst);
-    follow(&mut model, &mut rx, |m| m.pair("acct-1").is_some_and(|p| p.state == PairState::Ok)).await;
+    follow(&mut model, &mut rx, |m| {
+        m.pair("acct-1").is_some_and(|p| p.state == PairState::Ok)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -130,23 +165,41 @@ async fn a_broken_fleet_response_is_shown_failing_and_pairs_go_stale() {
         "[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://{addr}/api/pairs\"\ninterval = \"150ms\"\ntimeout = \"100ms\"\nfailure_threshold = 2\n"
     ));
     follow(&mut model, &mut rx, |m| m.pair("acct-1").is_some()).await;
-    *state.fleet_behaviour.lock().expect("lock") = Some(Behaviour::Malformed);
-    follow(&mut model, &mut rx, |m| m.sources[0].health(m.now) == SourceHealth::Failing).await;
+    *state.listing.lock().expect("lock") = Some(Behaviour::Malformed);
+    follow(&mut model, &mut rx, |m| {
+        m.sources[0].health(m.now) == SourceHealth::Failing
+    })
+    .await;
     let err = model.sources[0].last_error.clone().unwrap_or_default();
     assert!(err.starts_with("malformed JSON"), "{err}");
     assert!(model.alerts.iter().any(|a| a.name == "SourceFailing"));
     // Old data is never shown as fresh.
-    follow(&mut model, &mut rx, |m| m.pair("acct-1").is_some_and(|p| p.state == PairState::Stale)).await;
+    follow(&mut model, &mut rx, |m| {
+        m.pair("acct-1")
+            .is_some_and(|p| p.state == PairState::Stale)
+    })
+    .await;
 
-    *state.fleet_behaviour.lock().expect("lock") = Some(Behaviour::Down);
-    follow(&mut model, &mut rx, |m| m.sources[0].last_error.as_deref() == Some("HTTP 404")).await;
+    *state.listing.lock().expect("lock") = Some(Behaviour::Down);
+    follow(&mut model, &mut rx, |m| {
+        m.sources[0].last_error.as_deref() == Some("HTTP 404")
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_hung_endpoint_fails_after_its_timeout_and_does_not_delay_the_others() {
     let state = Fleet::default();
-    state.health.lock().expect("lock").insert("gw-2-a".into(), Behaviour::Hang);
-    state.health.lock().expect("lock").insert("gw-3-b".into(), Behaviour::Down);
+    state
+        .health
+        .lock()
+        .expect("lock")
+        .insert("gw-2-a".into(), Behaviour::Hang);
+    state
+        .health
+        .lock()
+        .expect("lock")
+        .insert("gw-3-b".into(), Behaviour::Down);
     let addr = serve(state.clone()).await;
     let u = |id: &str| format!("http://{addr}/health/{id}");
     let (mut model, mut rx, _tasks) = model_for(&format!(
@@ -173,21 +226,40 @@ id = "acct-3"
 primary = {{ id = "gw-3-a", region = "eu-west-1", health = "{}" }}
 standby = {{ id = "gw-3-b", region = "eu-central-1", health = "{}" }}
 "#,
-        u("gw-1-a"), u("gw-1-b"), u("gw-2-a"), u("gw-2-b"), u("gw-3-a"), u("gw-3-b")
+        u("gw-1-a"),
+        u("gw-1-b"),
+        u("gw-2-a"),
+        u("gw-2-b"),
+        u("gw-3-a"),
+        u("gw-3-b")
     ));
-    follow(&mut model, &mut rx, |m| m.pair("acct-2").is_some_and(|p| p.state == PairState::Critical)).await;
+    follow(&mut model, &mut rx, |m| {
+        m.pair("acct-2")
+            .is_some_and(|p| p.state == PairState::Critical)
+    })
+    .await;
 
     let hung = model.pair("acct-2").expect("pair");
     assert_eq!(hung.primary.error.as_deref(), Some("timed out after 300ms"));
     let healthy = model.pair("acct-1").expect("pair");
     assert_eq!(healthy.state, PairState::Ok);
     let answered = healthy.primary.response.expect("probed");
-    assert!(answered < Duration::from_millis(300), "healthy probe waited for the hung one: {answered:?}");
+    assert!(
+        answered < Duration::from_millis(300),
+        "healthy probe waited for the hung one: {answered:?}"
+    );
     assert_eq!(healthy.lag, Some(0.7));
 
     let degraded = model.pair("acct-3").expect("pair");
     assert_eq!(degraded.state, PairState::AtRisk, "{}", degraded.reason);
-    assert_eq!(degraded.standby.as_ref().and_then(|s| s.error.clone()).as_deref(), Some("HTTP 500: database unreachable"));
+    assert_eq!(
+        degraded
+            .standby
+            .as_ref()
+            .and_then(|s| s.error.clone())
+            .as_deref(),
+        Some("HTTP 500: database unreachable")
+    );
     assert_eq!(model.sources[0].failed_targets, 2);
     assert_eq!(model.sources[0].health(model.now), SourceHealth::Degraded);
 }
@@ -195,10 +267,17 @@ standby = {{ id = "gw-3-b", region = "eu-central-1", health = "{}" }}
 #[tokio::test]
 async fn connection_refused_and_malformed_health_are_errors_on_the_instance() {
     let state = Fleet::default();
-    state.health.lock().expect("lock").insert("gw-1-b".into(), Behaviour::Malformed);
+    state
+        .health
+        .lock()
+        .expect("lock")
+        .insert("gw-1-b".into(), Behaviour::Malformed);
     let addr = serve(state.clone()).await;
     // A port nothing listens on: bind, note it, close it.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
     let (mut model, mut rx, _tasks) = model_for(&format!(
         r#"
 [[source]]
@@ -214,9 +293,31 @@ primary = {{ id = "gw-1-a", region = "eu-west-1", health = "http://{closed}/heal
 standby = {{ id = "gw-1-b", region = "eu-central-1", health = "http://{addr}/health/gw-1-b" }}
 "#
     ));
-    follow(&mut model, &mut rx, |m| m.pair("acct-1").is_some_and(|p| p.primary.down && p.standby.as_ref().is_some_and(|s| s.down))).await;
+    follow(&mut model, &mut rx, |m| {
+        m.pair("acct-1")
+            .is_some_and(|p| p.primary.down && p.standby.as_ref().is_some_and(|s| s.down))
+    })
+    .await;
     let p = model.pair("acct-1").expect("pair");
-    assert!(p.primary.error.as_deref().unwrap_or_default().starts_with("connect failed"), "{:?}", p.primary.error);
-    assert!(p.standby.as_ref().and_then(|s| s.error.as_deref()).unwrap_or_default().starts_with("malformed JSON"));
-    assert_eq!(model.sources[0].health(model.now), SourceHealth::Failing, "every target failing counts against the source");
+    assert!(
+        p.primary
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("connect failed"),
+        "{:?}",
+        p.primary.error
+    );
+    assert!(
+        p.standby
+            .as_ref()
+            .and_then(|s| s.error.as_deref())
+            .unwrap_or_default()
+            .starts_with("malformed JSON")
+    );
+    assert_eq!(
+        model.sources[0].health(model.now),
+        SourceHealth::Failing,
+        "every target failing counts against the source"
+    );
 }

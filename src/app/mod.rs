@@ -75,7 +75,11 @@ impl App {
 
     /// The layer that receives keys now.
     pub fn layer(&self) -> Layer {
-        if self.view.overlay.is_some() { Layer::Overlay } else { Layer::Dashboard }
+        if self.view.overlay.is_some() {
+            Layer::Overlay
+        } else {
+            Layer::Dashboard
+        }
     }
 
     /// A key press: the filter editor gets raw keys first, then the
@@ -106,7 +110,13 @@ impl App {
         if v.overlay.is_some() {
             match action {
                 Action::Close => v.overlay = None,
-                Action::Help => v.overlay = if v.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) },
+                Action::Help => {
+                    v.overlay = if v.overlay == Some(Overlay::Help) {
+                        None
+                    } else {
+                        Some(Overlay::Help)
+                    }
+                }
                 Action::Up => v.overlay_scroll = v.overlay_scroll.saturating_sub(1),
                 Action::Down => v.overlay_scroll += 1,
                 Action::PageUp => v.overlay_scroll = v.overlay_scroll.saturating_sub(page),
@@ -196,10 +206,11 @@ impl App {
         let v = &mut self.view;
         let n = v.rows.len();
         let pairs = &self.model.pairs;
-        if let Some(pos) = (1..=n)
-            .map(|k| (v.selected + k) % n.max(1))
-            .find(|&i| v.rows.get(i).is_some_and(|&p| pairs[p].state != PairState::Ok))
-        {
+        if let Some(pos) = (1..=n).map(|k| (v.selected + k) % n.max(1)).find(|&i| {
+            v.rows
+                .get(i)
+                .is_some_and(|&p| pairs[p].state != PairState::Ok)
+        }) {
             v.focus = Pane::Pairs;
             v.select(pos, &self.model);
         }
@@ -208,9 +219,10 @@ impl App {
 
 /// `user@host`, from the environment, for the title bar and (later) the journal.
 pub fn operator_name() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
+        .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
     format!("{user}@{host}")
 }

@@ -150,9 +150,7 @@ impl View {
                 SortKey::State => pa.state.cmp(&pb.state),
                 SortKey::Id => std::cmp::Ordering::Equal,
                 SortKey::Lag => pb.lag.unwrap_or(-1.0).total_cmp(&pa.lag.unwrap_or(-1.0)),
-                SortKey::PrimaryScore => {
-                    score(pa).total_cmp(&score(pb))
-                }
+                SortKey::PrimaryScore => score(pa).total_cmp(&score(pb)),
                 SortKey::Region => pa.primary.region.cmp(&pb.primary.region),
             };
             ord.then_with(|| natural(&pa.id, &pb.id))
@@ -171,9 +169,16 @@ impl View {
 
     fn clamp(&mut self, model: &Model) {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-        self.selected_id = self.rows.get(self.selected).map(|&i| model.pairs[i].id.clone());
-        self.alert_selected = self.alert_selected.min(model.alerts.len().saturating_sub(1));
-        self.region_selected = self.region_selected.min(model.regions.len().saturating_sub(1));
+        self.selected_id = self
+            .rows
+            .get(self.selected)
+            .map(|&i| model.pairs[i].id.clone());
+        self.alert_selected = self
+            .alert_selected
+            .min(model.alerts.len().saturating_sub(1));
+        self.region_selected = self
+            .region_selected
+            .min(model.regions.len().saturating_sub(1));
     }
 
     pub fn selected_pair<'m>(&self, model: &'m Model) -> Option<&'m Pair> {
@@ -218,7 +223,9 @@ fn matches(p: &Pair, needle: &str) -> bool {
         || hay(&p.primary.region)
         || hay(&p.primary.provider)
         || hay(p.state.label())
-        || p.standby.as_ref().is_some_and(|s| hay(&s.id) || hay(&s.region) || hay(&s.provider))
+        || p.standby
+            .as_ref()
+            .is_some_and(|s| hay(&s.id) || hay(&s.region) || hay(&s.provider))
 }
 
 /// Orders `acct-9` before `acct-10`.
@@ -226,7 +233,11 @@ pub fn natural(a: &str, b: &str) -> std::cmp::Ordering {
     let split = |s: &str| {
         let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         let (head, tail) = s.split_at(s.len() - digits);
-        (head.to_string(), tail.parse::<u64>().unwrap_or(0), s.to_string())
+        (
+            head.to_string(),
+            tail.parse::<u64>().unwrap_or(0),
+            s.to_string(),
+        )
     };
     split(a).cmp(&split(b))
 }

@@ -60,7 +60,10 @@ pub fn load_file(path: &Path) -> Result<Config, Diagnostics> {
         }])
     })?;
     let config: Config = crate::diag::from_toml(path, &src).map_err(|d| Diagnostics(vec![d]))?;
-    let loc = Located { file: path, src: &src };
+    let loc = Located {
+        file: path,
+        src: &src,
+    };
     let problems = validate(&config, &loc);
     if problems.is_empty() {
         Ok(config)
@@ -92,7 +95,10 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
     if t.lag_warn > t.lag_abort {
         out.push(loc.at(
             &[key("thresholds"), key("lag_warn")],
-            format!("lag_warn ({}) is above lag_abort ({})", t.lag_warn, t.lag_abort),
+            format!(
+                "lag_warn ({}) is above lag_abort ({})",
+                t.lag_warn, t.lag_abort
+            ),
         ));
     }
     for (name, v) in [
@@ -111,7 +117,10 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
         if s.name.trim().is_empty() {
             out.push(loc.at(&at("name"), "a source needs a name"));
         } else if !names.insert(s.name.as_str()) {
-            out.push(loc.at(&at("name"), format!("source name `{}` is used twice", s.name)));
+            out.push(loc.at(
+                &at("name"),
+                format!("source name `{}` is used twice", s.name),
+            ));
         }
         if s.interval.0 < std::time::Duration::from_millis(100) {
             out.push(loc.at(&at("interval"), "must be at least 100ms"));
@@ -159,7 +168,10 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
             if let Some(var) = v.strip_prefix("env:")
                 && var.is_empty()
             {
-                out.push(loc.at(&[key("source"), Seg::Index(i), key("headers"), key(h)], "`env:` needs a variable name"));
+                out.push(loc.at(
+                    &[key("source"), Seg::Index(i), key("headers"), key(h)],
+                    "`env:` needs a variable name",
+                ));
             }
         }
     }
@@ -176,7 +188,10 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
         if !pair_ids.insert(p.id.as_str()) {
             out.push(loc.at(&at(&["id"]), format!("pair id `{}` is used twice", p.id)));
         }
-        let members = [("primary", Some(&p.primary)), ("standby", p.standby.as_ref())];
+        let members = [
+            ("primary", Some(&p.primary)),
+            ("standby", p.standby.as_ref()),
+        ];
         for (role, inst) in members {
             let Some(inst) = inst else { continue };
             if !instance_ids.insert(inst.id.as_str()) {
@@ -224,7 +239,11 @@ fn check_url(u: &str, kind: SourceKind) -> Result<(), String> {
             "URL \"{u}\" has scheme `{}`; a `{}` source needs {}",
             parsed.scheme(),
             kind.name(),
-            if kind == SourceKind::Tcp { "tcp://host:port" } else { "http:// or https://" }
+            if kind == SourceKind::Tcp {
+                "tcp://host:port"
+            } else {
+                "http:// or https://"
+            }
         ))
     }
 }
@@ -242,7 +261,13 @@ mod tests {
     }
 
     fn io_diag(e: &std::io::Error) -> Diagnostic {
-        Diagnostic { file: PathBuf::new(), line: 0, column: 0, key: String::new(), message: e.to_string() }
+        Diagnostic {
+            file: PathBuf::new(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: e.to_string(),
+        }
     }
 
     fn first_error(src: &str) -> Diagnostic {
@@ -254,11 +279,15 @@ mod tests {
 
     #[test]
     fn the_spec_reference_config_loads() {
-        let c = load_str(include_str!("../../tests/data/reference.toml")).expect("reference config");
+        let c =
+            load_str(include_str!("../../tests/data/reference.toml")).expect("reference config");
         assert_eq!(c.console.title, "prod-eu");
         assert_eq!(c.thresholds.lag_warn, super::super::Dur::secs(10));
         assert_eq!(c.sources.len(), 3);
-        assert_eq!(c.pairs[0].standby.as_ref().map(|s| s.region.as_str()), Some("eu-central-1"));
+        assert_eq!(
+            c.pairs[0].standby.as_ref().map(|s| s.region.as_str()),
+            Some("eu-central-1")
+        );
         assert_eq!(c.limits.cooldown, super::super::Dur::secs(300));
     }
 
@@ -276,7 +305,11 @@ mod tests {
     #[test]
     fn wrong_type_names_key_and_line() {
         let d = first_error("[console]\ntitle = \"x\"\n[thresholds]\ncritical_below = \"high\"\n");
-        assert_eq!((d.line, d.key.as_str()), (4, "thresholds.critical_below"), "{d}");
+        assert_eq!(
+            (d.line, d.key.as_str()),
+            (4, "thresholds.critical_below"),
+            "{d}"
+        );
         assert!(d.message.contains("invalid type"), "{d}");
     }
 
@@ -296,7 +329,8 @@ mod tests {
 
     #[test]
     fn unknown_source_kind_is_refused() {
-        let d = first_error("[[source]]\nname = \"x\"\nkind = \"ftp\"\nurl = \"http://127.0.0.1/\"\n");
+        let d =
+            first_error("[[source]]\nname = \"x\"\nkind = \"ftp\"\nurl = \"http://127.0.0.1/\"\n");
         assert_eq!((d.line, d.key.as_str()), (3, "source[0].kind"), "{d}");
         assert!(d.message.contains("unknown variant `ftp`"), "{d}");
     }
@@ -307,17 +341,33 @@ mod tests {
         let errs = load_str(src).expect_err("invalid").0;
         let lines: Vec<(usize, &str)> = errs.iter().map(|d| (d.line, d.key.as_str())).collect();
         assert!(lines.contains(&(2, "thresholds.standby_min")), "{lines:?}");
-        assert!(lines.contains(&(4, "source[0]")), "fleet without url: {lines:?}");
-        assert!(lines.contains(&(9, "source[1].name")), "duplicate name: {lines:?}");
-        assert!(lines.contains(&(11, "source[1].url")), "bad scheme: {lines:?}");
-        assert!(lines.contains(&(12, "source[1].timeout")), "timeout > interval: {lines:?}");
+        assert!(
+            lines.contains(&(4, "source[0]")),
+            "fleet without url: {lines:?}"
+        );
+        assert!(
+            lines.contains(&(9, "source[1].name")),
+            "duplicate name: {lines:?}"
+        );
+        assert!(
+            lines.contains(&(11, "source[1].url")),
+            "bad scheme: {lines:?}"
+        );
+        assert!(
+            lines.contains(&(12, "source[1].timeout")),
+            "timeout > interval: {lines:?}"
+        );
     }
 
     #[test]
     fn pair_errors_name_the_member() {
         let src = "[[region]]\nid = \"eu-west-1\"\nprovider = \"aws\"\n\n[[pair]]\nid = \"a\"\nprimary = { id = \"p\", region = \"eu-west-1\" }\nstandby = { id = \"s\", region = \"mars-1\" }\n";
         let d = first_error(src);
-        assert_eq!((d.line, d.key.as_str()), (8, "pair[0].standby.region"), "{d}");
+        assert_eq!(
+            (d.line, d.key.as_str()),
+            (8, "pair[0].standby.region"),
+            "{d}"
+        );
     }
 
     #[test]

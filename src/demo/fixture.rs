@@ -16,7 +16,9 @@ use crate::theme::Theme;
 /// 2027-01-15 12:04:31Z: the fixed clock of every snapshot.
 pub fn clock() -> DateTime<Utc> {
     use chrono::TimeZone;
-    Utc.with_ymd_and_hms(2027, 1, 15, 12, 4, 31).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2027, 1, 15, 12, 4, 31)
+        .single()
+        .unwrap_or_default()
 }
 
 /// A model fed `steps` seconds of the simulated fleet, one fleet poll per
@@ -35,7 +37,10 @@ pub fn model(pairs: usize, scenario: &str, steps: u64) -> Model {
             source: 0,
             at,
             latency: Duration::from_millis(3),
-            result: Ok(Payload::Fleet { pairs: sim.report(), skipped: Vec::new() }),
+            result: Ok(Payload::Fleet {
+                pairs: sim.report(),
+                skipped: Vec::new(),
+            }),
         });
     }
     model.tick(clock());

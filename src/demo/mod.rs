@@ -60,10 +60,17 @@ pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
         tick.tick().await;
         loop {
             tick.tick().await;
-            clock_sim.lock().unwrap_or_else(PoisonError::into_inner).step();
+            clock_sim
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .step();
         }
     });
-    Ok(DemoFleet { addr, sim, tasks: vec![server, clock] })
+    Ok(DemoFleet {
+        addr,
+        sim,
+        tasks: vec![server, clock],
+    })
 }
 
 async fn fleet(State(sim): State<Shared>) -> impl IntoResponse {
@@ -72,7 +79,10 @@ async fn fleet(State(sim): State<Shared>) -> impl IntoResponse {
 }
 
 async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
-    let found = sim.lock().unwrap_or_else(PoisonError::into_inner).instance(&id);
+    let found = sim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .instance(&id);
     match found {
         Some(i) if i.is_down() => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Some(i) => Json(i).into_response(),
@@ -81,7 +91,11 @@ async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::resp
 }
 
 async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCode {
-    if sim.lock().unwrap_or_else(PoisonError::into_inner).failover(&id) {
+    if sim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .failover(&id)
+    {
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
@@ -95,7 +109,10 @@ pub fn config(addr: SocketAddr) -> Config {
     c.console.title = "demo".into();
     c.regions = sim::REGIONS
         .iter()
-        .map(|(id, provider)| RegionCfg { id: (*id).into(), provider: (*provider).into() })
+        .map(|(id, provider)| RegionCfg {
+            id: (*id).into(),
+            provider: (*provider).into(),
+        })
         .collect();
     c.sources.push(SourceCfg {
         name: "fleet".into(),

@@ -5,14 +5,30 @@
 use crate::sources::report::{InstanceReport, PairReport};
 
 /// Regions of the demo: three regions over two providers.
-pub const REGIONS: [(&str, &str); 3] = [("eu-west-1", "aws"), ("eu-central-1", "hetzner"), ("us-east-1", "aws")];
+pub const REGIONS: [(&str, &str); 3] = [
+    ("eu-west-1", "aws"),
+    ("eu-central-1", "hetzner"),
+    ("us-east-1", "aws"),
+];
 
 pub const SCENARIOS: &[(&str, &str)] = &[
-    ("mixed", "a bit of everything, staggered over the first minute (default)"),
+    (
+        "mixed",
+        "a bit of everything, staggered over the first minute (default)",
+    ),
     ("primary-crash", "a primary degrades, then crashes"),
-    ("standby-degraded", "a standby drops below standby_min, then its primary crashes"),
-    ("lag-spike", "replication lag of one pair climbs past lag_warn and lag_abort"),
-    ("provider-outage", "aws instances in eu-west-1 become unreachable one by one"),
+    (
+        "standby-degraded",
+        "a standby drops below standby_min, then its primary crashes",
+    ),
+    (
+        "lag-spike",
+        "replication lag of one pair climbs past lag_warn and lag_abort",
+    ),
+    (
+        "provider-outage",
+        "aws instances in eu-west-1 become unreachable one by one",
+    ),
     ("flapping", "a primary goes down and up repeatedly"),
     ("calm", "nothing happens: a healthy fleet"),
 ];
@@ -44,7 +60,12 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(n: usize, scenario: &str, seed: u64) -> Self {
-        let mut sim = Self { pairs: Vec::with_capacity(n), scenario: scenario.to_string(), rng: seed | 1, t: 0 };
+        let mut sim = Self {
+            pairs: Vec::with_capacity(n),
+            scenario: scenario.to_string(),
+            rng: seed | 1,
+            t: 0,
+        };
         for i in 0..n {
             let num = 1000 + i;
             let region = i % REGIONS.len();
@@ -53,10 +74,20 @@ impl Sim {
             let lag = 0.2 + sim.rand() * 2.5;
             sim.pairs.push(SimPair {
                 id: format!("acct-{num}"),
-                primary: SimInstance { id: format!("gw-{num}-a"), region, score: p_score, down: false },
+                primary: SimInstance {
+                    id: format!("gw-{num}-a"),
+                    region,
+                    score: p_score,
+                    down: false,
+                },
                 // The standby lives in the next region, on another provider
                 // where the layout allows.
-                standby: SimInstance { id: format!("gw-{num}-b"), region: (region + 1) % REGIONS.len(), score: s_score, down: false },
+                standby: SimInstance {
+                    id: format!("gw-{num}-b"),
+                    region: (region + 1) % REGIONS.len(),
+                    score: s_score,
+                    down: false,
+                },
                 lag,
             });
         }
@@ -112,7 +143,11 @@ impl Sim {
 
     fn pair(&mut self, i: usize) -> Option<&mut SimPair> {
         let n = self.pairs.len();
-        if n == 0 { None } else { self.pairs.get_mut(i % n) }
+        if n == 0 {
+            None
+        } else {
+            self.pairs.get_mut(i % n)
+        }
     }
 
     /// Degrades at `start`, crashes 7 s later.
@@ -169,7 +204,9 @@ impl Sim {
 
     /// Swaps roles: what a promote does on the simulated fleet.
     pub fn failover(&mut self, pair: &str) -> bool {
-        let Some(p) = self.pairs.iter_mut().find(|p| p.id == pair) else { return false };
+        let Some(p) = self.pairs.iter_mut().find(|p| p.id == pair) else {
+            return false;
+        };
         std::mem::swap(&mut p.primary, &mut p.standby);
         p.lag = 0.0;
         true
@@ -207,7 +244,16 @@ fn instance(i: &SimInstance, role: &str, lag: Option<f64>) -> InstanceReport {
     InstanceReport {
         id: i.id.clone(),
         role: Some(role.into()),
-        status: Some(if i.down { "DOWN" } else if role == "PRIMARY" { "ACTIVE" } else { "STANDBY" }.into()),
+        status: Some(
+            if i.down {
+                "DOWN"
+            } else if role == "PRIMARY" {
+                "ACTIVE"
+            } else {
+                "STANDBY"
+            }
+            .into(),
+        ),
         health_score: Some(i.score.round()),
         region: Some(region.into()),
         provider: Some(provider.into()),
@@ -236,8 +282,13 @@ mod tests {
         for _ in 0..40 {
             s.step();
         }
-        let down = s.report().iter().flat_map(|p| [Some(&p.primary), p.standby.as_ref()]).flatten()
-            .filter(|i| i.is_down() && i.region.as_deref() == Some("eu-west-1")).count();
+        let down = s
+            .report()
+            .iter()
+            .flat_map(|p| [Some(&p.primary), p.standby.as_ref()])
+            .flatten()
+            .filter(|i| i.is_down() && i.region.as_deref() == Some("eu-west-1"))
+            .count();
         assert!(down > 5, "{down}");
     }
 

@@ -45,9 +45,22 @@ pub fn parse(text: &str) -> Result<Key, String> {
     let mut rest = text;
     loop {
         let lower = rest.to_ascii_lowercase();
-        let stripped = ["ctrl-", "ctrl+", "c-"].iter().find(|p| lower.starts_with(*p) && rest.len() > p.len()).map(|p| (p.len(), KeyModifiers::CONTROL))
-            .or_else(|| ["alt-", "alt+", "m-"].iter().find(|p| lower.starts_with(*p) && rest.len() > p.len()).map(|p| (p.len(), KeyModifiers::ALT)))
-            .or_else(|| ["shift-", "shift+", "s-"].iter().find(|p| lower.starts_with(*p) && rest.len() > p.len()).map(|p| (p.len(), KeyModifiers::SHIFT)));
+        let stripped = ["ctrl-", "ctrl+", "c-"]
+            .iter()
+            .find(|p| lower.starts_with(*p) && rest.len() > p.len())
+            .map(|p| (p.len(), KeyModifiers::CONTROL))
+            .or_else(|| {
+                ["alt-", "alt+", "m-"]
+                    .iter()
+                    .find(|p| lower.starts_with(*p) && rest.len() > p.len())
+                    .map(|p| (p.len(), KeyModifiers::ALT))
+            })
+            .or_else(|| {
+                ["shift-", "shift+", "s-"]
+                    .iter()
+                    .find(|p| lower.starts_with(*p) && rest.len() > p.len())
+                    .map(|p| (p.len(), KeyModifiers::SHIFT))
+            });
         match stripped {
             Some((n, m)) => {
                 mods |= m;
@@ -60,7 +73,11 @@ pub fn parse(text: &str) -> Result<Key, String> {
     let code = match (chars.next(), chars.next()) {
         (Some(c), None) => {
             // ctrl-C means the same key as ctrl-c to the terminal.
-            if mods.contains(KeyModifiers::CONTROL) { KeyCode::Char(c.to_ascii_lowercase()) } else { KeyCode::Char(c) }
+            if mods.contains(KeyModifiers::CONTROL) {
+                KeyCode::Char(c.to_ascii_lowercase())
+            } else {
+                KeyCode::Char(c)
+            }
         }
         _ => match rest.to_ascii_lowercase().as_str() {
             "tab" => KeyCode::Tab,
@@ -79,10 +96,16 @@ pub fn parse(text: &str) -> Result<Key, String> {
             "end" => KeyCode::End,
             "pageup" | "pgup" => KeyCode::PageUp,
             "pagedown" | "pgdown" | "pgdn" => KeyCode::PageDown,
-            f if f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
+            f if f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+            {
                 KeyCode::F(f[1..].parse().unwrap_or(1))
             }
-            _ => return Err(format!("unknown key `{text}`; write keys like `q`, `ctrl-c`, `shift-tab`, `enter`, `pagedown`, `f1`")),
+            _ => {
+                return Err(format!(
+                    "unknown key `{text}`; write keys like `q`, `ctrl-c`, `shift-tab`, `enter`, `pagedown`, `f1`"
+                ));
+            }
         },
     };
     Ok(normalise(code, mods))

@@ -111,10 +111,23 @@ struct KeymapFile {
 fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, Diagnostic> {
     let read = |path: PathBuf| {
         std::fs::read_to_string(&path)
-            .map(|src| KeymapFile { path: path.clone(), src })
-            .map_err(|e| Diagnostic { file: path.clone(), line: 0, column: 0, key: String::new(), message: format!("cannot read keymap: {e}") })
+            .map(|src| KeymapFile {
+                path: path.clone(),
+                src,
+            })
+            .map_err(|e| Diagnostic {
+                file: path.clone(),
+                line: 0,
+                column: 0,
+                key: String::new(),
+                message: format!("cannot read keymap: {e}"),
+            })
     };
-    if name.contains('/') || name.ends_with(".toml") {
+    if name.contains('/')
+        || Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+    {
         // A keymap given by path is merged over the default keymap, so it
         // only needs the keys it changes.
         let mut out = vec![embedded("default")];
@@ -136,14 +149,29 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, D
     }
     if out.is_empty() {
         let names: Vec<&str> = embedded_names().collect();
-        return Err(Diagnostic { file: PathBuf::from(name), line: 0, column: 0, key: String::new(), message: format!("no keymap named `{name}`; shipped keymaps: {}", names.join(", ")) });
+        return Err(Diagnostic {
+            file: PathBuf::from(name),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!(
+                "no keymap named `{name}`; shipped keymaps: {}",
+                names.join(", ")
+            ),
+        });
     }
     Ok(out)
 }
 
 fn embedded(name: &str) -> KeymapFile {
-    let src = EMBEDDED.iter().find(|(n, _)| *n == name).map_or("", |(_, s)| *s);
-    KeymapFile { path: PathBuf::from(format!("<embedded>/keymaps/{name}.toml")), src: src.to_string() }
+    let src = EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, s)| *s);
+    KeymapFile {
+        path: PathBuf::from(format!("<embedded>/keymaps/{name}.toml")),
+        src: src.to_string(),
+    }
 }
 
 /// Loads a keymap by name or path. Unknown layers, keys or action names and
@@ -160,13 +188,19 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Keymap, Diagnostics
                 continue;
             }
         };
-        let loc = Located { file: &file.path, src: &file.src };
+        let loc = Located {
+            file: &file.path,
+            src: &file.src,
+        };
         // Per file: which spelling bound each key, to report duplicates.
         let mut seen: HashMap<(Layer, Key), String> = HashMap::new();
         for (layer_name, bindings) in &raw {
             let Some(layer) = Layer::ALL.iter().copied().find(|l| l.name() == layer_name) else {
                 let known: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
-                errors.push(loc.at(&[Seg::Key(layer_name.clone())], format!("unknown layer `{layer_name}`; layers: {}", known.join(", "))));
+                errors.push(loc.at(
+                    &[Seg::Key(layer_name.clone())],
+                    format!("unknown layer `{layer_name}`; layers: {}", known.join(", ")),
+                ));
                 continue;
             };
             let map = layers.entry(layer).or_default();
@@ -180,7 +214,10 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Keymap, Diagnostics
                     }
                 };
                 if let Some(first) = seen.insert((layer, key), key_text.clone()) {
-                    errors.push(loc.at(&path, format!("key `{key}` is bound twice in [{layer_name}] (also as `{first}`)")));
+                    errors.push(loc.at(
+                        &path,
+                        format!("key `{key}` is bound twice in [{layer_name}] (also as `{first}`)"),
+                    ));
                     continue;
                 }
                 if action_name == "none" {
@@ -197,7 +234,10 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Keymap, Diagnostics
         }
     }
     if errors.is_empty() {
-        Ok(Keymap { name: name.to_string(), layers })
+        Ok(Keymap {
+            name: name.to_string(),
+            layers,
+        })
     } else {
         Err(Diagnostics(errors))
     }
@@ -219,29 +259,68 @@ mod tests {
     fn shipped_keymaps_load_and_reach_every_flow() {
         for name in embedded_names() {
             let k = load(name, None).unwrap_or_else(|e| panic!("keymap {name}: {e}"));
-            for a in [Action::Quit, Action::Help, Action::Filter, Action::NextPane, Action::Open, Action::Close, Action::Down, Action::Up, Action::Zoom, Action::Sort, Action::Acknowledge, Action::Sources] {
-                let layer = if a == Action::Close { Layer::Overlay } else { Layer::Dashboard };
-                assert!(!k.keys_for(layer, a).is_empty(), "keymap {name} has no key for {}", a.name());
+            for a in [
+                Action::Quit,
+                Action::Help,
+                Action::Filter,
+                Action::NextPane,
+                Action::Open,
+                Action::Close,
+                Action::Down,
+                Action::Up,
+                Action::Zoom,
+                Action::Sort,
+                Action::Acknowledge,
+                Action::Sources,
+            ] {
+                let layer = if a == Action::Close {
+                    Layer::Overlay
+                } else {
+                    Layer::Dashboard
+                };
+                assert!(
+                    !k.keys_for(layer, a).is_empty(),
+                    "keymap {name} has no key for {}",
+                    a.name()
+                );
             }
         }
     }
 
     #[test]
     fn unknown_action_and_duplicate_key_are_located() {
-        let p = write("bad.toml", "[dashboard]\n\"x\" = \"explode\"\n\"ctrl-c\" = \"quit\"\n\"C-c\" = \"help\"\n[weird]\n\"a\" = \"quit\"\n");
+        let p = write(
+            "bad.toml",
+            "[dashboard]\n\"x\" = \"explode\"\n\"ctrl-c\" = \"quit\"\n\"C-c\" = \"help\"\n[weird]\n\"a\" = \"quit\"\n",
+        );
         let errs = load(p.to_str().expect("utf8"), None).expect_err("bad").0;
         let got: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.key.as_str())).collect();
         assert!(got.contains(&(2, "dashboard.x")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.message.contains("bound twice")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.message.contains("bound twice")),
+            "{errs:?}"
+        );
         assert!(got.contains(&(5, "weird")), "{errs:?}");
     }
 
     #[test]
     fn user_file_merges_over_default() {
-        let p = write("mine.toml", "[dashboard]\n\"x\" = \"zoom\"\n\"z\" = \"none\"\n");
+        let p = write(
+            "mine.toml",
+            "[dashboard]\n\"x\" = \"zoom\"\n\"z\" = \"none\"\n",
+        );
         let k = load(p.to_str().expect("utf8"), None).expect("loads");
-        assert_eq!(k.lookup(Layer::Dashboard, parse_key("x").expect("key")), Some(Action::Zoom));
-        assert_eq!(k.lookup(Layer::Dashboard, parse_key("z").expect("key")), None);
-        assert_eq!(k.lookup(Layer::Dashboard, parse_key("q").expect("key")), Some(Action::Quit));
+        assert_eq!(
+            k.lookup(Layer::Dashboard, parse_key("x").expect("key")),
+            Some(Action::Zoom)
+        );
+        assert_eq!(
+            k.lookup(Layer::Dashboard, parse_key("z").expect("key")),
+            None
+        );
+        assert_eq!(
+            k.lookup(Layer::Dashboard, parse_key("q").expect("key")),
+            Some(Action::Quit)
+        );
     }
 }

@@ -38,7 +38,8 @@ pub fn headers(spec: &BTreeMap<String, String>) -> Result<HeaderMap, String> {
                 .map_err(|_| format!("header {k}: environment variable {var} is not set"))?,
             None => v.clone(),
         };
-        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("invalid header name {k}"))?;
+        let name =
+            HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("invalid header name {k}"))?;
         let mut value =
             HeaderValue::from_str(&value).map_err(|_| format!("header {k}: value is not valid"))?;
         value.set_sensitive(true);

@@ -119,9 +119,17 @@ async fn probe(
     url: String,
 ) -> Probe {
     let start = Instant::now();
-    let fetched = with_timeout(timeout, client::get_bounded(&client, &url, &headers, client::MAX_HEALTH_BODY)).await;
+    let fetched = with_timeout(
+        timeout,
+        client::get_bounded(&client, &url, &headers, client::MAX_HEALTH_BODY),
+    )
+    .await;
     let result = fetched.and_then(|(status, body)| parse::instance(&id, status, &body));
-    Probe { instance: id, latency: start.elapsed(), result }
+    Probe {
+        instance: id,
+        latency: start.elapsed(),
+        result,
+    }
 }
 
 /// The source's own timeout covers connect, headers and the whole body, so
@@ -132,6 +140,9 @@ async fn with_timeout<T>(
 ) -> Result<T, String> {
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,
-        Err(_) => Err(format!("timed out after {}", humantime::format_duration(timeout))),
+        Err(_) => Err(format!(
+            "timed out after {}",
+            humantime::format_duration(timeout)
+        )),
     }
 }

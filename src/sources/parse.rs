@@ -93,7 +93,8 @@ mod tests {
 
     #[test]
     fn fleet_default_shape() {
-        let body = br#"{"pairs":[{"id":"acct-1","primary":{"id":"a","status":"ACTIVE","health_score":87},
+        let body =
+            br#"{"pairs":[{"id":"acct-1","primary":{"id":"a","status":"ACTIVE","health_score":87},
             "standby":{"id":"b","health_score":80},"replication_lag_seconds":1.5}]}"#;
         let (pairs, skipped) = fleet(body).expect("parses");
         assert!(skipped.is_empty());
@@ -106,21 +107,42 @@ mod tests {
         let body = br#"{"pairs":[{"id":"good","primary":{"id":"a"}},{"id":"bad","primary":{"id":"b","health_score":"high"}}]}"#;
         let (pairs, skipped) = fleet(body).expect("parses");
         assert_eq!(pairs.len(), 1);
-        assert!(skipped[0].contains("bad") && skipped[0].contains("invalid type"), "{skipped:?}");
+        assert!(
+            skipped[0].contains("bad") && skipped[0].contains("invalid type"),
+            "{skipped:?}"
+        );
     }
 
     #[test]
     fn malformed_and_wrong_shapes_are_errors() {
-        assert!(fleet(b"{\"pairs\": [").unwrap_err().starts_with("malformed JSON"));
-        assert!(fleet(b"[1,2]").unwrap_err().starts_with("unexpected shape"));
+        assert!(
+            fleet(b"{\"pairs\": [")
+                .expect_err("must fail")
+                .starts_with("malformed JSON")
+        );
+        assert!(
+            fleet(b"[1,2]")
+                .expect_err("must fail")
+                .starts_with("unexpected shape")
+        );
     }
 
     #[test]
     fn health_statuses() {
-        assert_eq!(instance("x", 500, b"boom").unwrap_err(), "HTTP 500: boom");
-        assert_eq!(instance("x", 200, b"OK").map(|r| r.status), Ok(Some("UP".into())));
+        assert_eq!(
+            instance("x", 500, b"boom").expect_err("must fail"),
+            "HTTP 500: boom"
+        );
+        assert_eq!(
+            instance("x", 200, b"OK").map(|r| r.status),
+            Ok(Some("UP".into()))
+        );
         let r = instance("x", 200, br#"{"status":"ACTIVE","health_score":70}"#).expect("json");
         assert_eq!((r.id.as_str(), r.health_score), ("x", Some(70.0)));
-        assert!(instance("x", 200, b"{\"status\":").unwrap_err().starts_with("malformed JSON"));
+        assert!(
+            instance("x", 200, b"{\"status\":")
+                .expect_err("must fail")
+                .starts_with("malformed JSON")
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct SourceUpdate {
 pub enum Payload {
     /// Every pair a fleet endpoint knows; pairs it no longer lists go away.
     /// `skipped` lists entries that could not be read.
-    Fleet { pairs: Vec<PairReport>, skipped: Vec<String> },
+    Fleet {
+        pairs: Vec<PairReport>,
+        skipped: Vec<String>,
+    },
     /// One probe per instance health endpoint.
     Instances(Vec<Probe>),
 }
@@ -70,7 +73,14 @@ impl InstanceReport {
 }
 
 pub fn status_is_down(status: &str) -> bool {
-    ["DOWN", "FAILED", "UNREACHABLE", "ERROR", "OFFLINE", "UNHEALTHY"]
-        .iter()
-        .any(|s| status.eq_ignore_ascii_case(s))
+    [
+        "DOWN",
+        "FAILED",
+        "UNREACHABLE",
+        "ERROR",
+        "OFFLINE",
+        "UNHEALTHY",
+    ]
+    .iter()
+    .any(|s| status.eq_ignore_ascii_case(s))
 }

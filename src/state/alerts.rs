@@ -65,7 +65,10 @@ pub fn evaluate(
             severity: Severity::Crit,
             name: "ProviderOutage",
             subject: format!("{}/{}", r.region, r.provider),
-            summary: format!("{} instances unreachable in {} ({})", r.down, r.region, r.provider),
+            summary: format!(
+                "{} instances unreachable in {} ({})",
+                r.down, r.region, r.provider
+            ),
         });
     }
     for s in sources {
@@ -76,7 +79,12 @@ pub fn evaluate(
             _ => continue,
         };
         let summary = s.last_error.clone().unwrap_or_else(|| "no data".into());
-        out.push(Firing { severity, name, subject: s.name.clone(), summary });
+        out.push(Firing {
+            severity,
+            name,
+            subject: s.name.clone(),
+            summary,
+        });
     }
     for p in pairs {
         if p.is_stale(now) {

@@ -38,7 +38,11 @@ pub struct Model {
 
 impl Model {
     pub fn new(config: Arc<Config>, now: DateTime<Utc>) -> Self {
-        let sources = config.sources.iter().map(|s| SourceStatus::new(s, now)).collect();
+        let sources = config
+            .sources
+            .iter()
+            .map(|s| SourceStatus::new(s, now))
+            .collect();
         let mut m = Self {
             config,
             now,
@@ -128,7 +132,8 @@ impl Model {
                         status.targets = probes.len();
                         status.failed_targets = failed;
                         if let Some(e) = probes.iter().find_map(|p| p.result.as_ref().err()) {
-                            status.last_error = Some(format!("{failed} of {} failed; {e}", probes.len()));
+                            status.last_error =
+                                Some(format!("{failed} of {} failed; {e}", probes.len()));
                         }
                         // Every probe failing counts against the source itself.
                         if failed > 0 && failed == probes.len() {
@@ -201,7 +206,9 @@ impl Model {
     fn reindex_instances_if_needed(&mut self) {
         let stale = self.pairs.iter().enumerate().any(|(i, p)| {
             self.by_instance.get(&p.primary.id) != Some(&i)
-                || p.standby.as_ref().is_some_and(|s| self.by_instance.get(&s.id) != Some(&i))
+                || p.standby
+                    .as_ref()
+                    .is_some_and(|s| self.by_instance.get(&s.id) != Some(&i))
         });
         if stale {
             self.reindex();
@@ -286,8 +293,12 @@ impl Model {
         self.alert_since.retain(|k, _| keys.contains(k));
         self.acked.retain(|k| keys.contains(k));
         list.sort_by(|a, b| {
-            (a.acked, a.severity, std::cmp::Reverse(a.since), &a.key)
-                .cmp(&(b.acked, b.severity, std::cmp::Reverse(b.since), &b.key))
+            (a.acked, a.severity, std::cmp::Reverse(a.since), &a.key).cmp(&(
+                b.acked,
+                b.severity,
+                std::cmp::Reverse(b.since),
+                &b.key,
+            ))
         });
         self.alerts = list;
     }

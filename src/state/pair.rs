@@ -131,7 +131,11 @@ impl Instance {
 
     /// The score shown; a down instance counts as 0 whatever it last said.
     pub fn effective_score(&self) -> Option<f64> {
-        if self.down { Some(0.0) } else { self.health_score }
+        if self.down {
+            Some(0.0)
+        } else {
+            self.health_score
+        }
     }
 }
 
@@ -219,21 +223,30 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
     let primary = &p.primary;
     if primary.down {
         let err = primary.error.as_deref().unwrap_or("down");
-        return (PairState::Critical, format!("primary {} down: {err}", primary.id));
+        return (
+            PairState::Critical,
+            format!("primary {} down: {err}", primary.id),
+        );
     }
     if let Some(s) = primary.health_score
         && s < t.critical_below
     {
         return (
             PairState::Critical,
-            format!("primary score {s:.0} below critical_below {:.0}", t.critical_below),
+            format!(
+                "primary score {s:.0} below critical_below {:.0}",
+                t.critical_below
+            ),
         );
     }
     if primary.fail_streak > 0 {
         let err = primary.error.as_deref().unwrap_or("check failed");
         return (
             PairState::AtRisk,
-            format!("primary {} failing: {} check(s) in a row ({err})", primary.id, primary.fail_streak),
+            format!(
+                "primary {} failing: {} check(s) in a row ({err})",
+                primary.id, primary.fail_streak
+            ),
         );
     }
     let Some(standby) = &p.standby else {
@@ -247,13 +260,19 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
     {
         return (
             PairState::AtRisk,
-            format!("standby score {s:.0} below standby_min {:.0}", t.standby_min),
+            format!(
+                "standby score {s:.0} below standby_min {:.0}",
+                t.standby_min
+            ),
         );
     }
     if let Some(l) = p.lag
         && l > t.lag_warn.as_secs_f64()
     {
-        return (PairState::AtRisk, format!("lag {l:.1}s over lag_warn {}", t.lag_warn));
+        return (
+            PairState::AtRisk,
+            format!("lag {l:.1}s over lag_warn {}", t.lag_warn),
+        );
     }
     (PairState::Ok, "healthy".into())
 }
@@ -316,7 +335,15 @@ mod tests {
         assert!(!i.down);
         i.observe(now(), Err("connection refused"), 3, None);
         assert!(i.down);
-        i.observe(now(), Ok(&InstanceReport { status: Some("ACTIVE".into()), ..Default::default() }), 3, None);
+        i.observe(
+            now(),
+            Ok(&InstanceReport {
+                status: Some("ACTIVE".into()),
+                ..Default::default()
+            }),
+            3,
+            None,
+        );
         assert!(!i.down && i.fail_streak == 0);
     }
 }

@@ -10,7 +10,7 @@ use super::pair::{Instance, Pair};
 
 /// Seed 000: more than 5 instances unreachable in one region within 5 minutes.
 pub const OUTAGE_MORE_THAN: usize = 5;
-pub const OUTAGE_WINDOW: Duration = Duration::from_secs(300);
+pub const OUTAGE_WINDOW: Duration = Duration::from_mins(5);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionSummary {
@@ -25,16 +25,20 @@ pub struct RegionSummary {
     pub outage: bool,
 }
 
+/// A region being counted and the times its instances went down.
+type Tally = (RegionSummary, Vec<DateTime<Utc>>);
+
 /// Summaries sorted by region then provider; `declared` lists the regions
 /// of the config so that a region with no data still shows.
 pub fn summarize(pairs: &[Pair], declared: &[(String, String)]) -> Vec<RegionSummary> {
-    let mut map: BTreeMap<(String, String), (RegionSummary, Vec<DateTime<Utc>>)> = BTreeMap::new();
+    let mut map: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for (r, p) in declared {
-        map.entry((r.clone(), p.clone())).or_insert_with(|| (empty(r, p), Vec::new()));
+        map.entry((r.clone(), p.clone()))
+            .or_insert_with(|| (empty(r, p), Vec::new()));
     }
     for pair in pairs {
-        let members = std::iter::once((&pair.primary, true))
-            .chain(pair.standby.as_ref().map(|s| (s, false)));
+        let members =
+            std::iter::once((&pair.primary, true)).chain(pair.standby.as_ref().map(|s| (s, false)));
         for (inst, is_primary) in members {
             let key = (inst.region.clone(), inst.provider.clone());
             let (s, downs) = map
@@ -87,9 +91,9 @@ fn count(s: &mut RegionSummary, downs: &mut Vec<DateTime<Utc>>, inst: &Instance,
 /// window of `OUTAGE_WINDOW`.
 fn outage_in(sorted: &[DateTime<Utc>]) -> bool {
     let n = OUTAGE_MORE_THAN + 1;
-    sorted.windows(n).any(|w| {
-        (w[n - 1] - w[0]).to_std().unwrap_or_default() <= OUTAGE_WINDOW
-    })
+    sorted
+        .windows(n)
+        .any(|w| (w[n - 1] - w[0]).to_std().unwrap_or_default() <= OUTAGE_WINDOW)
 }
 
 #[cfg(test)]

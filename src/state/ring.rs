@@ -10,7 +10,10 @@ pub struct Ring<T> {
 
 impl<T: Copy> Ring<T> {
     pub fn new(cap: usize) -> Self {
-        Self { items: VecDeque::new(), cap: cap.max(1) }
+        Self {
+            items: VecDeque::new(),
+            cap: cap.max(1),
+        }
     }
 
     pub fn push(&mut self, v: T) {

@@ -77,7 +77,10 @@ impl SourceStatus {
             last_error: if cfg.kind.supported() {
                 None
             } else {
-                Some(format!("source kind `{}` is not supported by this build", cfg.kind.name()))
+                Some(format!(
+                    "source kind `{}` is not supported by this build",
+                    cfg.kind.name()
+                ))
             },
             failures: 0,
             latency: None,

@@ -56,7 +56,10 @@ roles! {
 const EMBEDDED: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("monochrome", include_str!("../../themes/monochrome.toml")),
 ];
 
@@ -78,7 +81,10 @@ impl Theme {
 
     /// No styles at all; the fallback when a theme cannot be had.
     pub fn plain() -> Self {
-        Self { name: "plain".into(), styles: vec![Style::default(); Role::ALL.len()] }
+        Self {
+            name: "plain".into(),
+            styles: vec![Style::default(); Role::ALL.len()],
+        }
     }
 
     /// The shipped theme of that name, without user overrides.
@@ -121,7 +127,10 @@ struct ThemeFile {
 
 fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<ThemeFile>, Diagnostic> {
     let mut out = Vec::new();
-    let is_path = name.contains('/') || name.ends_with(".toml");
+    let is_path = name.contains('/')
+        || Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_path {
         let path = PathBuf::from(name);
         let src = std::fs::read_to_string(&path).map_err(|e| io_diag(&path, &e))?;
@@ -129,7 +138,10 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<ThemeFile>, Di
         return Ok(out);
     }
     if let Some((_, src)) = EMBEDDED.iter().find(|(n, _)| *n == name) {
-        out.push(ThemeFile { path: PathBuf::from(format!("<embedded>/themes/{name}.toml")), src: (*src).to_string() });
+        out.push(ThemeFile {
+            path: PathBuf::from(format!("<embedded>/themes/{name}.toml")),
+            src: (*src).to_string(),
+        });
     }
     if let Some(dir) = config_dir {
         let path = dir.join("themes").join(format!("{name}.toml"));
@@ -145,14 +157,23 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<ThemeFile>, Di
             line: 0,
             column: 0,
             key: String::new(),
-            message: format!("no theme named `{name}`; shipped themes: {}", names.join(", ")),
+            message: format!(
+                "no theme named `{name}`; shipped themes: {}",
+                names.join(", ")
+            ),
         });
     }
     Ok(out)
 }
 
 fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic { file: path.to_path_buf(), line: 0, column: 0, key: String::new(), message: format!("cannot read theme: {e}") }
+    Diagnostic {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: String::new(),
+        message: format!("cannot read theme: {e}"),
+    }
 }
 
 /// Loads a theme by name or path, resolving `parent` and user overrides.
@@ -162,15 +183,30 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Theme, Diagnostics>
     let mut errors = Vec::new();
     resolve(name, config_dir, &mut styles, &mut errors, 0);
     if errors.is_empty() {
-        Ok(Theme { name: name.to_string(), styles })
+        Ok(Theme {
+            name: name.to_string(),
+            styles,
+        })
     } else {
         Err(Diagnostics(errors))
     }
 }
 
-fn resolve(name: &str, dir: Option<&Path>, styles: &mut [Style], errors: &mut Vec<Diagnostic>, depth: usize) {
+fn resolve(
+    name: &str,
+    dir: Option<&Path>,
+    styles: &mut [Style],
+    errors: &mut Vec<Diagnostic>,
+    depth: usize,
+) {
     if depth > 8 {
-        errors.push(Diagnostic { file: PathBuf::from(name), line: 0, column: 0, key: "parent".into(), message: "theme parents form a cycle".into() });
+        errors.push(Diagnostic {
+            file: PathBuf::from(name),
+            line: 0,
+            column: 0,
+            key: "parent".into(),
+            message: "theme parents form a cycle".into(),
+        });
         return;
     }
     let files = match files_for(name, dir) {
@@ -189,20 +225,43 @@ fn resolve(name: &str, dir: Option<&Path>, styles: &mut [Style], errors: &mut Ve
         // naming one too re-bases the theme, which is what the user asked.
         if let Some(parent) = &raw.parent {
             if parent == name {
-                errors.push(Located { file: &file.path, src: &file.src }.at(&[Seg::Key("parent".into())], "a theme cannot be its own parent"));
+                errors.push(
+                    Located {
+                        file: &file.path,
+                        src: &file.src,
+                    }
+                    .at(
+                        &[Seg::Key("parent".into())],
+                        "a theme cannot be its own parent",
+                    ),
+                );
             } else {
                 resolve(parent, dir, styles, errors, depth + 1);
             }
-        } else if i == 0 && depth == 0 && name != "default" && name != "monochrome" && !EMBEDDED.iter().any(|(n, _)| *n == name) {
+        } else if i == 0
+            && depth == 0
+            && name != "default"
+            && name != "monochrome"
+            && !EMBEDDED.iter().any(|(n, _)| *n == name)
+        {
             // A user theme without parent starts from the default theme.
             resolve("default", None, styles, errors, depth + 1);
         }
-        let loc = Located { file: &file.path, src: &file.src };
+        let loc = Located {
+            file: &file.path,
+            src: &file.src,
+        };
         for (role_name, raw_style) in &raw.roles {
             let path = [Seg::Key("roles".into()), Seg::Key(role_name.clone())];
             let Some(pos) = Role::ALL.iter().position(|r| r.name() == role_name) else {
                 let known: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
-                errors.push(loc.at(&path, format!("unknown colour role `{role_name}`; roles: {}", known.join(", "))));
+                errors.push(loc.at(
+                    &path,
+                    format!(
+                        "unknown colour role `{role_name}`; roles: {}",
+                        known.join(", ")
+                    ),
+                ));
                 continue;
             };
             match to_style(raw_style) {
@@ -251,7 +310,12 @@ mod tests {
         for name in embedded_names() {
             let t = load(name, None).unwrap_or_else(|e| panic!("theme {name}: {e}"));
             for role in [Role::Warn, Role::Critical, Role::Stale, Role::Selection] {
-                assert_ne!(t.style(role), Style::default(), "theme {name} leaves {} unstyled", role.name());
+                assert_ne!(
+                    t.style(role),
+                    Style::default(),
+                    "theme {name} leaves {} unstyled",
+                    role.name()
+                );
             }
             assert_ne!(t.style(Role::Ok), t.style(Role::Critical), "theme {name}");
             assert_ne!(t.style(Role::Warn), t.style(Role::Critical), "theme {name}");
@@ -263,7 +327,11 @@ mod tests {
         let t = load("monochrome", None).expect("loads");
         for role in Role::ALL {
             let s = t.style(*role);
-            assert!(s.fg.is_none() && s.bg.is_none(), "{} has a colour", role.name());
+            assert!(
+                s.fg.is_none() && s.bg.is_none(),
+                "{} has a colour",
+                role.name()
+            );
         }
     }
 
@@ -273,7 +341,9 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("tmp");
         let path = dir.join("bad.toml");
         std::fs::write(&path, "parent = \"default\"\n[roles]\nok = { fg = \"green\" }\ncritcal = { fg = \"red\" }\nwarn = { fg = \"orangeish\" }\n").expect("write");
-        let errs = load(path.to_str().expect("utf8"), None).expect_err("bad theme").0;
+        let errs = load(path.to_str().expect("utf8"), None)
+            .expect_err("bad theme")
+            .0;
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!((errs[0].line, errs[0].key.as_str()), (4, "roles.critcal"));
         assert!(errs[0].message.contains("unknown colour role"));

@@ -14,27 +14,43 @@ use crate::theme::Role;
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let alerts = &app.model.alerts;
-    let crit = alerts.iter().filter(|a| a.severity == crate::state::Severity::Crit && !a.acked).count();
+    let crit = alerts
+        .iter()
+        .filter(|a| a.severity == crate::state::Severity::Crit && !a.acked)
+        .count();
     let mut title = vec![title_span(app, format!("Alerts ({})", alerts.len()))];
     if crit > 0 {
-        title.push(Span::styled(format!("  {crit} CRIT"), t.style(Role::Critical)));
+        title.push(Span::styled(
+            format!("  {crit} CRIT"),
+            t.style(Role::Critical),
+        ));
     }
     let block = pane_block(app, Pane::Alerts, title);
     if alerts.is_empty() {
         let inner = block.inner(area);
         f.render_widget(block, area);
-        f.render_widget(ratatui::widgets::Paragraph::new(muted(app, " no alerts firing")), inner);
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(muted(app, " no alerts firing")),
+            inner,
+        );
         return;
     }
     let now = app.model.now;
     let rows = alerts.iter().map(|a| {
-        let sev = if a.acked { t.style(Role::Muted) } else { severity_style(t, a.severity) };
+        let sev = if a.acked {
+            t.style(Role::Muted)
+        } else {
+            severity_style(t, a.severity)
+        };
         Row::new(vec![
             Cell::from(Span::styled(a.severity.label(), sev)),
             Cell::from(a.name),
             Cell::from(a.subject.as_str()),
             Cell::from(Span::styled(age(now, a.since), t.style(Role::Timer))),
-            Cell::from(Span::styled(if a.acked { "acked" } else { "firing" }, if a.acked { t.style(Role::Muted) } else { sev })),
+            Cell::from(Span::styled(
+                if a.acked { "acked" } else { "firing" },
+                if a.acked { t.style(Role::Muted) } else { sev },
+            )),
             Cell::from(Span::styled(a.summary.as_str(), t.style(Role::Muted))),
         ])
     });
@@ -49,7 +65,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let table = Table::new(rows, widths)
         .block(block)
         .style(t.style(Role::Text))
-        .row_highlight_style(if app.view.focus == Pane::Alerts { t.style(Role::Selection) } else { Default::default() });
+        .row_highlight_style(if app.view.focus == Pane::Alerts {
+            t.style(Role::Selection)
+        } else {
+            ratatui::style::Style::default()
+        });
     let mut state = TableState::default().with_selected(Some(app.view.alert_selected));
     f.render_stateful_widget(table, area, &mut state);
 }

@@ -31,21 +31,48 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     ]);
     let crit = app.model.count_state(PairState::Critical);
     let risk = app.model.count_state(PairState::AtRisk);
-    let shown_mode = if app.read_only { Mode::Watch } else if app.mode == Mode::Demo { Mode::Operator } else { app.mode };
+    let shown_mode = if app.read_only {
+        Mode::Watch
+    } else if app.mode == Mode::Demo {
+        Mode::Operator
+    } else {
+        app.mode
+    };
     // Most important first: parts that do not fit are dropped from the end,
     // never the clock on the left.
     let mut parts: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
     if app.mode == Mode::Demo {
-        parts.push((0, vec![styled(" DEMO ", t.style(Role::Demo)), Span::raw(" ")]));
+        parts.push((
+            0,
+            vec![styled(" DEMO ", t.style(Role::Demo)), Span::raw(" ")],
+        ));
     }
-    parts.push((1, vec![styled(format!(" {} ", shown_mode.label()), t.style(mode_role(shown_mode)))]));
+    parts.push((
+        1,
+        vec![styled(
+            format!(" {} ", shown_mode.label()),
+            t.style(mode_role(shown_mode)),
+        )],
+    ));
     if crit > 0 {
-        parts.push((2, vec![styled(format!("✖ {crit} critical "), t.style(Role::Critical))]));
+        parts.push((
+            2,
+            vec![styled(
+                format!("✖ {crit} critical "),
+                t.style(Role::Critical),
+            )],
+        ));
     }
     if risk > 0 {
-        parts.push((3, vec![styled(format!("▲ {risk} at risk "), t.style(Role::Warn))]));
+        parts.push((
+            3,
+            vec![styled(format!("▲ {risk} at risk "), t.style(Role::Warn))],
+        ));
     }
-    parts.push((4, vec![styled(format!(" {} ", app.operator), t.style(Role::Muted))]));
+    parts.push((
+        4,
+        vec![styled(format!(" {} ", app.operator), t.style(Role::Muted))],
+    ));
     let room = (area.width as usize).saturating_sub(left.width() + 1);
     let mut used = 0;
     let mut keep: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
@@ -71,14 +98,25 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
 
 /// First key bound to an action, as the user would type it.
 pub fn key_hint(app: &App, layer: Layer, action: Action) -> Option<String> {
-    app.keymap.keys_for(layer, action).first().map(ToString::to_string)
+    app.keymap
+        .keys_for(layer, action)
+        .first()
+        .map(ToString::to_string)
 }
 
 pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     if let Some(input) = &app.view.filter_input {
-        let [label, edit, hint] = Layout::horizontal([Constraint::Length(9), Constraint::Min(10), Constraint::Length(28)]).areas(area);
-        f.render_widget(Paragraph::new(styled(" filter /", t.style(Role::Key))), label);
+        let [label, edit, hint] = Layout::horizontal([
+            Constraint::Length(9),
+            Constraint::Min(10),
+            Constraint::Length(28),
+        ])
+        .areas(area);
+        f.render_widget(
+            Paragraph::new(styled(" filter /", t.style(Role::Key))),
+            label,
+        );
         f.render_widget(input, edit);
         f.render_widget(Paragraph::new(muted(app, " enter keep · esc cancel")), hint);
         return;
@@ -143,7 +181,11 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App) {
             Pane::Alerts => format!("{} {} ({})", i + 1, p.title(), app.model.alerts.len()),
             _ => format!("{} {}", i + 1, p.title()),
         };
-        let style = if *p == app.view.focus { t.style(Role::Selection) } else { t.style(Role::Muted) };
+        let style = if *p == app.view.focus {
+            t.style(Role::Selection)
+        } else {
+            t.style(Role::Muted)
+        };
         spans.push(styled(format!(" {label} "), style));
         spans.push(muted(app, "│"));
     }
@@ -162,5 +204,8 @@ pub fn banner_line(app: &App) -> Option<Line<'static>> {
     if out.is_empty() {
         return None;
     }
-    Some(Line::from(format!(" ⚠ PROVIDER OUTAGE · {} · more than 5 instances unreachable within 5 min", out.join(" · "))))
+    Some(Line::from(format!(
+        " ⚠ PROVIDER OUTAGE · {} · more than 5 instances unreachable within 5 min",
+        out.join(" · ")
+    )))
 }

@@ -15,7 +15,10 @@ use crate::theme::Role;
 pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     let inner = overlay_frame(f, area, app, &format!("Pair {id}"), "esc close · ↑↓ scroll");
     let Some(p) = app.model.pair(id) else {
-        f.render_widget(Paragraph::new(muted(app, "this pair is no longer reported by any source")), inner);
+        f.render_widget(
+            Paragraph::new(muted(app, "this pair is no longer reported by any source")),
+            inner,
+        );
         return;
     };
     let t = &app.theme;
@@ -29,10 +32,31 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
         Line::from(vec![
             muted(app, "lag     "),
             styled(p.lag.map_or("—".into(), lag), t.style(Role::Text)),
-            muted(app, format!("   updated {}", p.updated.map_or("never".into(), |u| format!("{} ago", age(now, u))))),
-            muted(app, format!("   source {}", p.source.and_then(|s| app.model.sources.get(s)).map_or("config", |s| s.name.as_str()))),
+            muted(
+                app,
+                format!(
+                    "   updated {}",
+                    p.updated
+                        .map_or("never".into(), |u| format!("{} ago", age(now, u)))
+                ),
+            ),
+            muted(
+                app,
+                format!(
+                    "   source {}",
+                    p.source
+                        .and_then(|s| app.model.sources.get(s))
+                        .map_or("config", |s| s.name.as_str())
+                ),
+            ),
         ]),
-        Line::from(vec![muted(app, "runbook "), styled(p.runbook.clone().unwrap_or_else(|| "—".into()), t.style(Role::Text))]),
+        Line::from(vec![
+            muted(app, "runbook "),
+            styled(
+                p.runbook.clone().unwrap_or_else(|| "—".into()),
+                t.style(Role::Text),
+            ),
+        ]),
         Line::default(),
     ];
     instance(&mut lines, app, "PRIMARY", Some(&p.primary));
@@ -40,21 +64,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     lines.push(Line::from(styled("state changes", t.style(Role::Header))));
     for (at, s) in p.changes.iter().rev() {
         lines.push(Line::from(vec![
-            styled(format!("  {} ", at.format("%H:%M:%SZ")), t.style(Role::Timer)),
+            styled(
+                format!("  {} ", at.format("%H:%M:%SZ")),
+                t.style(Role::Timer),
+            ),
             styled(state_text(*s), t.style(state_role(*s))),
             muted(app, format!("  {} ago", age(now, *at))),
         ]));
     }
     lines.push(Line::default());
     lines.push(Line::from(muted(app, "open incidents: none")));
-    f.render_widget(Paragraph::new(scrolled(lines, app.view.overlay_scroll, inner.height)), inner);
+    f.render_widget(
+        Paragraph::new(scrolled(lines, app.view.overlay_scroll, inner.height)),
+        inner,
+    );
 }
 
 fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&Instance>) {
     let t = &app.theme;
     let now = app.model.now;
     let Some(i) = i else {
-        lines.push(Line::from(vec![styled(format!("{role:<8}"), t.style(Role::Header)), styled("none", t.style(Role::Warn))]));
+        lines.push(Line::from(vec![
+            styled(format!("{role:<8}"), t.style(Role::Header)),
+            styled("none", t.style(Role::Warn)),
+        ]));
         lines.push(Line::default());
         return;
     };
@@ -66,17 +99,39 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
     ]));
     lines.push(Line::from(vec![
         muted(app, "  status "),
-        styled(if i.down { format!("{} (DOWN)", i.status) } else { i.status.clone() }, t.style(status_role)),
+        styled(
+            if i.down {
+                format!("{} (DOWN)", i.status)
+            } else {
+                i.status.clone()
+            },
+            t.style(status_role),
+        ),
         muted(app, "  score "),
-        styled(i.health_score.map_or("—".into(), |s| format!("{s:.0}")), t.style(Role::Text)),
+        styled(
+            i.health_score.map_or("—".into(), |s| format!("{s:.0}")),
+            t.style(Role::Text),
+        ),
         muted(app, format!("  failed checks in a row {}", i.fail_streak)),
     ]));
-    let seen = i.last_seen.map_or("never".into(), |s| format!("{} ago", age(now, s)));
-    let ok = i.last_ok.map_or("never".into(), |s| format!("{} ago", age(now, s)));
-    let resp = i.response.map_or(String::new(), |d| format!("  response {} ms", d.as_millis()));
-    lines.push(Line::from(muted(app, format!("  last check {seen}  last ok {ok}{resp}"))));
+    let seen = i
+        .last_seen
+        .map_or("never".into(), |s| format!("{} ago", age(now, s)));
+    let ok = i
+        .last_ok
+        .map_or("never".into(), |s| format!("{} ago", age(now, s)));
+    let resp = i.response.map_or(String::new(), |d| {
+        format!("  response {} ms", d.as_millis())
+    });
+    lines.push(Line::from(muted(
+        app,
+        format!("  last check {seen}  last ok {ok}{resp}"),
+    )));
     if let Some(e) = &i.error {
-        lines.push(Line::from(vec![muted(app, "  error "), styled(e.clone(), t.style(Role::Critical))]));
+        lines.push(Line::from(vec![
+            muted(app, "  error "),
+            styled(e.clone(), t.style(Role::Critical)),
+        ]));
     }
     lines.push(Line::default());
 }

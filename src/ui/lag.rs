@@ -26,25 +26,56 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     if inner.height == 0 {
         return;
     }
-    let chart_h = if inner.height >= 8 { inner.height / 2 } else { inner.height.saturating_sub(1).min(3) };
-    let [stats, chart, worst] = Layout::vertical([Constraint::Length(1), Constraint::Length(chart_h), Constraint::Min(0)]).areas(inner);
+    let chart_h = if inner.height >= 8 {
+        inner.height / 2
+    } else {
+        inner.height.saturating_sub(1).min(3)
+    };
+    let [stats, chart, worst] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(chart_h),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
 
     let Some(p) = pair else {
-        f.render_widget(Paragraph::new(muted(app, " select a pair to see its lag")), stats);
+        f.render_widget(
+            Paragraph::new(muted(app, " select a pair to see its lag")),
+            stats,
+        );
         return;
     };
     let hist: Vec<f32> = p.lag_history.iter().copied().collect();
     let max = hist.iter().copied().fold(0.0_f32, f32::max);
     let p95 = percentile(&hist, 0.95);
-    let now_role = |l: f64| if l > abort { Role::Critical } else if l > warn { Role::Warn } else { Role::Ok };
+    let now_role = |l: f64| {
+        if l > abort {
+            Role::Critical
+        } else if l > warn {
+            Role::Warn
+        } else {
+            Role::Ok
+        }
+    };
     let mut spans = vec![muted(app, " now ")];
     match p.lag {
         Some(l) => spans.push(styled(lag(l), t.style(now_role(l)))),
         None => spans.push(muted(app, "—")),
     }
     spans.push(muted(app, "  max "));
-    spans.push(styled(lag(f64::from(max)), t.style(now_role(f64::from(max)))));
-    spans.push(muted(app, format!("  p95 {}  warn {}  abort {}", lag(f64::from(p95)), th.lag_warn, th.lag_abort)));
+    spans.push(styled(
+        lag(f64::from(max)),
+        t.style(now_role(f64::from(max))),
+    ));
+    spans.push(muted(
+        app,
+        format!(
+            "  p95 {}  warn {}  abort {}",
+            lag(f64::from(p95)),
+            th.lag_warn,
+            th.lag_abort
+        ),
+    ));
     f.render_widget(Paragraph::new(Line::from(spans)), stats);
 
     // Scale to at least lag_warn so a calm pair looks calm, and show the
@@ -57,7 +88,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .map(|v| (f64::from(*v) * 100.0) as u64)
         .collect();
     let style = t.style(now_role(p.lag.unwrap_or(0.0)));
-    f.render_widget(Sparkline::default().data(&data).max((scale_top * 100.0) as u64).style(style), chart);
+    f.render_widget(
+        Sparkline::default()
+            .data(&data)
+            .max((scale_top * 100.0) as u64)
+            .style(style),
+        chart,
+    );
 
     if worst.height == 0 {
         return;
@@ -67,7 +104,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let name_w = (worst.width as usize).saturating_sub(12).min(24);
     for (id, l) in app.model.worst_lags(n) {
         lines.push(Line::from(vec![
-            styled(format!(" {:<name_w$}", fit(id, name_w)), t.style(Role::Text)),
+            styled(
+                format!(" {:<name_w$}", fit(id, name_w)),
+                t.style(Role::Text),
+            ),
             styled(format!("{:>7}", lag(l)), t.style(now_role(l))),
         ]));
     }

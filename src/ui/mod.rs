@@ -28,8 +28,14 @@ pub const TOO_SMALL: (u16, u16) = (40, 10);
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
     if area.width < TOO_SMALL.0 || area.height < TOO_SMALL.1 {
-        let msg = format!("terminal too small ({}×{}); baton needs {}×{}", area.width, area.height, TOO_SMALL.0, TOO_SMALL.1);
-        f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        let msg = format!(
+            "terminal too small ({}×{}); baton needs {}×{}",
+            area.width, area.height, TOO_SMALL.0, TOO_SMALL.1
+        );
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     }
     let banner = bars::banner_line(app);
@@ -42,7 +48,10 @@ pub fn draw(f: &mut Frame, app: &App) {
     .areas(area);
     bars::title(f, title, app);
     if let Some(b) = banner {
-        f.render_widget(Paragraph::new(b).style(app.theme.style(Role::Banner)), banner_area);
+        f.render_widget(
+            Paragraph::new(b).style(app.theme.style(Role::Banner)),
+            banner_area,
+        );
     }
     body_panes(f, body, app);
     bars::status(f, status, app);
@@ -58,14 +67,18 @@ fn body_panes(f: &mut Frame, area: Rect, app: &App) {
     let v = &app.view;
     let wide = area.width >= WIDE_MIN.0 && area.height + 2 >= WIDE_MIN.1;
     if v.zoomed || !wide {
-        let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let [tabs, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         bars::tabs(f, tabs, app);
         pane(f, rest, app, v.focus);
         return;
     }
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area);
-    let [p, r] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
-    let [l, a] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area);
+    let [p, r] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+    let [l, a] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
     pane(f, p, app, Pane::Pairs);
     pane(f, r, app, Pane::Regions);
     pane(f, l, app, Pane::Lag);
@@ -84,13 +97,21 @@ fn pane(f: &mut Frame, area: Rect, app: &App, which: Pane) {
 /// A bordered block for a pane; the focused pane gets the focus border.
 pub fn pane_block<'a>(app: &App, which: Pane, title: Vec<Span<'a>>) -> Block<'a> {
     let focused = app.view.focus == which;
-    let border = if focused { app.theme.style(Role::BorderFocus) } else { app.theme.style(Role::Border) };
+    let border = if focused {
+        app.theme.style(Role::BorderFocus)
+    } else {
+        app.theme.style(Role::Border)
+    };
     let mut spans = vec![Span::styled(" ", border)];
     spans.extend(title);
     spans.push(Span::styled(" ", border));
     Block::default()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(border)
         .title(Line::from(spans))
 }
@@ -102,7 +123,12 @@ pub fn title_span(app: &App, text: impl Into<String>) -> Span<'static> {
 fn popup(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
     let w = (area.width * pct_w / 100).max(20).min(area.width);
     let h = (area.height * pct_h / 100).max(5).min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 /// Clears an overlay area and draws its frame; returns the inner area.
@@ -112,8 +138,14 @@ pub fn overlay_frame(f: &mut Frame, area: Rect, app: &App, title: &str, hint: &s
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(app.theme.style(Role::BorderFocus))
-        .title(Line::from(Span::styled(format!(" {title} "), app.theme.style(Role::Title))))
-        .title_bottom(Line::from(Span::styled(format!(" {hint} "), app.theme.style(Role::Muted))));
+        .title(Line::from(Span::styled(
+            format!(" {title} "),
+            app.theme.style(Role::Title),
+        )))
+        .title_bottom(Line::from(Span::styled(
+            format!(" {hint} "),
+            app.theme.style(Role::Muted),
+        )));
     let inner = block.inner(area);
     f.render_widget(block.style(app.theme.style(Role::Text)), area);
     inner

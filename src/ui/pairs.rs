@@ -43,7 +43,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 
     let wide = inner.width >= 96;
     let header_cells: Vec<&str> = if wide {
-        vec!["PAIR", "PRIMARY", "REGION", "SCORE", "STANDBY", "REGION", "SCORE", "LAG", "STATE"]
+        vec![
+            "PAIR", "PRIMARY", "REGION", "SCORE", "STANDBY", "REGION", "SCORE", "LAG", "STATE",
+        ]
     } else {
         vec!["PAIR", "PRIMARY", "SC", "STANDBY", "SC", "LAG", "STATE"]
     };
@@ -79,7 +81,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         row(p, stale, wide, t, th)
     });
     let focused = app.view.focus == Pane::Pairs || app.view.focus == Pane::Lag;
-    let sel_style = if focused { t.style(Role::Selection) } else { Style::default() };
+    let sel_style = if focused {
+        t.style(Role::Selection)
+    } else {
+        Style::default()
+    };
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -90,18 +96,35 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         state.select(Some(v.selected - offset));
     }
     if v.rows.is_empty() {
-        let msg = if app.model.pairs.is_empty() { "no pairs yet: waiting for sources" } else { "no pair matches the filter" };
+        let msg = if app.model.pairs.is_empty() {
+            "no pairs yet: waiting for sources"
+        } else {
+            "no pair matches the filter"
+        };
         f.render_widget(table, inner);
         if inner.height > 2 {
-            let r = Rect { y: inner.y + 1, height: 1, ..inner };
-            f.render_widget(ratatui::widgets::Paragraph::new(muted(app, format!(" {msg}"))), r);
+            let r = Rect {
+                y: inner.y + 1,
+                height: 1,
+                ..inner
+            };
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(muted(app, format!(" {msg}"))),
+                r,
+            );
         }
         return;
     }
     f.render_stateful_widget(table, inner, &mut state);
 }
 
-fn row<'a>(p: &'a Pair, stale: bool, wide: bool, t: &Theme, th: &crate::config::Thresholds) -> Row<'a> {
+fn row<'a>(
+    p: &'a Pair,
+    stale: bool,
+    wide: bool,
+    t: &Theme,
+    th: &crate::config::Thresholds,
+) -> Row<'a> {
     let state_style = t.style(state_role(p.state));
     let dim = |s: Style| if stale { t.style(Role::Stale) } else { s };
     let score_cell = |i: Option<&Instance>, min: f64, bad: Role| -> Cell<'a> {
@@ -109,7 +132,9 @@ fn row<'a>(p: &'a Pair, stale: bool, wide: bool, t: &Theme, th: &crate::config::
             None => Cell::from(Span::styled("—", t.style(Role::Muted))),
             Some(i) if i.down => Cell::from(Span::styled("DOWN", dim(t.style(Role::Critical)))),
             Some(i) => match i.health_score {
-                Some(s) if s < min => Cell::from(Span::styled(format!("{s:.0}{}", "⚠"), dim(t.style(bad)))),
+                Some(s) if s < min => {
+                    Cell::from(Span::styled(format!("{s:.0}{}", "⚠"), dim(t.style(bad))))
+                }
                 Some(s) => Cell::from(Span::styled(format!("{s:.0}"), dim(t.style(Role::Text)))),
                 None => Cell::from(Span::styled("?", t.style(Role::Muted))),
             },
@@ -131,15 +156,28 @@ fn row<'a>(p: &'a Pair, stale: bool, wide: bool, t: &Theme, th: &crate::config::
     let sb = p.standby.as_ref();
     let state_cell = Cell::from(Span::styled(state_text(p.state), state_style));
     let region = |i: &Instance| i.region.clone();
-    let mut cells = vec![Cell::from(Span::styled(p.id.as_str(), dim(id_style(p.state, t))))];
+    let mut cells = vec![Cell::from(Span::styled(
+        p.id.as_str(),
+        dim(id_style(p.state, t)),
+    ))];
     cells.push(Cell::from(p.primary.id.as_str()));
     if wide {
-        cells.push(Cell::from(Span::styled(region(&p.primary), t.style(Role::Muted))));
+        cells.push(Cell::from(Span::styled(
+            region(&p.primary),
+            t.style(Role::Muted),
+        )));
     }
-    cells.push(score_cell(Some(&p.primary), th.critical_below, Role::Critical));
+    cells.push(score_cell(
+        Some(&p.primary),
+        th.critical_below,
+        Role::Critical,
+    ));
     cells.push(Cell::from(sb.map_or("—", |s| s.id.as_str())));
     if wide {
-        cells.push(Cell::from(Span::styled(sb.map(region).unwrap_or_default(), t.style(Role::Muted))));
+        cells.push(Cell::from(Span::styled(
+            sb.map(region).unwrap_or_default(),
+            t.style(Role::Muted),
+        )));
     }
     cells.push(score_cell(sb, th.standby_min, Role::Warn));
     cells.push(lag_cell);
@@ -159,7 +197,7 @@ pub fn group(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);

@@ -16,14 +16,26 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let outages = regions.iter().filter(|r| r.outage).count();
     let mut title = vec![title_span(app, format!("Regions ({})", regions.len()))];
     if outages > 0 {
-        title.push(styled(format!("  ⚠ {outages} OUTAGE"), t.style(Role::Critical)));
+        title.push(styled(
+            format!("  ⚠ {outages} OUTAGE"),
+            t.style(Role::Critical),
+        ));
     }
     let block = pane_block(app, Pane::Regions, title);
-    let header = Row::new(["REGION", "PROV", "UP", "DOWN", "PRIM ✖", ""]).style(t.style(Role::Header));
+    let header =
+        Row::new(["REGION", "PROV", "UP", "DOWN", "PRIM ✖", ""]).style(t.style(Role::Header));
     let rows = regions.iter().map(|r| {
         let up = format!("{}/{}", r.up, r.total);
-        let down_role = if r.down > 0 { Role::Critical } else { Role::Muted };
-        let fail_role = if r.failing_primaries > 0 { Role::Critical } else { Role::Muted };
+        let down_role = if r.down > 0 {
+            Role::Critical
+        } else {
+            Role::Muted
+        };
+        let fail_role = if r.failing_primaries > 0 {
+            Role::Critical
+        } else {
+            Role::Muted
+        };
         let mark = if r.outage {
             Span::styled("OUTAGE", t.style(Role::Banner))
         } else if r.down > 0 {
@@ -36,7 +48,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Cell::from(Span::styled(r.provider.clone(), t.style(Role::Muted))),
             Cell::from(up),
             Cell::from(Span::styled(format!("▼{}", r.down), t.style(down_role))),
-            Cell::from(Span::styled(format!("{}", r.failing_primaries), t.style(fail_role))),
+            Cell::from(Span::styled(
+                format!("{}", r.failing_primaries),
+                t.style(fail_role),
+            )),
             Cell::from(Line::from(mark)),
         ])
     });
@@ -52,7 +67,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .header(header)
         .block(block)
         .style(t.style(Role::Text))
-        .row_highlight_style(if app.view.focus == Pane::Regions { t.style(Role::Selection) } else { Default::default() });
+        .row_highlight_style(if app.view.focus == Pane::Regions {
+            t.style(Role::Selection)
+        } else {
+            ratatui::style::Style::default()
+        });
     let mut state = TableState::default();
     if !regions.is_empty() {
         state.select(Some(app.view.region_selected));

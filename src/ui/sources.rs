@@ -34,26 +34,50 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             muted(app, format!("{} · {} ", s.kind.name(), s.target)),
             styled(h.label(), t.style(role)),
         ]));
-        let last_ok = s.last_success.map_or("never".into(), |at| format!("{} ago", age(now, at)));
-        let latency = s.latency.map_or("—".into(), |d| format!("{} ms", d.as_millis()));
+        let last_ok = s
+            .last_success
+            .map_or("never".into(), |at| format!("{} ago", age(now, at)));
+        let latency = s
+            .latency
+            .map_or("—".into(), |d| format!("{} ms", d.as_millis()));
         let next = s.last_attempt.map_or("now".into(), |at| {
             let due = at + chrono::Duration::from_std(s.interval).unwrap_or_default();
-            if due > now { format!("in {}", age(due, now)) } else { "due".into() }
+            if due > now {
+                format!("in {}", age(due, now))
+            } else {
+                "due".into()
+            }
         });
         lines.push(Line::from(muted(app, format!(
             "  last success {last_ok} · latency {latency} · next poll {next} · every {} · timeout {} · down after {} failures · failures in a row {}",
             humantime::format_duration(s.interval), humantime::format_duration(s.timeout), s.threshold, s.failures
         ))));
         if s.targets > 1 {
-            lines.push(Line::from(muted(app, format!("  targets {} · failed in last round {}", s.targets, s.failed_targets))));
+            lines.push(Line::from(muted(
+                app,
+                format!(
+                    "  targets {} · failed in last round {}",
+                    s.targets, s.failed_targets
+                ),
+            )));
         }
         if let Some(e) = &s.last_error {
-            lines.push(Line::from(vec![muted(app, "  last error "), styled(e.clone(), t.style(Role::Critical))]));
+            lines.push(Line::from(vec![
+                muted(app, "  last error "),
+                styled(e.clone(), t.style(Role::Critical)),
+            ]));
         }
         for w in s.warnings.iter().take(5) {
-            lines.push(Line::from(vec![muted(app, "  skipped "), styled(w.clone(), t.style(Role::Warn))]));
+            lines.push(Line::from(vec![
+                muted(app, "  skipped "),
+                styled(w.clone(), t.style(Role::Warn)),
+            ]));
         }
         lines.push(Line::default());
     }
-    f.render_widget(Paragraph::new(scrolled(lines, app.view.overlay_scroll, inner.height)).wrap(Wrap { trim: false }), inner);
+    f.render_widget(
+        Paragraph::new(scrolled(lines, app.view.overlay_scroll, inner.height))
+            .wrap(Wrap { trim: false }),
+        inner,
+    );
 }

@@ -1,0 +1,121 @@
+//! The command line as users meet it: no config, init, check.
+
+use std::process::Command;
+
+fn baton(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("cfg"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env_remove("BATON_CONFIG")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run baton")
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("baton-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn without_config_baton_names_the_searched_paths_and_suggests_demo_and_init() {
+    let d = temp("none");
+    let out = baton(&d, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("./baton.toml"), "{err}");
+    assert!(
+        err.contains(&format!("{}/cfg/baton/config.toml", d.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("baton demo") && err.contains("baton init"),
+        "{err}"
+    );
+}
+
+#[test]
+fn init_writes_a_config_that_check_accepts_and_refuses_to_overwrite() {
+    let d = temp("init");
+    let out = baton(&d, &["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.join("baton.toml").exists());
+    let again = baton(&d, &["init"]);
+    assert!(!again.status.success());
+    let check = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{text}");
+    assert!(text.contains("no problems found"), "{text}");
+}
+
+#[test]
+fn check_reports_every_error_with_file_line_and_key_and_exits_1() {
+    let d = temp("check");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[console]\ntitle = \"prod\"\ntheme = \"mine\"\nkeymap = \"mine\"\n\n[thresholds]\nstandby_min = 170\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(d.join("themes")).expect("dir");
+    std::fs::create_dir_all(d.join("keymaps")).expect("dir");
+    std::fs::write(
+        d.join("themes/mine.toml"),
+        "[roles]\nokk = { fg = \"green\" }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("keymaps/mine.toml"),
+        "[dashboard]\n\"x\" = \"launch_missiles\"\n",
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("baton.toml:7:1: key `thresholds.standby_min`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("themes/mine.toml:2:1: key `roles.okk`: unknown colour role"),
+        "{text}"
+    );
+    assert!(
+        text.contains("keymaps/mine.toml:2:1: key `dashboard.x`: unknown action `launch_missiles`"),
+        "{text}"
+    );
+    assert!(text.contains("3 problems found"), "{text}");
+}
+
+#[test]
+fn a_broken_config_stops_start_up_with_the_location() {
+    let d = temp("broken");
+    std::fs::write(d.join("baton.toml"), "[limits]\ncooldown = 5\n").expect("write");
+    let out = baton(&d, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("baton.toml:2:12: key `limits.cooldown`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_scenario_is_refused_with_the_list() {
+    let d = temp("scenario");
+    let out = baton(&d, &["demo", "--scenario", "meteor"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("provider-outage") && err.contains("flapping"),
+        "{err}"
+    );
+}
