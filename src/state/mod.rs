@@ -20,6 +20,9 @@ pub use source::{SourceHealth, SourceStatus};
 use crate::config::{Config, InstanceCfg, SourceKind};
 use crate::sources::report::{InstanceReport, PairReport, Payload, Probe, SourceUpdate};
 
+/// How many of the worst lags are kept for the Lag pane.
+pub const WORST_LAGS: usize = 64;
+
 pub struct Model {
     pub config: Arc<Config>,
     pub now: DateTime<Utc>,
@@ -31,6 +34,10 @@ pub struct Model {
     pub alerts: Vec<Alert>,
     alert_since: HashMap<String, DateTime<Utc>>,
     acked: HashSet<String>,
+    /// Pairs per state, counted once per update for the title bar.
+    counts: HashMap<PairState, usize>,
+    /// Worst lags of the fleet, largest first, kept once per update.
+    worst: Vec<(String, f64)>,
     /// Bumped whenever pairs are added, removed or change data, so views
     /// can tell when to re-sort.
     pub generation: u64,
@@ -54,6 +61,8 @@ impl Model {
             alerts: Vec::new(),
             alert_since: HashMap::new(),
             acked: HashSet::new(),
+            counts: HashMap::new(),
+            worst: Vec::new(),
             generation: 0,
         };
         m.add_configured_pairs();
@@ -264,6 +273,11 @@ impl Model {
         if changed {
             self.generation += 1;
         }
+        self.counts.clear();
+        for p in &self.pairs {
+            *self.counts.entry(p.state).or_default() += 1;
+        }
+        self.worst = self.compute_worst_lags(WORST_LAGS);
         let declared: Vec<(String, String)> = self
             .config
             .regions
@@ -312,20 +326,28 @@ impl Model {
     }
 
     pub fn count_state(&self, state: PairState) -> usize {
-        self.pairs.iter().filter(|p| p.state == state).count()
+        self.counts.get(&state).copied().unwrap_or(0)
     }
 
-    /// Worst lags of the fleet, largest first.
-    pub fn worst_lags(&self, n: usize) -> Vec<(&str, f64)> {
+    /// Worst lags of the fleet, largest first (at most `WORST_LAGS`).
+    pub fn worst_lags(&self, n: usize) -> impl Iterator<Item = (&str, f64)> {
+        self.worst.iter().take(n).map(|(id, l)| (id.as_str(), *l))
+    }
+
+    fn compute_worst_lags(&self, n: usize) -> Vec<(String, f64)> {
         let mut v: Vec<(&str, f64)> = self
             .pairs
             .iter()
             .filter(|p| !p.is_stale(self.now))
             .filter_map(|p| p.lag.map(|l| (p.id.as_str(), l)))
             .collect();
-        v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        v.truncate(n);
-        v
+        let by_lag = |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+        if v.len() > n {
+            v.select_nth_unstable_by(n, by_lag);
+            v.truncate(n);
+        }
+        v.sort_by(by_lag);
+        v.into_iter().map(|(id, l)| (id.to_string(), l)).collect()
     }
 }
 

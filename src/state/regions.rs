@@ -27,20 +27,22 @@ pub struct RegionSummary {
 
 /// A region being counted and the times its instances went down.
 type Tally = (RegionSummary, Vec<DateTime<Utc>>);
+type RegionKey<'a> = (&'a str, &'a str);
 
 /// Summaries sorted by region then provider; `declared` lists the regions
 /// of the config so that a region with no data still shows.
 pub fn summarize(pairs: &[Pair], declared: &[(String, String)]) -> Vec<RegionSummary> {
-    let mut map: BTreeMap<(String, String), Tally> = BTreeMap::new();
+    // Keys borrow from the pairs: no allocation per instance.
+    let mut map: BTreeMap<RegionKey<'_>, Tally> = BTreeMap::new();
     for (r, p) in declared {
-        map.entry((r.clone(), p.clone()))
+        map.entry((r.as_str(), p.as_str()))
             .or_insert_with(|| (empty(r, p), Vec::new()));
     }
     for pair in pairs {
         let members =
             std::iter::once((&pair.primary, true)).chain(pair.standby.as_ref().map(|s| (s, false)));
         for (inst, is_primary) in members {
-            let key = (inst.region.clone(), inst.provider.clone());
+            let key = (inst.region.as_str(), inst.provider.as_str());
             let (s, downs) = map
                 .entry(key)
                 .or_insert_with(|| (empty(&inst.region, &inst.provider), Vec::new()));
