@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let widths = [
         Constraint::Length(4),
         Constraint::Length(15),
-        Constraint::Fill(2),
+        Constraint::Min(10),
         Constraint::Length(4),
         Constraint::Length(6),
         Constraint::Fill(3),

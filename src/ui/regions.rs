@@ -56,10 +56,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         ])
     });
     let widths = [
-        Constraint::Fill(2),
-        Constraint::Fill(1),
-        Constraint::Length(11),
-        Constraint::Length(6),
+        Constraint::Min(12),
+        Constraint::Min(4),
+        Constraint::Length(9),
+        Constraint::Length(5),
         Constraint::Length(6),
         Constraint::Length(6),
     ];
