@@ -16,7 +16,8 @@ fn draw(c: &mut Criterion) {
         let mut term = Terminal::new(TestBackend::new(200, 60)).expect("backend");
         c.bench_function(&format!("draw frame 200x60, {n} pairs"), |b| {
             b.iter(|| {
-                term.draw(|f| baton::ui::draw(f, black_box(&app))).expect("draw");
+                term.draw(|f| baton::ui::draw(f, black_box(&app)))
+                    .expect("draw");
             });
         });
     }
@@ -39,7 +40,10 @@ fn fleet(c: &mut Criterion) {
                 source: 0,
                 at,
                 latency: Duration::from_millis(3),
-                result: Ok(Payload::Fleet { pairs: report.clone(), skipped: Vec::new() }),
+                result: Ok(Payload::Fleet {
+                    pairs: report.clone(),
+                    skipped: Vec::new(),
+                }),
             },
             |u| model.apply(u),
             BatchSize::LargeInput,

@@ -341,7 +341,8 @@ impl Model {
             .filter(|p| !p.is_stale(self.now))
             .filter_map(|p| p.lag.map(|l| (p.id.as_str(), l)))
             .collect();
-        let by_lag = |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+        let by_lag =
+            |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
         if v.len() > n {
             v.select_nth_unstable_by(n, by_lag);
             v.truncate(n);
