@@ -40,6 +40,7 @@ fn fleet(c: &mut Criterion) {
                 source: 0,
                 at,
                 latency: Duration::from_millis(3),
+                next_poll: None,
                 result: Ok(Payload::Fleet {
                     pairs: report.clone(),
                     skipped: Vec::new(),

@@ -65,15 +65,6 @@ pub fn run(cli: &Cli) -> ExitCode {
     for name in &keymaps {
         report(keymap::load(name, dir.as_deref()).map(|_| format!("keymap {name}")));
     }
-    if let Some(c) = &cfg {
-        for s in c.sources.iter().filter(|s| !s.kind.supported()) {
-            println!(
-                "warn  source `{}`: kind `{}` is accepted but not polled by this build",
-                s.name,
-                s.kind.name()
-            );
-        }
-    }
     let problems = problems.get();
     if problems == 0 {
         println!("no problems found");

@@ -125,11 +125,6 @@ impl SourceKind {
         }
     }
 
-    /// Kinds this build polls; the others are accepted in config (so one
-    /// file serves newer builds) but shown as unsupported.
-    pub fn supported(self) -> bool {
-        matches!(self, Self::Fleet | Self::Http)
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,10 +150,82 @@ pub struct SourceCfg {
     pub headers: BTreeMap<String, String>,
     /// For an `http` source with `url`: the instance whose health it is.
     pub instance: Option<String>,
+    /// Consecutive successes before a down target counts as up again
+    /// (avoids flapping).
+    #[serde(default = "default_success_threshold")]
+    pub success_threshold: u32,
+    /// After `failure_threshold` failed polls the interval doubles per
+    /// failure, up to this.
+    #[serde(default = "default_max_backoff")]
+    pub max_backoff: Dur,
+    /// Largest response body read, in MiB; a larger one is refused.
+    pub max_body_mib: Option<u32>,
+    /// Extra PEM CA certificate(s) trusted besides the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// `http`: Gatus-style conditions, all of which must hold.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// JSON pointers for responses not in the default shape.
+    #[serde(default)]
+    pub map: SourceMap,
+    /// `prometheus`: the PromQL instant query.
     pub query: Option<String>,
+    /// `prometheus`: label whose value is a pair id.
     pub pair_label: Option<String>,
-    pub measure: Option<String>,
+    /// `prometheus`: label whose value is an instance id.
+    pub instance_label: Option<String>,
+    /// `prometheus`: what the value is.
+    pub measure: Option<Measure>,
+    /// `alertmanager`: label holding the severity.
+    #[serde(default = "default_severity_label")]
+    pub severity_label: String,
+    /// `command`: program and arguments, run without a shell.
     pub command: Option<Vec<String>>,
+}
+
+/// What a Prometheus series measures.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Replication lag in seconds, per pair.
+    Lag,
+    /// Health score 0–100, per instance.
+    HealthScore,
+    /// 1 up, 0 down, per instance.
+    Up,
+}
+
+/// JSON pointers (RFC 6901) into responses of another shape. Instance
+/// fields are relative to an instance object; fleet fields to a pair entry.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceMap {
+    /// Fleet: where the list of pairs is (default `/pairs`).
+    pub pairs: Option<String>,
+    /// Fleet: the pair id inside an entry (default `/id`).
+    pub pair_id: Option<String>,
+    /// Fleet: the primary instance object inside an entry (default `/primary`).
+    pub primary: Option<String>,
+    /// Fleet: the standby instance object inside an entry (default `/standby`).
+    pub standby: Option<String>,
+    /// Lag in seconds: of the pair entry (fleet) or of the instance (http).
+    pub lag: Option<String>,
+    pub id: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+    pub health_score: Option<String>,
+    pub region: Option<String>,
+    pub provider: Option<String>,
+}
+
+fn default_success_threshold() -> u32 {
+    1
+}
+fn default_max_backoff() -> Dur {
+    Dur::secs(60)
+}
+fn default_severity_label() -> String {
+    "severity".into()
 }
 
 fn default_interval() -> Dur {

@@ -37,6 +37,7 @@ pub fn model(pairs: usize, scenario: &str, steps: u64) -> Model {
             source: 0,
             at,
             latency: Duration::from_millis(3),
+            next_poll: None,
             result: Ok(Payload::Fleet {
                 pairs: sim.report(),
                 skipped: Vec::new(),

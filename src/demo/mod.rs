@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Json};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use crate::config::{Config, Dur, RegionCfg, SourceCfg, SourceKind};
+use crate::config::{Config, RegionCfg, SourceCfg};
 pub use sim::{SCENARIOS, Sim};
 
 type Shared = Arc<Mutex<Sim>>;
@@ -114,20 +114,13 @@ pub fn config(addr: SocketAddr) -> Config {
             provider: (*provider).into(),
         })
         .collect();
-    c.sources.push(SourceCfg {
-        name: "fleet".into(),
-        kind: SourceKind::Fleet,
-        url: Some(format!("http://{addr}/api/pairs")),
-        interval: Dur::secs(1),
-        timeout: Dur::millis(800),
-        failure_threshold: 3,
-        max_in_flight: 8,
-        headers: std::collections::BTreeMap::new(),
-        instance: None,
-        query: None,
-        pair_label: None,
-        measure: None,
-        command: None,
-    });
+    // Written as TOML so the demo source gets every default a user's does.
+    let source = format!(
+        "name = \"fleet\"\nkind = \"fleet\"\nurl = \"http://{addr}/api/pairs\"\ninterval = \"1s\"\ntimeout = \"800ms\"\nfailure_threshold = 3\n"
+    );
+    match toml::from_str::<SourceCfg>(&source) {
+        Ok(s) => c.sources.push(s),
+        Err(e) => tracing::error!("demo source config: {e}"),
+    }
     c
 }

@@ -8,12 +8,12 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// A body larger than this is refused rather than filling memory.
-pub const MAX_FLEET_BODY: usize = 64 * 1024 * 1024;
+pub const MAX_FLEET_BODY: usize = 32 * 1024 * 1024;
 pub const MAX_HEALTH_BODY: usize = 1024 * 1024;
 
 /// Builds a client with pooled keep-alive connections. TLS uses the system
 /// roots through rustls.
-pub fn build(timeout: Duration, max_in_flight: usize) -> Result<reqwest::Client, String> {
+pub fn build(timeout: Duration, max_in_flight: usize, ca_file: Option<&std::path::Path>) -> Result<reqwest::Client, String> {
     static PROVIDER: Once = Once::new();
     PROVIDER.call_once(|| {
         // Fails only if a provider is already installed, which is fine.
@@ -21,7 +21,19 @@ pub fn build(timeout: Duration, max_in_flight: usize) -> Result<reqwest::Client,
     });
     // The whole-request timeout is the caller's (`tokio::time::timeout`),
     // so its message names the configured value; connect gets its own.
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("ca_file {} is not PEM: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("ca_file {} holds no certificate", path.display()));
+        }
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    builder
         .connect_timeout(timeout)
         .pool_max_idle_per_host(max_in_flight)
         .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))

@@ -1,148 +1,168 @@
 //! Health sources: tokio tasks that poll on their own interval, with their
 //! own timeout, and only send `SourceUpdate`s. No drawing, no state.
 
+pub mod alertmanager;
 pub mod client;
+pub mod command;
+pub mod conditions;
+pub mod http;
+pub mod mapping;
 pub mod parse;
+pub mod prometheus;
 pub mod report;
+pub mod tcp;
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures::StreamExt;
 use reqwest::header::HeaderMap;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::config::{Config, SourceCfg, SourceKind};
+use crate::config::{Config, SourceCfg, SourceKind, SourceMap};
 use report::{Payload, Probe, SourceUpdate};
 
-/// Starts one task per supported source. Tasks end when the receiver is
-/// dropped or the set is dropped.
+/// Starts one task per source. Tasks end when the receiver is dropped or
+/// the set is dropped.
 pub fn spawn_all(config: &Config, tx: &mpsc::Sender<SourceUpdate>) -> JoinSet<()> {
     let mut set = JoinSet::new();
     for (idx, cfg) in config.sources.iter().enumerate() {
-        let poller = match cfg.kind {
-            SourceKind::Fleet => Poller::Fleet,
-            SourceKind::Http => Poller::Http(http_targets(cfg, config)),
-            _ => continue,
-        };
-        let tx = tx.clone();
-        let cfg = cfg.clone();
-        set.spawn(run(idx, cfg, poller, tx));
+        let targets = if cfg.kind == SourceKind::Http { http::targets(cfg, config) } else { Vec::new() };
+        set.spawn(run(idx, cfg.clone(), targets, tx.clone()));
     }
     set
 }
 
-enum Poller {
-    Fleet,
-    /// (instance id, URL) pairs.
-    Http(Vec<(String, String)>),
+/// Default body limits: a fleet can be large, one instance cannot.
+fn max_body(cfg: &SourceCfg) -> usize {
+    let default = match cfg.kind {
+        SourceKind::Http | SourceKind::Tcp => client::MAX_HEALTH_BODY,
+        _ => client::MAX_FLEET_BODY,
+    };
+    cfg.max_body_mib.map_or(default, |m| m as usize * 1024 * 1024)
 }
 
-fn http_targets(cfg: &SourceCfg, config: &Config) -> Vec<(String, String)> {
-    if let Some(url) = &cfg.url {
-        let id = cfg.instance.clone().unwrap_or_else(|| cfg.name.clone());
-        return vec![(id, url.clone())];
+/// How long to wait before the next poll: the interval, doubled per failed
+/// poll beyond the threshold, up to `max_backoff`.
+pub fn next_delay(cfg: &SourceCfg, failures: u32) -> Duration {
+    let interval = cfg.interval.0;
+    if failures < cfg.failure_threshold {
+        return interval;
     }
-    config
-        .pairs
-        .iter()
-        .flat_map(|p| std::iter::once(&p.primary).chain(p.standby.as_ref()))
-        .filter_map(|i| i.health.as_ref().map(|u| (i.id.clone(), u.clone())))
-        .collect()
+    let cap = cfg.max_backoff.0.max(interval);
+    let doublings = (failures - cfg.failure_threshold + 1).min(16);
+    interval.saturating_mul(1 << doublings).min(cap)
 }
 
-async fn run(idx: usize, cfg: SourceCfg, poller: Poller, tx: mpsc::Sender<SourceUpdate>) {
-    let mut ticker = tokio::time::interval(cfg.interval.0);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let setup = client::build(cfg.timeout.0, cfg.max_in_flight)
-        .and_then(|c| client::headers(&cfg.headers).map(|h| (c, h)));
+async fn run(idx: usize, cfg: SourceCfg, targets: Vec<(String, String)>, tx: mpsc::Sender<SourceUpdate>) {
+    let setup = prepare(&cfg);
+    let mut failures = 0u32;
     loop {
-        ticker.tick().await;
         let start = Instant::now();
         let result = match &setup {
             Err(e) => Err(e.clone()),
-            Ok((client, headers)) => poll(&poller, &cfg, client, headers).await,
+            Ok(check) => poll(check, &cfg, &targets).await,
         };
+        let failed = match &result {
+            Err(_) => true,
+            Ok(Payload::Instances(p)) => !p.is_empty() && p.iter().all(|p| p.result.is_err()),
+            Ok(_) => false,
+        };
+        failures = if failed { failures.saturating_add(1) } else { 0 };
+        let delay = next_delay(&cfg, failures);
+        let next = start + delay;
         let update = SourceUpdate {
             source: idx,
             at: Utc::now(),
             latency: start.elapsed(),
             result,
+            next_poll: chrono::Duration::from_std(next.saturating_duration_since(Instant::now()))
+                .ok()
+                .map(|d| Utc::now() + d),
         };
         if tx.send(update).await.is_err() {
             break;
         }
+        tokio::time::sleep_until(next.into()).await;
     }
 }
 
-async fn poll(
-    poller: &Poller,
-    cfg: &SourceCfg,
-    client: &reqwest::Client,
-    headers: &HeaderMap,
-) -> Result<Payload, String> {
-    match poller {
-        Poller::Fleet => {
-            let url = cfg.url.as_deref().unwrap_or_default();
-            let fetch = client::get_bounded(client, url, headers, client::MAX_FLEET_BODY);
-            let (status, body) = with_timeout(cfg.timeout.0, fetch).await?;
-            if !(200..300).contains(&status) {
-                return Err(format!("HTTP {status}"));
+/// Client, headers and parsed conditions, built once per source.
+fn prepare(cfg: &SourceCfg) -> Result<http::Check, String> {
+    let conditions = cfg.conditions.iter().map(|c| conditions::parse(c)).collect::<Result<Vec<_>, _>>()?;
+    Ok(http::Check {
+        client: client::build(cfg.timeout.0, cfg.max_in_flight, cfg.ca_file.as_deref())?,
+        headers: client::headers(&cfg.headers)?,
+        timeout: cfg.timeout.0,
+        max_body: max_body(cfg),
+        conditions,
+        map: cfg.map.clone(),
+    })
+}
+
+async fn poll(check: &http::Check, cfg: &SourceCfg, targets: &[(String, String)]) -> Result<Payload, String> {
+    let (client, headers, max) = (&check.client, &check.headers, check.max_body);
+    match cfg.kind {
+        SourceKind::Fleet => with_timeout(cfg.timeout.0, fleet(client, headers, cfg, max)).await,
+        SourceKind::Http => Ok(http::poll(check, cfg, targets).await),
+        SourceKind::Prometheus => with_timeout(cfg.timeout.0, prometheus::poll(client, headers, cfg, max)).await,
+        SourceKind::Alertmanager => with_timeout(cfg.timeout.0, alertmanager::poll(client, headers, cfg, max)).await,
+        SourceKind::Tcp => Ok(tcp::poll(cfg).await),
+        SourceKind::Command => {
+            let start = Instant::now();
+            let r = with_timeout(cfg.timeout.0, command::poll(cfg, max)).await;
+            match (r, &cfg.instance) {
+                // A failed run of an instance check is a failed check of
+                // that instance, not only of the source.
+                (Err(e), Some(id)) => Ok(Payload::Instances(vec![Probe { instance: id.clone(), latency: start.elapsed(), result: Err(e) }])),
+                (r, _) => r,
             }
-            // Parsing 10 000 pairs takes milliseconds: keep it off the
-            // runtime's worker that also serves other sources.
-            let (pairs, skipped) = tokio::task::spawn_blocking(move || parse::fleet(&body))
-                .await
-                .map_err(|e| format!("parser failed: {e}"))??;
-            Ok(Payload::Fleet { pairs, skipped })
-        }
-        Poller::Http(targets) => {
-            // Owned arguments: a borrowed client inside `buffer_unordered`
-            // trips the compiler's Send check for spawned tasks.
-            let timeout = cfg.timeout.0;
-            let probes = futures::stream::iter(targets.clone())
-                .map(|(id, url)| probe(client.clone(), headers.clone(), timeout, id, url))
-                .buffer_unordered(cfg.max_in_flight.max(1))
-                .collect::<Vec<_>>()
-                .await;
-            Ok(Payload::Instances(probes))
         }
     }
 }
 
-async fn probe(
-    client: reqwest::Client,
-    headers: HeaderMap,
-    timeout: Duration,
-    id: String,
-    url: String,
-) -> Probe {
-    let start = Instant::now();
-    let fetched = with_timeout(
-        timeout,
-        client::get_bounded(&client, &url, &headers, client::MAX_HEALTH_BODY),
-    )
-    .await;
-    let result = fetched.and_then(|(status, body)| parse::instance(&id, status, &body));
-    Probe {
-        instance: id,
-        latency: start.elapsed(),
-        result,
+async fn fleet(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
+    let url = cfg.url.as_deref().unwrap_or_default();
+    let (status, body) = client::get_bounded(client, url, headers, max).await?;
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}"));
     }
+    let map = cfg.map.clone();
+    // Parsing 10 000 pairs takes milliseconds: keep it off the runtime's
+    // workers that also serve other sources.
+    let (pairs, skipped) = tokio::task::spawn_blocking(move || {
+        if map == SourceMap::default() {
+            parse::fleet(&body)
+        } else {
+            let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|e| format!("malformed JSON: {e}"))?;
+            mapping::fleet(&doc, &map)
+        }
+    })
+    .await
+    .map_err(|e| format!("parser failed: {e}"))??;
+    Ok(Payload::Fleet { pairs, skipped })
 }
 
 /// The source's own timeout covers connect, headers and the whole body, so
 /// a response that never ends still fails on time.
-async fn with_timeout<T>(
-    timeout: Duration,
-    fut: impl Future<Output = Result<T, String>>,
-) -> Result<T, String> {
+pub async fn with_timeout<T>(timeout: Duration, fut: impl Future<Output = Result<T, String>>) -> Result<T, String> {
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,
-        Err(_) => Err(format!(
-            "timed out after {}",
-            humantime::format_duration(timeout)
-        )),
+        Err(_) => Err(format!("timed out after {}", humantime::format_duration(timeout))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_after_the_threshold_up_to_the_cap() {
+        let cfg: SourceCfg = toml::from_str(
+            "name = \"f\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1/\"\ninterval = \"2s\"\nfailure_threshold = 3\nmax_backoff = \"20s\"",
+        )
+        .expect("cfg");
+        let d: Vec<u64> = (0..8).map(|f| next_delay(&cfg, f).as_secs()).collect();
+        assert_eq!(d, vec![2, 2, 2, 4, 8, 16, 20, 20]);
     }
 }

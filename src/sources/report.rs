@@ -13,6 +13,8 @@ pub struct SourceUpdate {
     pub at: DateTime<Utc>,
     pub latency: Duration,
     pub result: Result<Payload, String>,
+    /// When the source polls next (later than one interval while backing off).
+    pub next_poll: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +27,32 @@ pub enum Payload {
     },
     /// One probe per instance health endpoint.
     Instances(Vec<Probe>),
+    /// Values of a Prometheus query, by pair or instance.
+    Measures(Vec<Measured>),
+    /// Alerts from Alertmanager (the whole current list).
+    Alerts(Vec<ExternalAlert>),
+}
+
+/// One Prometheus series mapped to a pair or an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub pair: Option<String>,
+    pub instance: Option<String>,
+    pub measure: crate::config::Measure,
+    pub value: f64,
+}
+
+/// An alert as Alertmanager reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalAlert {
+    pub fingerprint: String,
+    pub name: String,
+    pub severity: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub summary: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub silenced: bool,
+    pub inhibited: bool,
 }
 
 /// Default fleet shape of the spec: `{"pairs": [...]}`.

@@ -13,6 +13,7 @@ use crate::config::Thresholds;
 pub enum Severity {
     Crit,
     Warn,
+    Info,
 }
 
 impl Severity {
@@ -20,6 +21,39 @@ impl Severity {
         match self {
             Self::Crit => "CRIT",
             Self::Warn => "WARN",
+            Self::Info => "INFO",
+        }
+    }
+
+    /// From an Alertmanager severity label.
+    pub fn from_label(label: &str) -> Self {
+        match label.to_ascii_lowercase().as_str() {
+            "critical" | "crit" | "page" | "error" | "high" | "p1" => Self::Crit,
+            "warning" | "warn" | "medium" | "p2" => Self::Warn,
+            _ => Self::Info,
+        }
+    }
+}
+
+/// Where an alert stands, shown in the Alerts pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AlertState {
+    Firing,
+    Acked,
+    Silenced,
+    Inhibited,
+    /// From a source whose data is older than its staleness bound.
+    Stale,
+}
+
+impl AlertState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Firing => "firing",
+            Self::Acked => "acked",
+            Self::Silenced => "silenced",
+            Self::Inhibited => "inhibited",
+            Self::Stale => "STALE",
         }
     }
 }
@@ -30,11 +64,16 @@ pub struct Alert {
     /// re-evaluation.
     pub key: String,
     pub severity: Severity,
-    pub name: &'static str,
+    pub name: String,
     pub subject: String,
     pub summary: String,
     pub since: DateTime<Utc>,
     pub acked: bool,
+    pub state: AlertState,
+    /// The Alertmanager source it came from; `None` for baton's own rules.
+    pub source: Option<usize>,
+    /// Alertmanager labels (for silences); empty for baton's own rules.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// A firing rule before age and acknowledgement are attached.
@@ -75,7 +114,6 @@ pub fn evaluate(
         let (severity, name) = match s.health(now) {
             SourceHealth::Failing => (Severity::Crit, "SourceFailing"),
             SourceHealth::Stale => (Severity::Warn, "SourceStale"),
-            SourceHealth::Unsupported => (Severity::Warn, "SourceUnsupported"),
             _ => continue,
         };
         let summary = s.last_error.clone().unwrap_or_else(|| "no data".into());

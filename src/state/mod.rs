@@ -12,13 +12,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub use alerts::{Alert, Severity};
-pub use pair::{Instance, Pair, PairState, Role};
+pub use alerts::{Alert, AlertState, Severity};
+pub use pair::{Hysteresis, Instance, Pair, PairState, Role};
 pub use regions::RegionSummary;
 pub use source::{SourceHealth, SourceStatus};
 
 use crate::config::{Config, InstanceCfg, SourceKind};
-use crate::sources::report::{InstanceReport, PairReport, Payload, Probe, SourceUpdate};
+use crate::config::Measure;
+use crate::sources::report::{
+    ExternalAlert, InstanceReport, Measured, PairReport, Payload, Probe, SourceUpdate,
+};
 
 /// How many of the worst lags are kept for the Lag pane.
 pub const WORST_LAGS: usize = 64;
@@ -34,6 +37,8 @@ pub struct Model {
     pub alerts: Vec<Alert>,
     alert_since: HashMap<String, DateTime<Utc>>,
     acked: HashSet<String>,
+    /// The latest alert list of each Alertmanager source, by source index.
+    pub external: HashMap<usize, Vec<ExternalAlert>>,
     /// Pairs per state, counted once per update for the title bar.
     counts: HashMap<PairState, usize>,
     /// Worst lags of the fleet, largest first, kept once per update.
@@ -61,6 +66,7 @@ impl Model {
             alerts: Vec::new(),
             alert_since: HashMap::new(),
             acked: HashSet::new(),
+            external: HashMap::new(),
             counts: HashMap::new(),
             worst: Vec::new(),
             generation: 0,
@@ -121,7 +127,8 @@ impl Model {
         };
         status.last_attempt = Some(u.at);
         status.latency = Some(u.latency);
-        let threshold = status.threshold;
+        status.next_poll = u.next_poll;
+        let h = Hysteresis::new(status.threshold, status.success_threshold);
         let stale_after = status.stale_after();
         match u.result {
             Ok(payload) => {
@@ -134,7 +141,7 @@ impl Model {
                         status.warnings = skipped;
                         status.targets = pairs.len();
                         status.failed_targets = 0;
-                        self.apply_fleet(u.source, u.at, pairs, threshold, stale_after);
+                        self.apply_fleet(u.source, u.at, pairs, h, stale_after);
                     }
                     Payload::Instances(probes) => {
                         let failed = probes.iter().filter(|p| p.result.is_err()).count();
@@ -151,7 +158,29 @@ impl Model {
                             status.failures = 0;
                             status.last_success = Some(u.at);
                         }
-                        self.apply_probes(u.source, u.at, &probes, threshold, stale_after);
+                        self.apply_probes(u.source, u.at, &probes, h, stale_after);
+                    }
+                    Payload::Measures(values) => {
+                        status.failures = 0;
+                        status.last_success = Some(u.at);
+                        status.targets = values.len();
+                        status.failed_targets = 0;
+                        let unmatched = self.apply_measures(u.source, u.at, &values, h, stale_after);
+                        if unmatched > 0 {
+                            if let Some(s) = self.sources.get_mut(u.source) {
+                                s.warnings.push(format!(
+                                    "{unmatched} of {} series match no known pair or instance",
+                                    values.len()
+                                ));
+                            }
+                        }
+                    }
+                    Payload::Alerts(alerts) => {
+                        status.failures = 0;
+                        status.last_success = Some(u.at);
+                        status.targets = alerts.len();
+                        status.failed_targets = 0;
+                        self.external.insert(u.source, alerts);
                     }
                 }
             }
@@ -169,7 +198,7 @@ impl Model {
         source: usize,
         at: DateTime<Utc>,
         reports: Vec<PairReport>,
-        threshold: u32,
+        h: Hysteresis,
         stale_after: std::time::Duration,
     ) {
         let mut seen = HashSet::with_capacity(reports.len());
@@ -188,9 +217,9 @@ impl Model {
             let config = &self.config;
             let pair = &mut self.pairs[idx];
             follow_roles(pair, &r, config);
-            pair.primary.observe(at, Ok(&r.primary), threshold, None);
+            pair.primary.observe(at, Ok(&r.primary), h, None);
             if let (Some(sb), Some(rep)) = (pair.standby.as_mut(), r.standby.as_ref()) {
-                sb.observe(at, Ok(rep), threshold, None);
+                sb.observe(at, Ok(rep), h, None);
             }
             let lag = r
                 .replication_lag_seconds
@@ -229,7 +258,7 @@ impl Model {
         source: usize,
         at: DateTime<Utc>,
         probes: &[Probe],
-        threshold: u32,
+        h: Hysteresis,
         stale_after: std::time::Duration,
     ) {
         for probe in probes {
@@ -246,7 +275,7 @@ impl Model {
             } else {
                 continue;
             };
-            inst.observe(at, result, threshold, Some(probe.latency));
+            inst.observe(at, result, h, Some(probe.latency));
             if !is_primary && let Ok(r) = &probe.result {
                 pair.record_lag(r.replication_lag_seconds);
             }
@@ -254,6 +283,53 @@ impl Model {
             pair.source = Some(source);
             pair.stale_after = stale_after;
         }
+    }
+
+    /// Applies Prometheus values; returns how many matched nothing known.
+    fn apply_measures(
+        &mut self,
+        source: usize,
+        at: DateTime<Utc>,
+        values: &[Measured],
+        h: Hysteresis,
+        stale_after: std::time::Duration,
+    ) -> usize {
+        let mut unmatched = 0;
+        for m in values {
+            let idx = m
+                .pair
+                .as_ref()
+                .and_then(|p| self.by_pair.get(p))
+                .or_else(|| m.instance.as_ref().and_then(|i| self.by_instance.get(i)))
+                .copied();
+            let Some(idx) = idx else {
+                unmatched += 1;
+                continue;
+            };
+            let pair = &mut self.pairs[idx];
+            let inst = match &m.instance {
+                Some(id) if pair.primary.id == *id => Some(&mut pair.primary),
+                Some(id) => pair.standby.as_mut().filter(|s| s.id == *id),
+                None => None,
+            };
+            match (m.measure, inst) {
+                (Measure::Lag, _) => pair.record_lag(Some(m.value)),
+                (Measure::HealthScore, Some(i)) => i.health_score = Some(m.value),
+                (Measure::Up, Some(i)) => {
+                    let up = InstanceReport::default();
+                    let result = if m.value >= 1.0 { Ok(&up) } else { Err("up == 0 in Prometheus") };
+                    i.observe(at, result, h, None);
+                }
+                (_, None) => {
+                    unmatched += 1;
+                    continue;
+                }
+            }
+            pair.updated = Some(at);
+            pair.source.get_or_insert(source);
+            pair.stale_after = pair.stale_after.max(stale_after);
+        }
+        unmatched
     }
 
     /// Moves the clock; states that depend on age (STALE) are re-judged.
@@ -292,29 +368,80 @@ impl Model {
             let key = f.key();
             let since = *self.alert_since.entry(key.clone()).or_insert(now);
             keys.insert(key.clone());
+            let acked = self.acked.contains(&key);
             list.push(Alert {
-                acked: self.acked.contains(&key),
+                acked,
                 key,
                 severity: f.severity,
-                name: f.name,
+                name: f.name.to_string(),
                 subject: f.subject,
                 summary: f.summary,
                 since,
+                state: if acked { AlertState::Acked } else { AlertState::Firing },
+                source: None,
+                labels: std::collections::BTreeMap::new(),
             });
         }
+        self.external_alerts(&mut keys, &mut list);
         // Resolved alerts forget their age and acknowledgement: if one fires
         // again it is new.
         self.alert_since.retain(|k, _| keys.contains(k));
         self.acked.retain(|k| keys.contains(k));
         list.sort_by(|a, b| {
-            (a.acked, a.severity, std::cmp::Reverse(a.since), &a.key).cmp(&(
-                b.acked,
+            (a.state, a.severity, std::cmp::Reverse(a.since), &a.key).cmp(&(
+                b.state,
                 b.severity,
                 std::cmp::Reverse(b.since),
                 &b.key,
             ))
         });
         self.alerts = list;
+    }
+
+    /// Alertmanager's alerts, marked STALE when their source is.
+    fn external_alerts(&mut self, keys: &mut HashSet<String>, list: &mut Vec<Alert>) {
+        let now = self.now;
+        for (&src, alerts) in &self.external {
+            let stale = self
+                .sources
+                .get(src)
+                .is_some_and(|s| matches!(s.health(now), SourceHealth::Stale | SourceHealth::Failing));
+            for a in alerts {
+                let key = format!("am/{src}/{}", a.fingerprint);
+                let since = a.starts_at.unwrap_or_else(|| *self.alert_since.entry(key.clone()).or_insert(now));
+                self.alert_since.entry(key.clone()).or_insert(since);
+                keys.insert(key.clone());
+                let acked = self.acked.contains(&key);
+                let state = if stale {
+                    AlertState::Stale
+                } else if a.silenced {
+                    AlertState::Silenced
+                } else if a.inhibited {
+                    AlertState::Inhibited
+                } else if acked {
+                    AlertState::Acked
+                } else {
+                    AlertState::Firing
+                };
+                let subject = ["instance", "pair", "service", "job"]
+                    .iter()
+                    .find_map(|l| a.labels.get(*l))
+                    .cloned()
+                    .unwrap_or_default();
+                list.push(Alert {
+                    key,
+                    severity: Severity::from_label(&a.severity),
+                    name: a.name.clone(),
+                    subject,
+                    summary: a.summary.clone(),
+                    since,
+                    acked,
+                    state,
+                    source: Some(src),
+                    labels: a.labels.clone(),
+                });
+            }
+        }
     }
 
     /// Acknowledges an alert locally (this console only).

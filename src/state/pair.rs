@@ -46,6 +46,19 @@ pub enum Role {
     Standby,
 }
 
+/// Consecutive failures before down, consecutive successes before up again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hysteresis {
+    pub fail: u32,
+    pub recover: u32,
+}
+
+impl Hysteresis {
+    pub const fn new(fail: u32, recover: u32) -> Self {
+        Self { fail, recover }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Instance {
     pub id: String,
@@ -55,6 +68,8 @@ pub struct Instance {
     pub health_score: Option<f64>,
     /// Consecutive failed observations (unreachable or a down status).
     pub fail_streak: u32,
+    /// Consecutive good observations while down (recovery hysteresis).
+    pub ok_streak: u32,
     /// Failed for at least the source's `failure_threshold` observations.
     pub down: bool,
     pub down_since: Option<DateTime<Utc>>,
@@ -75,13 +90,13 @@ impl Instance {
         }
     }
 
-    /// Records one observation; `threshold` consecutive failures mark the
-    /// instance down, one success clears it.
+    /// Records one observation; `h.fail` consecutive failures mark the
+    /// instance down, `h.recover` consecutive successes bring it back.
     pub fn observe(
         &mut self,
         at: DateTime<Utc>,
         result: Result<&InstanceReport, &str>,
-        threshold: u32,
+        h: Hysteresis,
         response: Option<Duration>,
     ) {
         self.last_seen = Some(at);
@@ -117,15 +132,22 @@ impl Instance {
         };
         if failed {
             self.fail_streak = self.fail_streak.saturating_add(1);
-            if self.fail_streak >= threshold.max(1) && !self.down {
+            self.ok_streak = 0;
+            if self.fail_streak >= h.fail.max(1) && !self.down {
                 self.down = true;
                 self.down_since = Some(at);
             }
         } else {
             self.fail_streak = 0;
-            self.down = false;
-            self.down_since = None;
             self.last_ok = Some(at);
+            if self.down {
+                self.ok_streak = self.ok_streak.saturating_add(1);
+                if self.ok_streak >= h.recover.max(1) {
+                    self.down = false;
+                    self.down_since = None;
+                    self.ok_streak = 0;
+                }
+            }
         }
     }
 
@@ -327,23 +349,23 @@ mod tests {
         assert_eq!(p.state, PairState::Stale);
     }
 
+    const H: Hysteresis = Hysteresis::new(3, 2);
+
     #[test]
     fn down_needs_threshold_consecutive_failures() {
         let mut i = Instance::new("a", "r", "p");
-        i.observe(now(), Err("connection refused"), 3, None);
-        i.observe(now(), Err("connection refused"), 3, None);
+        i.observe(now(), Err("connection refused"), H, None);
+        i.observe(now(), Err("connection refused"), H, None);
         assert!(!i.down);
-        i.observe(now(), Err("connection refused"), 3, None);
+        i.observe(now(), Err("connection refused"), H, None);
         assert!(i.down);
-        i.observe(
-            now(),
-            Ok(&InstanceReport {
-                status: Some("ACTIVE".into()),
-                ..Default::default()
-            }),
-            3,
-            None,
-        );
+        let good = InstanceReport {
+            status: Some("ACTIVE".into()),
+            ..Default::default()
+        };
+        i.observe(now(), Ok(&good), H, None);
+        assert!(i.down, "one success is not enough to recover with recover = 2");
+        i.observe(now(), Ok(&good), H, None);
         assert!(!i.down && i.fail_streak == 0);
     }
 }

@@ -19,6 +19,9 @@ pub struct SourceStatus {
     pub interval: Duration,
     pub timeout: Duration,
     pub threshold: u32,
+    pub success_threshold: u32,
+    /// When the source polls next (later than one interval while backing off).
+    pub next_poll: Option<DateTime<Utc>>,
     pub started: DateTime<Utc>,
     pub last_attempt: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
@@ -41,7 +44,6 @@ pub enum SourceHealth {
     Degraded,
     Failing,
     Stale,
-    Unsupported,
 }
 
 impl SourceHealth {
@@ -52,7 +54,6 @@ impl SourceHealth {
             Self::Degraded => "degraded",
             Self::Failing => "FAILING",
             Self::Stale => "STALE",
-            Self::Unsupported => "unsupported",
         }
     }
 }
@@ -71,17 +72,12 @@ impl SourceStatus {
             interval: cfg.interval.0,
             timeout: cfg.timeout.0,
             threshold: cfg.failure_threshold,
+            success_threshold: cfg.success_threshold,
+            next_poll: None,
             started,
             last_attempt: None,
             last_success: None,
-            last_error: if cfg.kind.supported() {
-                None
-            } else {
-                Some(format!(
-                    "source kind `{}` is not supported by this build",
-                    cfg.kind.name()
-                ))
-            },
+            last_error: None,
             failures: 0,
             latency: None,
             warnings: Vec::new(),
@@ -95,9 +91,6 @@ impl SourceStatus {
     }
 
     pub fn health(&self, now: DateTime<Utc>) -> SourceHealth {
-        if !self.kind.supported() {
-            return SourceHealth::Unsupported;
-        }
         if self.failures >= self.threshold {
             return SourceHealth::Failing;
         }

@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 use super::fmt::{age, severity_style};
 use super::{muted, pane_block, title_span};
 use crate::app::{App, Pane};
+use crate::state::AlertState;
 use crate::theme::Role;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
@@ -16,7 +17,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let alerts = &app.model.alerts;
     let crit = alerts
         .iter()
-        .filter(|a| a.severity == crate::state::Severity::Crit && !a.acked)
+        .filter(|a| a.severity == crate::state::Severity::Crit && a.state == AlertState::Firing)
         .count();
     let mut title = vec![title_span(app, format!("Alerts ({})", alerts.len()))];
     if crit > 0 {
@@ -37,20 +38,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     }
     let now = app.model.now;
     let rows = alerts.iter().map(|a| {
-        let sev = if a.acked {
-            t.style(Role::Muted)
-        } else {
-            severity_style(t, a.severity)
+        let sev = match a.state {
+            AlertState::Firing => severity_style(t, a.severity),
+            AlertState::Stale => t.style(Role::Stale),
+            _ => t.style(Role::Muted),
         };
         Row::new(vec![
             Cell::from(Span::styled(a.severity.label(), sev)),
-            Cell::from(a.name),
+            Cell::from(a.name.as_str()),
             Cell::from(a.subject.as_str()),
             Cell::from(Span::styled(age(now, a.since), t.style(Role::Timer))),
-            Cell::from(Span::styled(
-                if a.acked { "acked" } else { "firing" },
-                if a.acked { t.style(Role::Muted) } else { sev },
-            )),
+            Cell::from(Span::styled(a.state.label(), sev)),
             Cell::from(Span::styled(a.summary.as_str(), t.style(Role::Muted))),
         ])
     });
@@ -59,7 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(15),
         Constraint::Min(10),
         Constraint::Length(4),
-        Constraint::Length(6),
+        Constraint::Length(9),
         Constraint::Fill(3),
     ];
     let table = Table::new(rows, widths)

@@ -138,7 +138,6 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
             SourceHealth::Degraded => ("!", Role::Warn),
             SourceHealth::Failing => ("✖", Role::Critical),
             SourceHealth::Stale => ("⌛", Role::Stale),
-            SourceHealth::Unsupported => ("?", Role::Muted),
         };
         spans.push(styled(format!("{} {sym}", s.name), t.style(role)));
         if h != SourceHealth::Ok {

@@ -54,6 +54,7 @@ pub fn severity_style(theme: &Theme, s: Severity) -> Style {
     match s {
         Severity::Crit => theme.style(Role::Critical),
         Severity::Warn => theme.style(Role::Warn),
+        Severity::Info => theme.style(Role::Info),
     }
 }
 

@@ -24,7 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         let h = s.health(now);
         let role = match h {
             SourceHealth::Ok => Role::Ok,
-            SourceHealth::Waiting | SourceHealth::Unsupported => Role::Muted,
+            SourceHealth::Waiting => Role::Muted,
             SourceHealth::Degraded => Role::Warn,
             SourceHealth::Failing => Role::Critical,
             SourceHealth::Stale => Role::Stale,
@@ -49,8 +49,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             }
         });
         lines.push(Line::from(muted(app, format!(
-            "  last success {last_ok} · latency {latency} · next poll {next} · every {} · timeout {} · down after {} failures · failures in a row {}",
-            humantime::format_duration(s.interval), humantime::format_duration(s.timeout), s.threshold, s.failures
+            "  last success {last_ok} · latency {latency} · next poll {next} · every {} · timeout {} · down after {} failures, up after {} successes · failures in a row {}",
+            humantime::format_duration(s.interval), humantime::format_duration(s.timeout), s.threshold, s.success_threshold, s.failures
         ))));
         if s.targets > 1 {
             lines.push(Line::from(muted(
