@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod diag;
+pub mod effects;
 pub mod keymap;
 pub mod sources;
 pub mod state;

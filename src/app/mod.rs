@@ -2,6 +2,7 @@
 //! the keymap, `update` returning effects, and the event loop.
 
 mod run;
+pub mod silence_form;
 pub mod tui;
 pub mod view;
 
@@ -36,6 +37,15 @@ impl Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Quit,
+    Silence(crate::effects::SilenceRequest),
+}
+
+/// A message for the operator in the status bar, for a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 pub struct App {
@@ -50,6 +60,8 @@ pub struct App {
     pub operator: String,
     /// Scenario name when running the demo.
     pub scenario: Option<String>,
+    pub notice: Option<Notice>,
+    pub silence_form: Option<silence_form::SilenceForm>,
 }
 
 impl App {
@@ -65,6 +77,8 @@ impl App {
             mode,
             operator: operator_name(),
             scenario: None,
+            notice: None,
+            silence_form: None,
         }
     }
 
@@ -85,6 +99,26 @@ impl App {
     /// A key press: the filter editor gets raw keys first, then the
     /// keymap of the current layer, then the global keymap.
     pub fn handle_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        // ctrl-c (or whatever quits globally) works even inside a form.
+        if self.keymap.lookup(Layer::Global, Key::from_event(&ev)) == Some(Action::Quit)
+            && (self.silence_form.is_some() || self.view.filter_input.is_some())
+        {
+            return vec![Effect::Quit];
+        }
+        if let Some(form) = self.silence_form.as_mut() {
+            return match form.key(ev) {
+                silence_form::FormResult::Continue => Vec::new(),
+                silence_form::FormResult::Cancel => {
+                    self.silence_form = None;
+                    Vec::new()
+                }
+                silence_form::FormResult::Submit(req) => {
+                    self.silence_form = None;
+                    self.say("creating the silence…", false);
+                    vec![Effect::Silence(req)]
+                }
+            };
+        }
         if let Some(input) = self.view.filter_input.as_mut() {
             match ev.code {
                 KeyCode::Esc => self.view.cancel_filter(),
@@ -169,6 +203,22 @@ impl App {
                     self.open(Overlay::Detail(id));
                 }
             }
+            Action::Silence | Action::Acknowledge if self.view.focus != Pane::Alerts => {
+                self.say("select an alert in the Alerts pane first", true);
+            }
+            Action::Silence => {
+                let Some(alert) = self.model.alerts.get(self.view.alert_selected) else {
+                    return Vec::new();
+                };
+                if self.read_only {
+                    self.say("read-only console: silences can only be created from an operator console", true);
+                    return Vec::new();
+                }
+                match silence_form::SilenceForm::new(alert) {
+                    Ok(f) => self.silence_form = Some(f),
+                    Err(e) => self.say(e, true),
+                }
+            }
             Action::Acknowledge => {
                 if let Some(a) = self.model.alerts.get(self.view.alert_selected) {
                     let key = a.key.clone();
@@ -177,6 +227,11 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Shows a message in the status bar for a few seconds.
+    pub fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice { text: text.into(), error, at: self.model.now });
     }
 
     fn open(&mut self, o: Overlay) {

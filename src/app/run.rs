@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{App, Effect};
+use crate::effects::Executor;
 use crate::sources;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -24,6 +25,13 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(256);
     let _tasks = sources::spawn_all(&app.model.config, &tx);
     drop(tx);
+    let (outcome_tx, mut outcomes) = mpsc::channel(16);
+    let executor = Executor::new(
+        std::sync::Arc::clone(&app.model.config),
+        app.read_only,
+        app.operator.clone(),
+        outcome_tx,
+    );
 
     let (mut terminal, _guard) = super::tui::init();
     let mut events = EventStream::new();
@@ -44,7 +52,7 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    if app.handle_key(k).contains(&Effect::Quit) {
+                    if !execute(app.handle_key(k), &executor) {
                         break;
                     }
                     dirty = true;
@@ -66,6 +74,10 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
                 app.refresh();
                 dirty = true;
             }
+            Some(o) = outcomes.recv() => {
+                app.say(o.text, !o.ok);
+                dirty = true;
+            }
             _ = clock.tick() => {
                 app.model.tick(Utc::now());
                 app.refresh();
@@ -83,4 +95,15 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs effects; returns false when the app should quit.
+fn execute(effects: Vec<Effect>, executor: &Executor) -> bool {
+    for e in effects {
+        match e {
+            Effect::Quit => return false,
+            Effect::Silence(req) => executor.silence(req),
+        }
+    }
+    true
 }

@@ -174,6 +174,7 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
                 ));
             }
         }
+        out.extend(super::source_rules::check(i, s, loc));
     }
 
     let regions: HashSet<&str> = c.regions.iter().map(|r| r.id.as_str()).collect();

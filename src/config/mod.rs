@@ -2,6 +2,7 @@
 
 mod duration;
 mod load;
+mod source_rules;
 mod starter;
 
 use std::collections::BTreeMap;

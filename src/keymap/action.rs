@@ -48,5 +48,6 @@ actions! {
     Open => "open", "open the detail view of the selected pair";
     Close => "close", "close the overlay or view";
     Acknowledge => "acknowledge", "acknowledge the selected alert (this console only)";
+    Silence => "silence", "silence the selected Alertmanager alert (matchers, duration, comment)";
     Sources => "sources", "show sources: last success, error, latency";
 }

@@ -96,6 +96,9 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(right), r);
 }
 
+/// How long a notice stays in the status bar.
+const NOTICE_SECS: i64 = 8;
+
 /// First key bound to an action, as the user would type it.
 pub fn key_hint(app: &App, layer: Layer, action: Action) -> Option<String> {
     app.keymap
@@ -119,6 +122,11 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
         );
         f.render_widget(input, edit);
         f.render_widget(Paragraph::new(muted(app, " enter keep · esc cancel")), hint);
+        return;
+    }
+    if let Some(n) = app.notice.as_ref().filter(|n| (app.model.now - n.at).num_seconds() < NOTICE_SECS) {
+        let role = if n.error { Role::Critical } else { Role::Ok };
+        f.render_widget(Paragraph::new(styled(format!(" {}", n.text), t.style(role))), area);
         return;
     }
     let mut spans = Vec::new();

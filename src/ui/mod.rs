@@ -9,6 +9,7 @@ mod help;
 mod lag;
 mod pairs;
 mod regions;
+mod silence;
 mod sources;
 
 use ratatui::Frame;
@@ -60,6 +61,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Detail(id)) => detail::draw(f, popup(area, 90, 90), app, id),
         Some(Overlay::Sources) => sources::draw(f, popup(area, 96, 80), app),
         None => {}
+    }
+    if let Some(form) = &app.silence_form {
+        silence::draw(f, popup(area, 80, 60), app, form);
     }
 }
 

@@ -1,0 +1,85 @@
+//! The form that creates an Alertmanager silence for the selected alert:
+//! exact matchers on its labels, a duration and a required comment.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use crate::effects::SilenceRequest;
+use crate::state::Alert;
+
+pub struct SilenceForm {
+    pub alert: String,
+    pub source: usize,
+    pub labels: BTreeMap<String, String>,
+    pub duration: TextArea<'static>,
+    pub comment: TextArea<'static>,
+    /// 0: duration, 1: comment.
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+pub enum FormResult {
+    Continue,
+    Cancel,
+    Submit(SilenceRequest),
+}
+
+impl SilenceForm {
+    /// Only alerts from Alertmanager can be silenced there.
+    pub fn new(alert: &Alert) -> Result<Self, String> {
+        let source = alert
+            .source
+            .ok_or("this alert is baton's own: acknowledge it with `a`; silences are for Alertmanager alerts")?;
+        let mut duration = TextArea::new(vec!["2h".into()]);
+        duration.move_cursor(ratatui_textarea::CursorMove::End);
+        let mut comment = TextArea::default();
+        comment.set_placeholder_text("why (required): incident, ticket, who to ask");
+        Ok(Self {
+            alert: alert.name.clone(),
+            source,
+            labels: alert.labels.clone(),
+            duration,
+            comment,
+            field: 1,
+            error: None,
+        })
+    }
+
+    pub fn key(&mut self, ev: KeyEvent) -> FormResult {
+        match ev.code {
+            KeyCode::Esc => FormResult::Cancel,
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+                self.field = 1 - self.field;
+                FormResult::Continue
+            }
+            KeyCode::Enter => match self.request() {
+                Ok(r) => FormResult::Submit(r),
+                Err(e) => {
+                    self.error = Some(e);
+                    FormResult::Continue
+                }
+            },
+            _ => {
+                let area = if self.field == 0 { &mut self.duration } else { &mut self.comment };
+                area.input(ev);
+                self.error = None;
+                FormResult::Continue
+            }
+        }
+    }
+
+    fn request(&self) -> Result<SilenceRequest, String> {
+        let text = self.duration.lines().join("");
+        let duration = crate::config::parse_duration(&text)?;
+        if duration.is_zero() {
+            return Err("the duration must be above zero".into());
+        }
+        let comment = self.comment.lines().join(" ").trim().to_string();
+        if comment.is_empty() {
+            return Err("a comment is required: say why, for whoever finds this silence".into());
+        }
+        Ok(SilenceRequest { source: self.source, labels: self.labels.clone(), duration, comment })
+    }
+}
