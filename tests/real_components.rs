@@ -37,12 +37,24 @@ impl Drop for Server {
 }
 
 fn need(binary: &str, package: &str) {
-    let found = Command::new(binary).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    assert!(found, "`{binary}` is needed: install the Debian package `{package}` (apt-get install {package}); ./scripts/test.sh does it");
+    let found = Command::new(binary)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    assert!(
+        found,
+        "`{binary}` is needed: install the Debian package `{package}` (apt-get install {package}); ./scripts/test.sh does it"
+    );
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 fn temp(name: &str) -> PathBuf {
@@ -53,12 +65,21 @@ fn temp(name: &str) -> PathBuf {
 }
 
 async fn wait_ready(url: &str, server: &mut Server) {
-    let client = baton::sources::client::build(Duration::from_secs(5), 4, None).expect("http client");
+    let client =
+        baton::sources::client::build(Duration::from_secs(5), 4, None).expect("http client");
     for _ in 0..150 {
         if let Ok(Some(status)) = server.child.try_wait() {
-            panic!("{url}: server exited early with {status}; see {}", server.dir.display());
+            panic!(
+                "{url}: server exited early with {status}; see {}",
+                server.dir.display()
+            );
         }
-        if client.get(url).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -78,19 +99,39 @@ fn start(binary: &str, args: &[String], dir: PathBuf) -> Server {
     Server { child, dir }
 }
 
-fn model_for(toml_text: &str) -> (Model, mpsc::Receiver<SourceUpdate>, tokio::task::JoinSet<()>) {
+fn model_for(
+    toml_text: &str,
+) -> (
+    Model,
+    mpsc::Receiver<SourceUpdate>,
+    tokio::task::JoinSet<()>,
+) {
     let cfg: Config = toml::from_str(toml_text).expect("test config");
     let (tx, rx) = mpsc::channel(64);
     let tasks = baton::sources::spawn_all(&cfg, &tx);
     (Model::new(Arc::new(cfg), Utc::now()), rx, tasks)
 }
 
-async fn follow(model: &mut Model, rx: &mut mpsc::Receiver<SourceUpdate>, what: &str, mut done: impl FnMut(&Model) -> bool) {
+async fn follow(
+    model: &mut Model,
+    rx: &mut mpsc::Receiver<SourceUpdate>,
+    what: &str,
+    mut done: impl FnMut(&Model) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let u = tokio::time::timeout_at(deadline, rx.recv())
             .await
-            .unwrap_or_else(|_| panic!("waited for {what}; sources: {:?}", model.sources.iter().map(|s| (&s.name, &s.last_error)).collect::<Vec<_>>()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "waited for {what}; sources: {:?}",
+                    model
+                        .sources
+                        .iter()
+                        .map(|s| (&s.name, &s.last_error))
+                        .collect::<Vec<_>>()
+                )
+            })
             .expect("sources ended");
         model.now = Utc::now();
         model.apply(u);
@@ -111,9 +152,13 @@ async fn metrics(State(lag): State<Arc<AtomicU64>>) -> String {
 async fn prometheus_source_reads_the_exporters_lag_and_follows_a_change() {
     need("prometheus", "prometheus");
     let lag = Arc::new(AtomicU64::new(2.5f64.to_bits()));
-    let exporter = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let exporter = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let exporter_addr = exporter.local_addr().expect("addr");
-    let app = Router::new().route("/metrics", get(metrics)).with_state(Arc::clone(&lag));
+    let app = Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(Arc::clone(&lag));
     tokio::spawn(async move { axum::serve(exporter, app).await.expect("exporter") });
 
     let dir = temp("prometheus");
@@ -163,28 +208,54 @@ primary = {{ id = "gw-2-a", region = "eu-west-1" }}
 standby = {{ id = "gw-2-b", region = "eu-central-1" }}
 "#
     ));
-    follow(&mut model, &mut rx, "the first scrape", |m| m.pair("acct-1").and_then(|p| p.lag) == Some(2.5)).await;
+    follow(&mut model, &mut rx, "the first scrape", |m| {
+        m.pair("acct-1").and_then(|p| p.lag) == Some(2.5)
+    })
+    .await;
     assert_eq!(model.pair("acct-2").and_then(|p| p.lag), Some(0.5));
-    assert!(model.sources[0].warnings.iter().any(|w| w.contains("1 of 3 series match no known pair")), "{:?}", model.sources[0].warnings);
+    assert!(
+        model.sources[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("1 of 3 series match no known pair")),
+        "{:?}",
+        model.sources[0].warnings
+    );
 
     lag.store(42.0f64.to_bits(), Ordering::SeqCst);
-    follow(&mut model, &mut rx, "the new lag", |m| m.pair("acct-1").and_then(|p| p.lag) == Some(42.0)).await;
+    follow(&mut model, &mut rx, "the new lag", |m| {
+        m.pair("acct-1").and_then(|p| p.lag) == Some(42.0)
+    })
+    .await;
     let p = model.pair("acct-1").expect("pair");
     assert!(p.reason.contains("lag 42.0s over lag_warn"), "{}", p.reason);
     assert_eq!(p.state, PairState::AtRisk);
-    assert!(model.alerts.iter().any(|a| a.name == "LagOverWarn" && a.subject == "acct-1"));
+    assert!(
+        model
+            .alerts
+            .iter()
+            .any(|a| a.name == "LagOverWarn" && a.subject == "acct-1")
+    );
 
-    follow(&mut model, &mut rx, "the query error", |m| m.sources[1].last_error.is_some()).await;
+    follow(&mut model, &mut rx, "the query error", |m| {
+        m.sources[1].last_error.is_some()
+    })
+    .await;
     let err = model.sources[1].last_error.clone().unwrap_or_default();
     assert!(err.starts_with("Prometheus error (bad_data):"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_stale_when_it_dies() {
+async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_stale_when_it_dies()
+{
     need("prometheus-alertmanager", "prometheus-alertmanager");
     let dir = temp("alertmanager");
     let port = free_port();
-    std::fs::write(dir.join("am.yml"), "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n").expect("config");
+    std::fs::write(
+        dir.join("am.yml"),
+        "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n",
+    )
+    .expect("config");
     let args = vec![
         format!("--config.file={}", dir.join("am.yml").display()),
         format!("--storage.path={}", dir.join("data").display()),
@@ -209,12 +280,33 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
     let (model, mut rx, _tasks) = model_for(&format!(
         "[[source]]\nname = \"am\"\nkind = \"alertmanager\"\nurl = \"{base}\"\ninterval = \"300ms\"\ntimeout = \"250ms\"\nfailure_threshold = 2\n"
     ));
-    let mut app = App::new(model, Keymap::builtin("default").expect("keymap"), Theme::plain(), Mode::Operator);
+    let mut app = App::new(
+        model,
+        Keymap::builtin("default").expect("keymap"),
+        Theme::plain(),
+        Mode::Operator,
+    );
     app.operator = "alice@bastion".into();
-    follow(&mut app.model, &mut rx, "the posted alerts", |m| m.alerts.len() == 2).await;
+    follow(&mut app.model, &mut rx, "the posted alerts", |m| {
+        m.alerts.len() == 2
+    })
+    .await;
     app.refresh();
     let a = &app.model.alerts[0];
-    assert_eq!((a.name.as_str(), a.severity, a.subject.as_str(), a.summary.as_str()), ("PrimaryDown", Severity::Crit, "gw-1-a", "gw-1-a is not answering"));
+    assert_eq!(
+        (
+            a.name.as_str(),
+            a.severity,
+            a.subject.as_str(),
+            a.summary.as_str()
+        ),
+        (
+            "PrimaryDown",
+            Severity::Crit,
+            "gw-1-a",
+            "gw-1-a is not answering"
+        )
+    );
     assert_eq!(a.state, AlertState::Firing);
     assert_eq!(app.model.alerts[1].severity, Severity::Warn);
 
@@ -222,38 +314,99 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
     app.update(Action::PaneAlerts);
     assert!(app.update(Action::Silence).is_empty());
     assert!(app.silence_form.is_some(), "the silence form opens");
-    assert!(app.handle_key(KeyEvent::from(KeyCode::Enter)).is_empty(), "an empty comment is refused");
+    assert!(
+        app.handle_key(KeyEvent::from(KeyCode::Enter)).is_empty(),
+        "an empty comment is refused"
+    );
     for c in "failover in progress, INC-7".chars() {
         app.handle_key(KeyEvent::from(KeyCode::Char(c)));
     }
     let effects = app.handle_key(KeyEvent::from(KeyCode::Enter));
-    let [Effect::Silence(req)] = effects.as_slice() else { panic!("expected a silence effect, got {effects:?}") };
+    let [Effect::Silence(req)] = effects.as_slice() else {
+        panic!("expected a silence effect, got {effects:?}")
+    };
     assert_eq!(req.duration, Duration::from_secs(7200));
 
     // A read-only executor refuses and creates nothing.
     let (otx, mut orx) = mpsc::channel::<Outcome>(4);
-    Executor::new(Arc::clone(&app.model.config), true, "watcher@bastion".into(), otx.clone()).silence(req.clone());
+    Executor::new(
+        Arc::clone(&app.model.config),
+        true,
+        "watcher@bastion".into(),
+        otx.clone(),
+    )
+    .silence(req.clone());
     let refused = orx.recv().await.expect("outcome");
-    assert!(!refused.ok && refused.text.contains("read-only"), "{refused:?}");
-    let silences: Vec<serde_json::Value> = http.get(format!("{base}/api/v2/silences")).send().await.expect("get").json().await.expect("json");
-    assert!(silences.is_empty(), "read-only created a silence: {silences:?}");
+    assert!(
+        !refused.ok && refused.text.contains("read-only"),
+        "{refused:?}"
+    );
+    let silences: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/v2/silences"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        silences.is_empty(),
+        "read-only created a silence: {silences:?}"
+    );
 
-    Executor::new(Arc::clone(&app.model.config), false, app.operator.clone(), otx).silence(req.clone());
+    Executor::new(
+        Arc::clone(&app.model.config),
+        false,
+        app.operator.clone(),
+        otx,
+    )
+    .silence(req.clone());
     let done = orx.recv().await.expect("outcome");
     assert!(done.ok, "{done:?}");
-    let silences: Vec<serde_json::Value> = http.get(format!("{base}/api/v2/silences")).send().await.expect("get").json().await.expect("json");
+    let silences: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/v2/silences"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(silences.len(), 1, "{silences:?}");
     let s = &silences[0];
     assert_eq!(s["createdBy"], "alice@bastion");
     assert_eq!(s["comment"], "failover in progress, INC-7");
     let matchers = s["matchers"].as_array().expect("matchers");
-    assert!(matchers.iter().any(|m| m["name"] == "alertname" && m["value"] == "PrimaryDown" && m["isRegex"] == false));
-    follow(&mut app.model, &mut rx, "the silenced state", |m| m.alerts.iter().any(|a| a.name == "PrimaryDown" && a.state == AlertState::Silenced)).await;
+    assert!(
+        matchers.iter().any(|m| m["name"] == "alertname"
+            && m["value"] == "PrimaryDown"
+            && m["isRegex"] == false)
+    );
+    follow(&mut app.model, &mut rx, "the silenced state", |m| {
+        m.alerts
+            .iter()
+            .any(|a| a.name == "PrimaryDown" && a.state == AlertState::Silenced)
+    })
+    .await;
 
     // Alertmanager goes away: the source fails, its alerts stay, marked STALE.
     drop(server);
-    follow(&mut app.model, &mut rx, "the source failing", |m| m.sources[0].health(m.now) == SourceHealth::Failing).await;
-    assert!(app.model.alerts.iter().filter(|a| a.source.is_some()).all(|a| a.state == AlertState::Stale));
-    assert!(app.model.sources[0].last_error.as_deref().unwrap_or_default().starts_with("connect failed"));
+    follow(&mut app.model, &mut rx, "the source failing", |m| {
+        m.sources[0].health(m.now) == SourceHealth::Failing
+    })
+    .await;
+    assert!(
+        app.model
+            .alerts
+            .iter()
+            .filter(|a| a.source.is_some())
+            .all(|a| a.state == AlertState::Stale)
+    );
+    assert!(
+        app.model.sources[0]
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("connect failed")
+    );
     let _ = Pane::Alerts;
 }

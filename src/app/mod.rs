@@ -211,7 +211,10 @@ impl App {
                     return Vec::new();
                 };
                 if self.read_only {
-                    self.say("read-only console: silences can only be created from an operator console", true);
+                    self.say(
+                        "read-only console: silences can only be created from an operator console",
+                        true,
+                    );
                     return Vec::new();
                 }
                 match silence_form::SilenceForm::new(alert) {
@@ -231,7 +234,11 @@ impl App {
 
     /// Shows a message in the status bar for a few seconds.
     pub fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some(Notice { text: text.into(), error, at: self.model.now });
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+            at: self.model.now,
+        });
     }
 
     fn open(&mut self, o: Overlay) {

@@ -62,7 +62,11 @@ impl SilenceForm {
                 }
             },
             _ => {
-                let area = if self.field == 0 { &mut self.duration } else { &mut self.comment };
+                let area = if self.field == 0 {
+                    &mut self.duration
+                } else {
+                    &mut self.comment
+                };
                 area.input(ev);
                 self.error = None;
                 FormResult::Continue
@@ -80,6 +84,11 @@ impl SilenceForm {
         if comment.is_empty() {
             return Err("a comment is required: say why, for whoever finds this silence".into());
         }
-        Ok(SilenceRequest { source: self.source, labels: self.labels.clone(), duration, comment })
+        Ok(SilenceRequest {
+            source: self.source,
+            labels: self.labels.clone(),
+            duration,
+            comment,
+        })
     }
 }

@@ -125,7 +125,6 @@ impl SourceKind {
             Self::Command => "command",
         }
     }
-
 }
 
 #[derive(Debug, Clone, Deserialize)]

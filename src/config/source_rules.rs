@@ -46,28 +46,50 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
             && !p.is_empty()
             && !p.starts_with('/')
         {
-            let path = [Seg::Key("source".into()), Seg::Index(i), Seg::Key("map".into()), Seg::Key(name.into())];
-            out.push(loc.at(&path, format!("`{p}` is not a JSON pointer; write it like \"/data/{p}\"")));
+            let path = [
+                Seg::Key("source".into()),
+                Seg::Index(i),
+                Seg::Key("map".into()),
+                Seg::Key(name.into()),
+            ];
+            out.push(loc.at(
+                &path,
+                format!("`{p}` is not a JSON pointer; write it like \"/data/{p}\""),
+            ));
         }
     }
     match s.kind {
         SourceKind::Prometheus => {
             if s.query.as_deref().is_none_or(|q| q.trim().is_empty()) {
-                out.push(loc.at(&whole, "a `prometheus` source needs `query`, a PromQL instant query"));
+                out.push(loc.at(
+                    &whole,
+                    "a `prometheus` source needs `query`, a PromQL instant query",
+                ));
             }
             if s.measure.is_none() {
-                out.push(loc.at(&whole, "a `prometheus` source needs `measure` = \"lag\", \"health_score\" or \"up\""));
+                out.push(loc.at(
+                    &whole,
+                    "a `prometheus` source needs `measure` = \"lag\", \"health_score\" or \"up\"",
+                ));
             }
         }
         SourceKind::Tcp if s.instance.is_none() => {
-            out.push(loc.at(&whole, "a `tcp` source needs `instance`, the id of the instance it checks"));
+            out.push(loc.at(
+                &whole,
+                "a `tcp` source needs `instance`, the id of the instance it checks",
+            ));
         }
         _ => {}
     }
     if let (SourceKind::Tcp, Some(u)) = (s.kind, &s.url)
-        && reqwest::Url::parse(u).ok().is_none_or(|u| u.port().is_none() || u.host_str().is_none())
+        && reqwest::Url::parse(u)
+            .ok()
+            .is_none_or(|u| u.port().is_none() || u.host_str().is_none())
     {
-        out.push(loc.at(&at("url"), format!("\"{u}\" needs a host and a port: tcp://host:port")));
+        out.push(loc.at(
+            &at("url"),
+            format!("\"{u}\" needs a host and a port: tcp://host:port"),
+        ));
     }
     out
 }

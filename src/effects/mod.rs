@@ -38,8 +38,18 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(config: Arc<Config>, read_only: bool, operator: String, outcomes: mpsc::Sender<Outcome>) -> Self {
-        Self { config, read_only, operator, outcomes }
+    pub fn new(
+        config: Arc<Config>,
+        read_only: bool,
+        operator: String,
+        outcomes: mpsc::Sender<Outcome>,
+    ) -> Self {
+        Self {
+            config,
+            read_only,
+            operator,
+            outcomes,
+        }
     }
 
     /// Creates a silence in the background; the outcome arrives on the
@@ -49,12 +59,16 @@ impl Executor {
         if self.read_only {
             let _ = tx.try_send(Outcome {
                 ok: false,
-                text: "read-only console: silences can only be created from an operator console".into(),
+                text: "read-only console: silences can only be created from an operator console"
+                    .into(),
             });
             return;
         }
         let Some(src) = self.config.sources.get(req.source).cloned() else {
-            let _ = tx.try_send(Outcome { ok: false, text: "no such Alertmanager source".into() });
+            let _ = tx.try_send(Outcome {
+                ok: false,
+                text: "no such Alertmanager source".into(),
+            });
             return;
         };
         let operator = self.operator.clone();
@@ -62,9 +76,16 @@ impl Executor {
             let outcome = match silence::create(&src, &req, &operator).await {
                 Ok(id) => Outcome {
                     ok: true,
-                    text: format!("silence {id} created in {} for {}", src.name, humantime::format_duration(req.duration)),
+                    text: format!(
+                        "silence {id} created in {} for {}",
+                        src.name,
+                        humantime::format_duration(req.duration)
+                    ),
                 },
-                Err(e) => Outcome { ok: false, text: format!("silence not created in {}: {e}", src.name) },
+                Err(e) => Outcome {
+                    ok: false,
+                    text: format!("silence not created in {}: {e}", src.name),
+                },
             };
             tracing::info!("silence: {}", outcome.text);
             let _ = tx.send(outcome).await;

@@ -34,9 +34,15 @@ struct RawStatus {
     inhibited_by: Vec<String>,
 }
 
-pub async fn poll(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
+pub async fn poll(
+    client: &reqwest::Client,
+    headers: &HeaderMap,
+    cfg: &SourceCfg,
+    max: usize,
+) -> Result<Payload, String> {
     let base = cfg.url.as_deref().unwrap_or_default().trim_end_matches('/');
-    let (status, body) = client::get_bounded(client, &format!("{base}/api/v2/alerts"), headers, max).await?;
+    let (status, body) =
+        client::get_bounded(client, &format!("{base}/api/v2/alerts"), headers, max).await?;
     if !(200..300).contains(&status) {
         let text: String = String::from_utf8_lossy(&body).chars().take(120).collect();
         return Err(format!("HTTP {status}: {}", text.trim()));
@@ -45,11 +51,16 @@ pub async fn poll(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg
 }
 
 pub fn read(body: &[u8], severity_label: &str) -> Result<Payload, String> {
-    let raw: Vec<Raw> = serde_json::from_slice(body).map_err(|e| format!("not an Alertmanager alert list: {e}"))?;
+    let raw: Vec<Raw> =
+        serde_json::from_slice(body).map_err(|e| format!("not an Alertmanager alert list: {e}"))?;
     Ok(Payload::Alerts(
         raw.into_iter()
             .map(|a| ExternalAlert {
-                name: a.labels.get("alertname").cloned().unwrap_or_else(|| "alert".into()),
+                name: a
+                    .labels
+                    .get("alertname")
+                    .cloned()
+                    .unwrap_or_else(|| "alert".into()),
                 severity: a.labels.get(severity_label).cloned().unwrap_or_default(),
                 summary: a
                     .annotations
@@ -98,7 +109,14 @@ mod tests {
             "annotations":{"summary":"gw-1 is down"},"startsAt":"2027-01-15T12:00:00Z","status":{"state":"suppressed","silencedBy":["s1"],"inhibitedBy":[]}}]"#;
         match read(body, "severity") {
             Ok(Payload::Alerts(a)) => {
-                assert_eq!((a[0].name.as_str(), a[0].severity.as_str(), a[0].summary.as_str()), ("PrimaryDown", "critical", "gw-1 is down"));
+                assert_eq!(
+                    (
+                        a[0].name.as_str(),
+                        a[0].severity.as_str(),
+                        a[0].summary.as_str()
+                    ),
+                    ("PrimaryDown", "critical", "gw-1 is down")
+                );
                 assert!(a[0].silenced && !a[0].inhibited);
             }
             other => panic!("{other:?}"),

@@ -13,7 +13,11 @@ pub const MAX_HEALTH_BODY: usize = 1024 * 1024;
 
 /// Builds a client with pooled keep-alive connections. TLS uses the system
 /// roots through rustls.
-pub fn build(timeout: Duration, max_in_flight: usize, ca_file: Option<&std::path::Path>) -> Result<reqwest::Client, String> {
+pub fn build(
+    timeout: Duration,
+    max_in_flight: usize,
+    ca_file: Option<&std::path::Path>,
+) -> Result<reqwest::Client, String> {
     static PROVIDER: Once = Once::new();
     PROVIDER.call_once(|| {
         // Fails only if a provider is already installed, which is fine.
@@ -23,7 +27,8 @@ pub fn build(timeout: Duration, max_in_flight: usize, ca_file: Option<&std::path
     // so its message names the configured value; connect gets its own.
     let mut builder = reqwest::Client::builder();
     if let Some(path) = ca_file {
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| format!("ca_file {} is not PEM: {e}", path.display()))?;
         if certs.is_empty() {

@@ -16,9 +16,9 @@ const MAX_STDERR: u64 = 16 * 1024;
 pub async fn poll(cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
     let start = Instant::now();
     let argv = cfg.command.as_deref().unwrap_or_default();
-    let (program, args) = argv.split_first().ok_or("no command")?;
+    let (program, rest) = argv.split_first().ok_or("no command")?;
     let mut child = tokio::process::Command::new(program)
-        .args(args)
+        .args(rest)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -38,10 +38,16 @@ pub async fn poll(cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
     if out.len() > max {
         return Err(format!("output larger than {} KiB, refused", max / 1024));
     }
-    let status = child.wait().await.map_err(|e| format!("waiting for {program}: {e}"))?;
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| format!("waiting for {program}: {e}"))?;
     if !status.success() {
         let text = String::from_utf8_lossy(&err);
-        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("no stderr");
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no stderr");
         return Err(format!("{program} exited with {status}: {first}"));
     }
     read(&out, cfg, start.elapsed())
@@ -49,7 +55,8 @@ pub async fn poll(cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
 
 /// A fleet document (with `pairs`) or one instance.
 pub fn read(out: &[u8], cfg: &SourceCfg, latency: std::time::Duration) -> Result<Payload, String> {
-    let doc: serde_json::Value = serde_json::from_slice(out).map_err(|e| format!("output is not JSON: {e}"))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(out).map_err(|e| format!("output is not JSON: {e}"))?;
     let fleet_ptr = cfg.map.pairs.as_deref().unwrap_or("/pairs");
     if doc.pointer(fleet_ptr).is_some() {
         let (pairs, skipped) = if cfg.map == SourceMap::default() {
@@ -66,5 +73,9 @@ pub fn read(out: &[u8], cfg: &SourceCfg, latency: std::time::Duration) -> Result
     if report.id.is_empty() {
         return Err("output has no `id` and the source has no `instance`".into());
     }
-    Ok(Payload::Instances(vec![Probe { instance: report.id.clone(), latency, result: Ok(report) }]))
+    Ok(Payload::Instances(vec![Probe {
+        instance: report.id.clone(),
+        latency,
+        result: Ok(report),
+    }]))
 }

@@ -72,10 +72,17 @@ pub fn parse(text: &str) -> Result<Condition, String> {
             ));
         }
     };
-    if matches!(left, Placeholder::Status | Placeholder::ResponseTime) && right.parse::<f64>().is_err() {
+    if matches!(left, Placeholder::Status | Placeholder::ResponseTime)
+        && right.parse::<f64>().is_err()
+    {
         return Err(format!("condition `{text}`: `{right}` is not a number"));
     }
-    Ok(Condition { text: text.trim().to_string(), left, op, right })
+    Ok(Condition {
+        text: text.trim().to_string(),
+        left,
+        op,
+        right,
+    })
 }
 
 fn path(rest: &str, text: &str) -> Result<Vec<PathPart>, String> {
@@ -99,12 +106,16 @@ fn path(rest: &str, text: &str) -> Result<Vec<PathPart>, String> {
             }
             '[' => {
                 let digits: String = chars.by_ref().take_while(|c| *c != ']').collect();
-                let i = digits
-                    .parse()
-                    .map_err(|_| format!("condition `{text}`: `[{digits}]` is not an array index"))?;
+                let i = digits.parse().map_err(|_| {
+                    format!("condition `{text}`: `[{digits}]` is not an array index")
+                })?;
                 parts.push(PathPart::Index(i));
             }
-            _ => return Err(format!("condition `{text}`: cannot read the [BODY] path `{rest}`")),
+            _ => {
+                return Err(format!(
+                    "condition `{text}`: cannot read the [BODY] path `{rest}`"
+                ));
+            }
         }
     }
     Ok(parts)
@@ -116,15 +127,21 @@ impl Condition {
         let got = match &self.left {
             Placeholder::Status => r.status.to_string(),
             Placeholder::ResponseTime => r.millis.to_string(),
-            Placeholder::Body(p) if p.is_empty() => String::from_utf8_lossy(r.body).trim().to_string(),
+            Placeholder::Body(p) if p.is_empty() => {
+                String::from_utf8_lossy(r.body).trim().to_string()
+            }
             Placeholder::Body(p) => {
-                let mut v = r.json.ok_or_else(|| format!("condition failed: {} (body is not JSON)", self.text))?;
+                let mut v = r
+                    .json
+                    .ok_or_else(|| format!("condition failed: {} (body is not JSON)", self.text))?;
                 for part in p {
                     let next = match part {
                         PathPart::Key(k) => v.get(k),
                         PathPart::Index(i) => v.get(*i),
                     };
-                    v = next.ok_or_else(|| format!("condition failed: {} (path not in body)", self.text))?;
+                    v = next.ok_or_else(|| {
+                        format!("condition failed: {} (path not in body)", self.text)
+                    })?;
                 }
                 match v {
                     Value::String(s) => s.clone(),
@@ -144,10 +161,19 @@ impl Condition {
             _ => match self.op {
                 Op::Eq => got == self.right,
                 Op::Ne => got != self.right,
-                _ => return Err(format!("condition failed: {} (`{got}` is not a number)", self.text)),
+                _ => {
+                    return Err(format!(
+                        "condition failed: {} (`{got}` is not a number)",
+                        self.text
+                    ));
+                }
             },
         };
-        if holds { Ok(()) } else { Err(format!("condition failed: {} (got {got})", self.text)) }
+        if holds {
+            Ok(())
+        } else {
+            Err(format!("condition failed: {} (got {got})", self.text))
+        }
     }
 }
 
@@ -155,8 +181,18 @@ impl Condition {
 mod tests {
     use super::*;
 
-    fn resp<'a>(status: u16, millis: u128, body: &'a [u8], json: Option<&'a Value>) -> Response<'a> {
-        Response { status, millis, body, json }
+    fn resp<'a>(
+        status: u16,
+        millis: u128,
+        body: &'a [u8],
+        json: Option<&'a Value>,
+    ) -> Response<'a> {
+        Response {
+            status,
+            millis,
+            body,
+            json,
+        }
     }
 
     #[test]
@@ -164,19 +200,47 @@ mod tests {
         let body = br#"{"status":"ACTIVE","data":{"items":[{"lag":1.5}]}}"#;
         let json: Value = serde_json::from_slice(body).expect("json");
         let r = resp(200, 120, body, Some(&json));
-        for ok in ["[STATUS] == 200", "[BODY].status == ACTIVE", "[BODY].status == \"ACTIVE\"", "[RESPONSE_TIME] < 500", "[BODY].data.items[0].lag <= 2", "[STATUS]!=500"] {
+        for ok in [
+            "[STATUS] == 200",
+            "[BODY].status == ACTIVE",
+            "[BODY].status == \"ACTIVE\"",
+            "[RESPONSE_TIME] < 500",
+            "[BODY].data.items[0].lag <= 2",
+            "[STATUS]!=500",
+        ] {
             parse(ok).expect(ok).check(&r).expect(ok);
         }
-        let failed = parse("[BODY].status == DEGRADED").expect("parses").check(&r).expect_err("fails");
-        assert_eq!(failed, "condition failed: [BODY].status == DEGRADED (got ACTIVE)");
-        let slow = parse("[RESPONSE_TIME] < 100").expect("parses").check(&r).expect_err("fails");
+        let failed = parse("[BODY].status == DEGRADED")
+            .expect("parses")
+            .check(&r)
+            .expect_err("fails");
+        assert_eq!(
+            failed,
+            "condition failed: [BODY].status == DEGRADED (got ACTIVE)"
+        );
+        let slow = parse("[RESPONSE_TIME] < 100")
+            .expect("parses")
+            .check(&r)
+            .expect_err("fails");
         assert!(slow.contains("got 120"), "{slow}");
     }
 
     #[test]
     fn bad_conditions_are_refused() {
-        assert!(parse("[STATUS] = 200").expect_err("no op").contains("no operator"));
-        assert!(parse("[HEADERS] == x").expect_err("unknown").contains("unknown placeholder"));
-        assert!(parse("[STATUS] == ok").expect_err("nan").contains("not a number"));
+        assert!(
+            parse("[STATUS] = 200")
+                .expect_err("no op")
+                .contains("no operator")
+        );
+        assert!(
+            parse("[HEADERS] == x")
+                .expect_err("unknown")
+                .contains("unknown placeholder")
+        );
+        assert!(
+            parse("[STATUS] == ok")
+                .expect_err("nan")
+                .contains("not a number")
+        );
     }
 }

@@ -41,11 +41,21 @@ async fn probe(check: Check, id: String, url: String) -> Probe {
     .await;
     let millis = start.elapsed().as_millis();
     let result = fetched.and_then(|(status, body)| judge(&check, &id, status, millis, &body));
-    Probe { instance: id, latency: start.elapsed(), result }
+    Probe {
+        instance: id,
+        latency: start.elapsed(),
+        result,
+    }
 }
 
 /// Applies conditions (or the 2xx rule) and reads the body.
-pub fn judge(check: &Check, id: &str, status: u16, millis: u128, body: &[u8]) -> Result<InstanceReport, String> {
+pub fn judge(
+    check: &Check,
+    id: &str,
+    status: u16,
+    millis: u128,
+    body: &[u8],
+) -> Result<InstanceReport, String> {
     if check.conditions.is_empty() && check.map == SourceMap::default() {
         return parse::instance(id, status, body);
     }
@@ -55,7 +65,12 @@ pub fn judge(check: &Check, id: &str, status: u16, millis: u128, body: &[u8]) ->
             return parse::instance(id, status, body);
         }
     } else {
-        let r = Response { status, millis, body, json: json.as_ref() };
+        let r = Response {
+            status,
+            millis,
+            body,
+            json: json.as_ref(),
+        };
         for c in &check.conditions {
             c.check(&r)?;
         }
@@ -63,7 +78,10 @@ pub fn judge(check: &Check, id: &str, status: u16, millis: u128, body: &[u8]) ->
     let mut report = match &json {
         Some(v) if check.map != SourceMap::default() => mapping::instance(v, &check.map)?,
         Some(_) => parse::instance(id, 200, body)?,
-        None => InstanceReport { status: Some("UP".into()), ..InstanceReport::default() },
+        None => InstanceReport {
+            status: Some("UP".into()),
+            ..InstanceReport::default()
+        },
     };
     if report.id.is_empty() {
         report.id = id.to_string();

@@ -53,7 +53,10 @@ pub fn fleet(doc: &Value, map: &SourceMap) -> Result<(Vec<PairReport>, Vec<Strin
     let mut skipped = Vec::new();
     // Instance fields are read relative to the instance object, except the
     // pair lag, which is relative to the entry.
-    let inst_map = SourceMap { lag: None, ..map.clone() };
+    let inst_map = SourceMap {
+        lag: None,
+        ..map.clone()
+    };
     for (i, entry) in list.iter().enumerate() {
         let id = text(entry, map.pair_id.as_deref().unwrap_or("/id"));
         let read = || -> Result<PairReport, String> {
@@ -67,15 +70,27 @@ pub fn fleet(doc: &Value, map: &SourceMap) -> Result<(Vec<PairReport>, Vec<Strin
                 None | Some(Value::Null) => None,
                 Some(v) => Some(instance(v, &inst_map)?),
             };
-            let lag = number(entry, map.lag.as_deref().unwrap_or("/replication_lag_seconds"), "lag")?;
+            let lag = number(
+                entry,
+                map.lag.as_deref().unwrap_or("/replication_lag_seconds"),
+                "lag",
+            )?;
             if primary.id.is_empty() {
                 return Err("primary has no id".into());
             }
-            Ok(PairReport { id, primary, standby, replication_lag_seconds: lag })
+            Ok(PairReport {
+                id,
+                primary,
+                standby,
+                replication_lag_seconds: lag,
+            })
         };
         match read() {
             Ok(p) => pairs.push(p),
-            Err(e) => skipped.push(format!("pair #{i} ({}): {e}", id.as_deref().unwrap_or("no id"))),
+            Err(e) => skipped.push(format!(
+                "pair #{i} ({}): {e}",
+                id.as_deref().unwrap_or("no id")
+            )),
         }
     }
     Ok((pairs, skipped))
@@ -108,7 +123,14 @@ mod tests {
         assert_eq!(pairs[0].primary.health_score, Some(91.0));
         assert_eq!(pairs[0].replication_lag_seconds, Some(2.5));
         assert_eq!(pairs[0].standby.as_ref().map(|s| s.id.as_str()), Some("b"));
-        assert_eq!(skipped, vec!["pair #1 (acct-2): primary has no id".to_string()]);
-        assert!(fleet(&json!({"x": 1}), &map).expect_err("no list").contains("/data/items"));
+        assert_eq!(
+            skipped,
+            vec!["pair #1 (acct-2): primary has no id".to_string()]
+        );
+        assert!(
+            fleet(&json!({"x": 1}), &map)
+                .expect_err("no list")
+                .contains("/data/items")
+        );
     }
 }

@@ -27,7 +27,11 @@ use report::{Payload, Probe, SourceUpdate};
 pub fn spawn_all(config: &Config, tx: &mpsc::Sender<SourceUpdate>) -> JoinSet<()> {
     let mut set = JoinSet::new();
     for (idx, cfg) in config.sources.iter().enumerate() {
-        let targets = if cfg.kind == SourceKind::Http { http::targets(cfg, config) } else { Vec::new() };
+        let targets = if cfg.kind == SourceKind::Http {
+            http::targets(cfg, config)
+        } else {
+            Vec::new()
+        };
         set.spawn(run(idx, cfg.clone(), targets, tx.clone()));
     }
     set
@@ -39,7 +43,8 @@ fn max_body(cfg: &SourceCfg) -> usize {
         SourceKind::Http | SourceKind::Tcp => client::MAX_HEALTH_BODY,
         _ => client::MAX_FLEET_BODY,
     };
-    cfg.max_body_mib.map_or(default, |m| m as usize * 1024 * 1024)
+    cfg.max_body_mib
+        .map_or(default, |m| m as usize * 1024 * 1024)
 }
 
 /// How long to wait before the next poll: the interval, doubled per failed
@@ -54,7 +59,12 @@ pub fn next_delay(cfg: &SourceCfg, failures: u32) -> Duration {
     interval.saturating_mul(1 << doublings).min(cap)
 }
 
-async fn run(idx: usize, cfg: SourceCfg, targets: Vec<(String, String)>, tx: mpsc::Sender<SourceUpdate>) {
+async fn run(
+    idx: usize,
+    cfg: SourceCfg,
+    targets: Vec<(String, String)>,
+    tx: mpsc::Sender<SourceUpdate>,
+) {
     let setup = prepare(&cfg);
     let mut failures = 0u32;
     loop {
@@ -68,7 +78,11 @@ async fn run(idx: usize, cfg: SourceCfg, targets: Vec<(String, String)>, tx: mps
             Ok(Payload::Instances(p)) => !p.is_empty() && p.iter().all(|p| p.result.is_err()),
             Ok(_) => false,
         };
-        failures = if failed { failures.saturating_add(1) } else { 0 };
+        failures = if failed {
+            failures.saturating_add(1)
+        } else {
+            0
+        };
         let delay = next_delay(&cfg, failures);
         let next = start + delay;
         let update = SourceUpdate {
@@ -89,7 +103,11 @@ async fn run(idx: usize, cfg: SourceCfg, targets: Vec<(String, String)>, tx: mps
 
 /// Client, headers and parsed conditions, built once per source.
 fn prepare(cfg: &SourceCfg) -> Result<http::Check, String> {
-    let conditions = cfg.conditions.iter().map(|c| conditions::parse(c)).collect::<Result<Vec<_>, _>>()?;
+    let conditions = cfg
+        .conditions
+        .iter()
+        .map(|c| conditions::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(http::Check {
         client: client::build(cfg.timeout.0, cfg.max_in_flight, cfg.ca_file.as_deref())?,
         headers: client::headers(&cfg.headers)?,
@@ -100,13 +118,21 @@ fn prepare(cfg: &SourceCfg) -> Result<http::Check, String> {
     })
 }
 
-async fn poll(check: &http::Check, cfg: &SourceCfg, targets: &[(String, String)]) -> Result<Payload, String> {
+async fn poll(
+    check: &http::Check,
+    cfg: &SourceCfg,
+    targets: &[(String, String)],
+) -> Result<Payload, String> {
     let (client, headers, max) = (&check.client, &check.headers, check.max_body);
     match cfg.kind {
         SourceKind::Fleet => with_timeout(cfg.timeout.0, fleet(client, headers, cfg, max)).await,
         SourceKind::Http => Ok(http::poll(check, cfg, targets).await),
-        SourceKind::Prometheus => with_timeout(cfg.timeout.0, prometheus::poll(client, headers, cfg, max)).await,
-        SourceKind::Alertmanager => with_timeout(cfg.timeout.0, alertmanager::poll(client, headers, cfg, max)).await,
+        SourceKind::Prometheus => {
+            with_timeout(cfg.timeout.0, prometheus::poll(client, headers, cfg, max)).await
+        }
+        SourceKind::Alertmanager => {
+            with_timeout(cfg.timeout.0, alertmanager::poll(client, headers, cfg, max)).await
+        }
         SourceKind::Tcp => Ok(tcp::poll(cfg).await),
         SourceKind::Command => {
             let start = Instant::now();
@@ -114,14 +140,23 @@ async fn poll(check: &http::Check, cfg: &SourceCfg, targets: &[(String, String)]
             match (r, &cfg.instance) {
                 // A failed run of an instance check is a failed check of
                 // that instance, not only of the source.
-                (Err(e), Some(id)) => Ok(Payload::Instances(vec![Probe { instance: id.clone(), latency: start.elapsed(), result: Err(e) }])),
+                (Err(e), Some(id)) => Ok(Payload::Instances(vec![Probe {
+                    instance: id.clone(),
+                    latency: start.elapsed(),
+                    result: Err(e),
+                }])),
                 (r, _) => r,
             }
         }
     }
 }
 
-async fn fleet(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
+async fn fleet(
+    client: &reqwest::Client,
+    headers: &HeaderMap,
+    cfg: &SourceCfg,
+    max: usize,
+) -> Result<Payload, String> {
     let url = cfg.url.as_deref().unwrap_or_default();
     let (status, body) = client::get_bounded(client, url, headers, max).await?;
     if !(200..300).contains(&status) {
@@ -134,7 +169,8 @@ async fn fleet(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg, m
         if map == SourceMap::default() {
             parse::fleet(&body)
         } else {
-            let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|e| format!("malformed JSON: {e}"))?;
+            let doc: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| format!("malformed JSON: {e}"))?;
             mapping::fleet(&doc, &map)
         }
     })
@@ -145,10 +181,16 @@ async fn fleet(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg, m
 
 /// The source's own timeout covers connect, headers and the whole body, so
 /// a response that never ends still fails on time.
-pub async fn with_timeout<T>(timeout: Duration, fut: impl Future<Output = Result<T, String>>) -> Result<T, String> {
+pub async fn with_timeout<T>(
+    timeout: Duration,
+    fut: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,
-        Err(_) => Err(format!("timed out after {}", humantime::format_duration(timeout))),
+        Err(_) => Err(format!(
+            "timed out after {}",
+            humantime::format_duration(timeout)
+        )),
     }
 }
 

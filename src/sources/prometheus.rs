@@ -43,7 +43,12 @@ pub fn labels(cfg: &SourceCfg) -> (Option<String>, Option<String>) {
     }
 }
 
-pub async fn poll(client: &reqwest::Client, headers: &HeaderMap, cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
+pub async fn poll(
+    client: &reqwest::Client,
+    headers: &HeaderMap,
+    cfg: &SourceCfg,
+    max: usize,
+) -> Result<Payload, String> {
     let base = cfg.url.as_deref().unwrap_or_default().trim_end_matches('/');
     let query = cfg.query.as_deref().unwrap_or_default();
     let url = reqwest::Url::parse_with_params(&format!("{base}/api/v1/query"), &[("query", query)])
@@ -75,7 +80,8 @@ pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String
             data.result_type
         ));
     }
-    let series: Vec<Series> = serde_json::from_value(data.result).map_err(|e| format!("unexpected vector: {e}"))?;
+    let series: Vec<Series> =
+        serde_json::from_value(data.result).map_err(|e| format!("unexpected vector: {e}"))?;
     let (pair_label, instance_label) = labels(cfg);
     let measure = cfg.measure.unwrap_or(Measure::Lag);
     let out = series
@@ -84,7 +90,9 @@ pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String
             let value: f64 = s.value.1.parse().ok().filter(|v: &f64| v.is_finite())?;
             Some(Measured {
                 pair: pair_label.as_ref().and_then(|l| s.metric.get(l).cloned()),
-                instance: instance_label.as_ref().and_then(|l| s.metric.get(l).cloned()),
+                instance: instance_label
+                    .as_ref()
+                    .and_then(|l| s.metric.get(l).cloned()),
                 measure,
                 value,
             })
@@ -105,12 +113,28 @@ mod tests {
     fn vector_and_errors() {
         let body = br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pair":"acct-1"},"value":[1.0,"2.5"]},{"metric":{"pair":"acct-2"},"value":[1.0,"NaN"]}]}}"#;
         match read(200, body, &cfg()) {
-            Ok(Payload::Measures(m)) => assert_eq!(m, vec![Measured { pair: Some("acct-1".into()), instance: None, measure: Measure::Lag, value: 2.5 }]),
+            Ok(Payload::Measures(m)) => assert_eq!(
+                m,
+                vec![Measured {
+                    pair: Some("acct-1".into()),
+                    instance: None,
+                    measure: Measure::Lag,
+                    value: 2.5
+                }]
+            ),
             other => panic!("{other:?}"),
         }
-        let err = br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected"}"#;
-        assert_eq!(read(400, err, &cfg()).expect_err("error"), "Prometheus error (bad_data): 1:5: parse error: unexpected");
+        let err =
+            br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected"}"#;
+        assert_eq!(
+            read(400, err, &cfg()).expect_err("error"),
+            "Prometheus error (bad_data): 1:5: parse error: unexpected"
+        );
         let scalar = br#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#;
-        assert!(read(200, scalar, &cfg()).expect_err("scalar").contains("instant vector"));
+        assert!(
+            read(200, scalar, &cfg())
+                .expect_err("scalar")
+                .contains("instant vector")
+        );
     }
 }

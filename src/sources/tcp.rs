@@ -17,9 +17,19 @@ pub async fn poll(cfg: &SourceCfg) -> Payload {
         .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port()?)))
         .unwrap_or_default();
     let result = with_timeout(cfg.timeout.0, async {
-        tokio::net::TcpStream::connect(&addr).await.map_err(|e| format!("connect to {addr} failed: {e}"))
+        tokio::net::TcpStream::connect(&addr)
+            .await
+            .map_err(|e| format!("connect to {addr} failed: {e}"))
     })
     .await
-    .map(|_| InstanceReport { id: id.clone(), status: Some("UP".into()), ..InstanceReport::default() });
-    Payload::Instances(vec![Probe { instance: id, latency: start.elapsed(), result }])
+    .map(|_| InstanceReport {
+        id: id.clone(),
+        status: Some("UP".into()),
+        ..InstanceReport::default()
+    });
+    Payload::Instances(vec![Probe {
+        instance: id,
+        latency: start.elapsed(),
+        result,
+    }])
 }

@@ -17,8 +17,8 @@ pub use pair::{Hysteresis, Instance, Pair, PairState, Role};
 pub use regions::RegionSummary;
 pub use source::{SourceHealth, SourceStatus};
 
-use crate::config::{Config, InstanceCfg, SourceKind};
 use crate::config::Measure;
+use crate::config::{Config, InstanceCfg, SourceKind};
 use crate::sources::report::{
     ExternalAlert, InstanceReport, Measured, PairReport, Payload, Probe, SourceUpdate,
 };
@@ -165,14 +165,15 @@ impl Model {
                         status.last_success = Some(u.at);
                         status.targets = values.len();
                         status.failed_targets = 0;
-                        let unmatched = self.apply_measures(u.source, u.at, &values, h, stale_after);
-                        if unmatched > 0 {
-                            if let Some(s) = self.sources.get_mut(u.source) {
-                                s.warnings.push(format!(
-                                    "{unmatched} of {} series match no known pair or instance",
-                                    values.len()
-                                ));
-                            }
+                        let unmatched =
+                            self.apply_measures(u.source, u.at, &values, h, stale_after);
+                        if unmatched > 0
+                            && let Some(s) = self.sources.get_mut(u.source)
+                        {
+                            s.warnings.push(format!(
+                                "{unmatched} of {} series match no known pair or instance",
+                                values.len()
+                            ));
                         }
                     }
                     Payload::Alerts(alerts) => {
@@ -317,7 +318,11 @@ impl Model {
                 (Measure::HealthScore, Some(i)) => i.health_score = Some(m.value),
                 (Measure::Up, Some(i)) => {
                     let up = InstanceReport::default();
-                    let result = if m.value >= 1.0 { Ok(&up) } else { Err("up == 0 in Prometheus") };
+                    let result = if m.value >= 1.0 {
+                        Ok(&up)
+                    } else {
+                        Err("up == 0 in Prometheus")
+                    };
                     i.observe(at, result, h, None);
                 }
                 (_, None) => {
@@ -377,7 +382,11 @@ impl Model {
                 subject: f.subject,
                 summary: f.summary,
                 since,
-                state: if acked { AlertState::Acked } else { AlertState::Firing },
+                state: if acked {
+                    AlertState::Acked
+                } else {
+                    AlertState::Firing
+                },
                 source: None,
                 labels: std::collections::BTreeMap::new(),
             });
@@ -402,23 +411,24 @@ impl Model {
     fn external_alerts(&mut self, keys: &mut HashSet<String>, list: &mut Vec<Alert>) {
         let now = self.now;
         for (&src, alerts) in &self.external {
-            let stale = self
-                .sources
-                .get(src)
-                .is_some_and(|s| matches!(s.health(now), SourceHealth::Stale | SourceHealth::Failing));
+            let source_old = self.sources.get(src).is_some_and(|s| {
+                matches!(s.health(now), SourceHealth::Stale | SourceHealth::Failing)
+            });
             for a in alerts {
                 let key = format!("am/{src}/{}", a.fingerprint);
-                let since = a.starts_at.unwrap_or_else(|| *self.alert_since.entry(key.clone()).or_insert(now));
+                let since = a
+                    .starts_at
+                    .unwrap_or_else(|| *self.alert_since.entry(key.clone()).or_insert(now));
                 self.alert_since.entry(key.clone()).or_insert(since);
                 keys.insert(key.clone());
-                let acked = self.acked.contains(&key);
-                let state = if stale {
+                let is_acked = self.acked.contains(&key);
+                let state = if source_old {
                     AlertState::Stale
                 } else if a.silenced {
                     AlertState::Silenced
                 } else if a.inhibited {
                     AlertState::Inhibited
-                } else if acked {
+                } else if is_acked {
                     AlertState::Acked
                 } else {
                     AlertState::Firing
@@ -435,7 +445,7 @@ impl Model {
                     subject,
                     summary: a.summary.clone(),
                     since,
-                    acked,
+                    acked: is_acked,
                     state,
                     source: Some(src),
                     labels: a.labels.clone(),

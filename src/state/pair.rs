@@ -364,7 +364,10 @@ mod tests {
             ..Default::default()
         };
         i.observe(now(), Ok(&good), H, None);
-        assert!(i.down, "one success is not enough to recover with recover = 2");
+        assert!(
+            i.down,
+            "one success is not enough to recover with recover = 2"
+        );
         i.observe(now(), Ok(&good), H, None);
         assert!(!i.down && i.fail_streak == 0);
     }

@@ -124,9 +124,16 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
         f.render_widget(Paragraph::new(muted(app, " enter keep · esc cancel")), hint);
         return;
     }
-    if let Some(n) = app.notice.as_ref().filter(|n| (app.model.now - n.at).num_seconds() < NOTICE_SECS) {
+    if let Some(n) = app
+        .notice
+        .as_ref()
+        .filter(|n| (app.model.now - n.at).num_seconds() < NOTICE_SECS)
+    {
         let role = if n.error { Role::Critical } else { Role::Ok };
-        f.render_widget(Paragraph::new(styled(format!(" {}", n.text), t.style(role))), area);
+        f.render_widget(
+            Paragraph::new(styled(format!(" {}", n.text), t.style(role))),
+            area,
+        );
         return;
     }
     let mut spans = Vec::new();
