@@ -325,7 +325,7 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
     let [Effect::Silence(req)] = effects.as_slice() else {
         panic!("expected a silence effect, got {effects:?}")
     };
-    assert_eq!(req.duration, Duration::from_secs(7200));
+    assert_eq!(req.duration, Duration::from_hours(2));
 
     // A read-only executor refuses and creates nothing.
     let (otx, mut orx) = mpsc::channel::<Outcome>(4);
