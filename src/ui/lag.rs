@@ -45,6 +45,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
+    if p.lag_history.is_empty() {
+        let msg = format!(
+            " no lag reported for {} yet  (warn {}  abort {})",
+            p.id, th.lag_warn, th.lag_abort
+        );
+        f.render_widget(Paragraph::new(muted(app, msg)), stats);
+    }
     let hist: Vec<f32> = p.lag_history.iter().copied().collect();
     let max = hist.iter().copied().fold(0.0_f32, f32::max);
     let p95 = percentile(&hist, 0.95);
@@ -76,7 +83,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             th.lag_abort
         ),
     ));
-    f.render_widget(Paragraph::new(Line::from(spans)), stats);
+    if !hist.is_empty() {
+        f.render_widget(Paragraph::new(Line::from(spans)), stats);
+    }
 
     // Scale to at least lag_warn so a calm pair looks calm, and show the
     // newest samples that fit the width.

@@ -63,7 +63,18 @@ pub fn draw(f: &mut Frame, app: &App) {
         None => {}
     }
     if let Some(form) = &app.silence_form {
-        silence::draw(f, popup(area, 80, 60), app, form);
+        let r = popup(area, 80, 100);
+        let h = 14.min(r.height);
+        silence::draw(
+            f,
+            Rect {
+                y: r.y + (r.height - h) / 2,
+                height: h,
+                ..r
+            },
+            app,
+            form,
+        );
     }
 }
 

@@ -25,10 +25,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, form: &SilenceForm) {
         .map(|(k, v)| format!("{k}=\"{v}\""))
         .collect();
     let [m, d, c, e] = Layout::vertical([
-        Constraint::Min(2),
         Constraint::Length(3),
         Constraint::Length(3),
-        Constraint::Length(2),
+        Constraint::Length(3),
+        Constraint::Min(1),
     ])
     .areas(inner);
     let head = vec![
