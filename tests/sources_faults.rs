@@ -344,3 +344,114 @@ standby = {{ id = "gw-2-b", region = "eu-central-1" }}
         "sleep 31.7 still running"
     );
 }
+
+/// An HTTPS health endpoint whose certificate comes from a private CA.
+async fn tls_server(dir: &std::path::Path) -> (std::net::SocketAddr, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer};
+
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .expect("leaf params")
+        .signed_by(&leaf_key, &ca)
+        .expect("leaf");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).expect("write ca");
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .expect("server cert");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 4096];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = r#"{"status":"ACTIVE","health_score":90}"#;
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (addr, ca_file)
+}
+
+#[tokio::test]
+async fn https_with_a_private_ca_needs_its_ca_file() {
+    let dir = std::env::temp_dir().join(format!("baton-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (addr, ca_file) = tls_server(&dir).await;
+    let (mut model, mut rx, _tasks) = model_for(&format!(
+        r#"
+[[source]]
+name = "trusted"
+kind = "http"
+url = "https://{addr}/health"
+instance = "gw-1-a"
+ca_file = "{}"
+interval = "300ms"
+timeout = "250ms"
+failure_threshold = 1
+
+[[source]]
+name = "system-roots-only"
+kind = "http"
+url = "https://{addr}/health"
+instance = "gw-1-b"
+interval = "300ms"
+timeout = "250ms"
+failure_threshold = 1
+
+[[pair]]
+id = "acct-1"
+primary = {{ id = "gw-1-a", region = "eu-west-1" }}
+standby = {{ id = "gw-1-b", region = "eu-central-1" }}
+"#,
+        ca_file.display()
+    ));
+    follow(&mut model, &mut rx, "both TLS probes", |m| {
+        m.pair("acct-1").is_some_and(|p| {
+            p.primary.health_score == Some(90.0) && p.standby.as_ref().is_some_and(|s| s.down)
+        })
+    })
+    .await;
+    let err = error_of(&model, "acct-1", false);
+    assert!(
+        err.to_lowercase().contains("certificate") || err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
