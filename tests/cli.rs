@@ -1,6 +1,10 @@
 //! The command line as users meet it: no config, init, check.
 
+mod common;
+
 use std::process::Command;
+
+use common::temp;
 
 fn baton(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_baton"))
@@ -13,13 +17,6 @@ fn baton(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .env_remove("NO_COLOR")
         .output()
         .expect("run baton")
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("baton-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 #[test]

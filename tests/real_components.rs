@@ -1,6 +1,10 @@
 //! baton against a real Prometheus scraping a test exporter, and a real
 //! Alertmanager, both started here on 127.0.0.1 and stopped at the end.
 
+mod common;
+
+use common::{follow, model_for, temp};
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -11,13 +15,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use baton::app::{App, Effect, Mode, Pane};
-use baton::config::Config;
+
 use baton::effects::{Executor, Outcome};
 use baton::keymap::{Action, Keymap};
-use baton::sources::report::SourceUpdate;
-use baton::state::{AlertState, Model, PairState, Severity, SourceHealth};
+use baton::state::{AlertState, PairState, Severity, SourceHealth};
 use baton::theme::Theme;
-use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -57,13 +59,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("baton-real-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 async fn wait_ready(url: &str, server: &mut Server) {
     let client =
         baton::sources::client::build(Duration::from_secs(5), 4, None).expect("http client");
@@ -97,48 +92,6 @@ fn start(binary: &str, args: &[String], dir: PathBuf) -> Server {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
     Server { child, dir }
-}
-
-fn model_for(
-    toml_text: &str,
-) -> (
-    Model,
-    mpsc::Receiver<SourceUpdate>,
-    tokio::task::JoinSet<()>,
-) {
-    let cfg: Config = toml::from_str(toml_text).expect("test config");
-    let (tx, rx) = mpsc::channel(64);
-    let tasks = baton::sources::spawn_all(&cfg, &tx);
-    (Model::new(Arc::new(cfg), Utc::now()), rx, tasks)
-}
-
-async fn follow(
-    model: &mut Model,
-    rx: &mut mpsc::Receiver<SourceUpdate>,
-    what: &str,
-    mut done: impl FnMut(&Model) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let u = tokio::time::timeout_at(deadline, rx.recv())
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "waited for {what}; sources: {:?}",
-                    model
-                        .sources
-                        .iter()
-                        .map(|s| (&s.name, &s.last_error))
-                        .collect::<Vec<_>>()
-                )
-            })
-            .expect("sources ended");
-        model.now = Utc::now();
-        model.apply(u);
-        if done(model) {
-            return;
-        }
-    }
 }
 
 async fn metrics(State(lag): State<Arc<AtomicU64>>) -> String {

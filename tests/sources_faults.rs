@@ -2,79 +2,20 @@
 //! end, huge bodies, DNS failures, conditions, pointer mapping, tcp and
 //! command sources.
 
+mod common;
+
+use common::{follow, model_for, serve, temp};
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use baton::config::Config;
-use baton::sources::report::SourceUpdate;
+
 use baton::state::{Model, PairState, SourceHealth};
-use chrono::Utc;
 use futures::StreamExt;
 use serde_json::json;
-use tokio::sync::mpsc;
-
-async fn serve(app: Router) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    addr
-}
-
-fn model_for(
-    toml_text: &str,
-) -> (
-    Model,
-    mpsc::Receiver<SourceUpdate>,
-    tokio::task::JoinSet<()>,
-) {
-    let cfg: Config =
-        toml::from_str(toml_text).unwrap_or_else(|e| panic!("test config: {e}\n{toml_text}"));
-    let (tx, rx) = mpsc::channel(64);
-    let tasks = baton::sources::spawn_all(&cfg, &tx);
-    (Model::new(Arc::new(cfg), Utc::now()), rx, tasks)
-}
-
-async fn follow(
-    model: &mut Model,
-    rx: &mut mpsc::Receiver<SourceUpdate>,
-    what: &str,
-    mut done: impl FnMut(&Model) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let Ok(u) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-            let errs: Vec<_> = model
-                .pairs
-                .iter()
-                .map(|p| {
-                    (
-                        &p.id,
-                        &p.primary.error,
-                        p.standby.as_ref().map(|s| &s.error),
-                    )
-                })
-                .collect();
-            panic!(
-                "waited for {what}; instance errors: {errs:?}; sources: {:?}",
-                model
-                    .sources
-                    .iter()
-                    .map(|s| &s.last_error)
-                    .collect::<Vec<_>>()
-            );
-        };
-        model.now = Utc::now();
-        model.apply(u.expect("sources ended"));
-        if done(model) {
-            return;
-        }
-    }
-}
 
 fn pair(id: &str, primary: (&str, &str), standby: (&str, &str)) -> String {
     format!(
@@ -411,8 +352,7 @@ async fn tls_server(dir: &std::path::Path) -> (std::net::SocketAddr, std::path::
 
 #[tokio::test]
 async fn https_with_a_private_ca_needs_its_ca_file() {
-    let dir = std::env::temp_dir().join(format!("baton-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = temp("tls");
     let (addr, ca_file) = tls_server(&dir).await;
     let (mut model, mut rx, _tasks) = model_for(&format!(
         r#"

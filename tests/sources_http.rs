@@ -1,6 +1,10 @@
 //! The state model follows real HTTP sources: an in-process fleet and
 //! per-instance health endpoints on 127.0.0.1.
 
+mod common;
+
+use common::{follow, model_for, serve};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,12 +15,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use baton::config::Config;
-use baton::sources::report::SourceUpdate;
-use baton::state::{Model, PairState, SourceHealth};
-use chrono::Utc;
+
+use baton::state::{PairState, SourceHealth};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Behaviour {
@@ -67,61 +68,21 @@ async fn health(State(f): State<Fleet>, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn serve(state: Fleet) -> std::net::SocketAddr {
-    let app = Router::new()
+fn router(state: Fleet) -> Router {
+    Router::new()
         .route("/api/pairs", get(fleet))
         .route("/health/{id}", get(health))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    addr
-}
-
-/// Feeds source updates into a model until `done` says so (or a generous
-/// safety deadline, which fails the test rather than hanging it).
-async fn follow(
-    model: &mut Model,
-    rx: &mut mpsc::Receiver<SourceUpdate>,
-    mut done: impl FnMut(&Model) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let u = tokio::time::timeout_at(deadline, rx.recv())
-            .await
-            .expect("condition not reached before the safety deadline")
-            .expect("sources ended");
-        model.now = Utc::now();
-        model.apply(u);
-        if done(model) {
-            return;
-        }
-    }
-}
-
-fn model_for(
-    toml_text: &str,
-) -> (
-    Model,
-    mpsc::Receiver<SourceUpdate>,
-    tokio::task::JoinSet<()>,
-) {
-    let cfg: Config = toml::from_str(toml_text).expect("test config");
-    let (tx, rx) = mpsc::channel(64);
-    let tasks = baton::sources::spawn_all(&cfg, &tx);
-    (Model::new(Arc::new(cfg), Utc::now()), rx, tasks)
+        .with_state(state)
 }
 
 #[tokio::test]
 async fn primary_down_turns_critical_after_failure_threshold_polls() {
     let state = Fleet::default();
-    let addr = serve(state.clone()).await;
+    let addr = serve(router(state.clone())).await;
     let (mut model, mut rx, _tasks) = model_for(&format!(
         "[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://{addr}/api/pairs\"\ninterval = \"150ms\"\ntimeout = \"100ms\"\nfailure_threshold = 3\n"
     ));
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.pair("acct-1").is_some_and(|p| p.state == PairState::Ok)
     })
     .await;
@@ -129,7 +90,7 @@ async fn primary_down_turns_critical_after_failure_threshold_polls() {
 
     state.primary_down.store(true, Ordering::SeqCst);
     let mut seen = Vec::new();
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         let p = m.pair("acct-1").expect("pair");
         seen.push((p.primary.fail_streak, p.state));
         p.state == PairState::Critical
@@ -151,7 +112,7 @@ async fn primary_down_turns_critical_after_failure_threshold_polls() {
 
     // Recovery: one good poll clears it.
     state.primary_down.store(false, Ordering::SeqCst);
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.pair("acct-1").is_some_and(|p| p.state == PairState::Ok)
     })
     .await;
@@ -160,13 +121,16 @@ async fn primary_down_turns_critical_after_failure_threshold_polls() {
 #[tokio::test]
 async fn a_broken_fleet_response_is_shown_failing_and_pairs_go_stale() {
     let state = Fleet::default();
-    let addr = serve(state.clone()).await;
+    let addr = serve(router(state.clone())).await;
     let (mut model, mut rx, _tasks) = model_for(&format!(
         "[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://{addr}/api/pairs\"\ninterval = \"150ms\"\ntimeout = \"100ms\"\nfailure_threshold = 2\n"
     ));
-    follow(&mut model, &mut rx, |m| m.pair("acct-1").is_some()).await;
+    follow(&mut model, &mut rx, "the expected state", |m| {
+        m.pair("acct-1").is_some()
+    })
+    .await;
     *state.listing.lock().expect("lock") = Some(Behaviour::Malformed);
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.sources[0].health(m.now) == SourceHealth::Failing
     })
     .await;
@@ -174,14 +138,14 @@ async fn a_broken_fleet_response_is_shown_failing_and_pairs_go_stale() {
     assert!(err.starts_with("malformed JSON"), "{err}");
     assert!(model.alerts.iter().any(|a| a.name == "SourceFailing"));
     // Old data is never shown as fresh.
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.pair("acct-1")
             .is_some_and(|p| p.state == PairState::Stale)
     })
     .await;
 
     *state.listing.lock().expect("lock") = Some(Behaviour::Down);
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.sources[0].last_error.as_deref() == Some("HTTP 404")
     })
     .await;
@@ -200,7 +164,7 @@ async fn a_hung_endpoint_fails_after_its_timeout_and_does_not_delay_the_others()
         .lock()
         .expect("lock")
         .insert("gw-3-b".into(), Behaviour::Down);
-    let addr = serve(state.clone()).await;
+    let addr = serve(router(state.clone())).await;
     let u = |id: &str| format!("http://{addr}/health/{id}");
     let (mut model, mut rx, _tasks) = model_for(&format!(
         r#"
@@ -233,7 +197,7 @@ standby = {{ id = "gw-3-b", region = "eu-central-1", health = "{}" }}
         u("gw-3-a"),
         u("gw-3-b")
     ));
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.pair("acct-2")
             .is_some_and(|p| p.state == PairState::Critical)
     })
@@ -272,7 +236,7 @@ async fn connection_refused_and_malformed_health_are_errors_on_the_instance() {
         .lock()
         .expect("lock")
         .insert("gw-1-b".into(), Behaviour::Malformed);
-    let addr = serve(state.clone()).await;
+    let addr = serve(router(state.clone())).await;
     // A port nothing listens on: bind, note it, close it.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -293,7 +257,7 @@ primary = {{ id = "gw-1-a", region = "eu-west-1", health = "http://{closed}/heal
 standby = {{ id = "gw-1-b", region = "eu-central-1", health = "http://{addr}/health/gw-1-b" }}
 "#
     ));
-    follow(&mut model, &mut rx, |m| {
+    follow(&mut model, &mut rx, "the expected state", |m| {
         m.pair("acct-1")
             .is_some_and(|p| p.primary.down && p.standby.as_ref().is_some_and(|s| s.down))
     })
