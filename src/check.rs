@@ -65,6 +65,17 @@ pub fn run(cli: &Cli) -> ExitCode {
     for name in &keymaps {
         report(keymap::load(name, dir.as_deref()).map(|_| format!("keymap {name}")));
     }
+    if let Some(c) = &cfg {
+        let (runbooks, errors) = crate::wizard::runbook::load_all(c, dir.as_deref());
+        for r in &runbooks {
+            println!("ok    runbook {} ({})", r.id, r.file.display());
+        }
+        report(if errors.is_empty() {
+            Ok("runbooks".into())
+        } else {
+            Err(crate::diag::Diagnostics(errors))
+        });
+    }
     let problems = problems.get();
     if problems == 0 {
         println!("no problems found");

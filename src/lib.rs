@@ -16,3 +16,4 @@ pub mod sources;
 pub mod state;
 pub mod theme;
 pub mod ui;
+pub mod wizard;

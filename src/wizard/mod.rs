@@ -1,0 +1,6 @@
+//! Failover wizards: runbooks, gate expressions, and the incident state
+//! machine. No IO here: the executor writes the journal and runs actions.
+
+pub mod expr;
+pub mod runbook;
+pub mod vars;

@@ -1,0 +1,350 @@
+//! Runbooks: TOML files of phases and steps, with an RTO, phase targets and
+//! step deadlines. Loading checks everything a run would trip on later:
+//! kinds, required keys, duplicate ids, expressions and their variables,
+//! templates and theirs.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::config::{Config, Dur};
+use crate::diag::{Diagnostic, Located, Seg};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    pub id: String,
+    pub title: String,
+    /// What it is started on.
+    #[serde(default)]
+    pub applies_to: AppliesTo,
+    /// The scenario of seed 001's table, shown with the targets.
+    pub scenario: Option<String>,
+    /// Recovery time objective for the whole run.
+    pub rto: Option<Dur>,
+    /// Recovery point objective (data-loss window), compared with lag at cutover.
+    pub rpo: Option<Dur>,
+    #[serde(rename = "phase")]
+    pub phases: Vec<Phase>,
+    /// Where it was loaded from, for messages.
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AppliesTo {
+    #[default]
+    Pair,
+    Region,
+    Estate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub id: String,
+    pub title: Option<String>,
+    /// Time target for the phase.
+    pub target: Option<Dur>,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Check,
+    Gate,
+    Action,
+    Wait,
+    Input,
+    Notify,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub kind: StepKind,
+    pub title: String,
+    /// Longer guidance shown under the title.
+    pub help: Option<String>,
+    /// Time allowed for this step from the moment it becomes current.
+    pub deadline: Option<Dur>,
+    /// `gate`: must hold to go on; `wait`: wait until it holds.
+    pub expr: Option<String>,
+    /// `action`: program and arguments, each a template, never a shell.
+    pub command: Option<Vec<String>>,
+    /// `action`: an HTTP request instead of a program.
+    pub http: Option<HttpAction>,
+    /// `action`: run this instead in drill mode (`--drill`); without it a
+    /// drill only shows the command.
+    pub dry_run: Option<Vec<String>>,
+    /// `action`: the operator types the pair id to confirm.
+    #[serde(default)]
+    pub destructive: bool,
+    /// `action`: promotes the standby; refused below `standby_min`, no override.
+    #[serde(default)]
+    pub promote: bool,
+    /// `action`: killed after this (default 30s); `wait`: gives up after this.
+    pub timeout: Option<Dur>,
+    /// `action`: expression that shows the action took effect; watched
+    /// when its outcome is unknown.
+    pub settle: Option<String>,
+    /// `wait`: a countdown.
+    pub duration: Option<Dur>,
+    /// `input`: the question.
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpAction {
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub url: String,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+fn default_method() -> String {
+    "POST".into()
+}
+
+const EMBEDDED: &[(&str, &str)] = &[(
+    "pair-failover",
+    include_str!("../../runbooks/pair-failover.toml"),
+)];
+
+impl Runbook {
+    pub fn steps(&self) -> impl Iterator<Item = (usize, usize, &Step)> {
+        self.phases
+            .iter()
+            .enumerate()
+            .flat_map(|(pi, p)| p.steps.iter().enumerate().map(move |(si, s)| (pi, si, s)))
+    }
+
+    pub fn step(&self, phase: usize, step: usize) -> Option<&Step> {
+        self.phases.get(phase).and_then(|p| p.steps.get(step))
+    }
+}
+
+/// The shipped runbooks, then every runbook file of the config's
+/// `runbooks` paths (relative to the config folder). A user runbook with a
+/// shipped id replaces it.
+pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Vec<Runbook>, Vec<Diagnostic>) {
+    let mut files: Vec<(PathBuf, String)> = EMBEDDED
+        .iter()
+        .map(|(n, s)| {
+            (
+                PathBuf::from(format!("<embedded>/runbooks/{n}.toml")),
+                (*s).to_string(),
+            )
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for p in &config.console.runbooks {
+        let path = match config_dir {
+            Some(d) if p.is_relative() => d.join(p),
+            _ => p.clone(),
+        };
+        let list = if path.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map(|rd| {
+                    rd.filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        } else if path.is_file() {
+            vec![path.clone()]
+        } else {
+            continue; // a missing folder is not an error: the shipped runbooks remain
+        };
+        for f in list {
+            match std::fs::read_to_string(&f) {
+                Ok(s) => files.push((f, s)),
+                Err(e) => errors.push(Diagnostic {
+                    file: f,
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message: format!("cannot read: {e}"),
+                }),
+            }
+        }
+    }
+    let mut out: Vec<Runbook> = Vec::new();
+    for (path, src) in files {
+        match crate::diag::from_toml::<Runbook>(&path, &src) {
+            Ok(mut rb) => {
+                rb.file.clone_from(&path);
+                let problems = check(
+                    &rb,
+                    config,
+                    &Located {
+                        file: &path,
+                        src: &src,
+                    },
+                );
+                if problems.is_empty() {
+                    out.retain(|r| r.id != rb.id);
+                    out.push(rb);
+                } else {
+                    errors.extend(problems);
+                }
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    (out, errors)
+}
+
+fn k(s: &str) -> Seg {
+    Seg::Key(s.to_string())
+}
+
+/// Everything wrong with one runbook, each with its line and key.
+pub fn check(rb: &Runbook, config: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let known: HashSet<String> = super::vars::known().into_iter().collect();
+    let model = crate::state::Model::new(std::sync::Arc::new(config.clone()), chrono::Utc::now());
+    let ctx = super::vars::template_context(&model, None, "INC-0", "operator");
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    if rb.phases.is_empty() {
+        out.push(loc.at(&[k("phase")], "a runbook needs at least one [[phase]]"));
+    }
+    let mut ids = HashSet::new();
+    for (pi, phase) in rb.phases.iter().enumerate() {
+        for (si, s) in phase.steps.iter().enumerate() {
+            let at = |key: &str| {
+                vec![
+                    k("phase"),
+                    Seg::Index(pi),
+                    k("step"),
+                    Seg::Index(si),
+                    k(key),
+                ]
+            };
+            if !ids.insert(s.id.as_str()) {
+                out.push(loc.at(
+                    &at("id"),
+                    format!("step id `{}` is used twice in runbook `{}`", s.id, rb.id),
+                ));
+            }
+            let mut require = |cond: bool, what: &str| {
+                if !cond {
+                    out.push(loc.at(
+                        &at("kind"),
+                        format!("a `{:?}` step needs {what}", s.kind).to_lowercase(),
+                    ));
+                }
+            };
+            match s.kind {
+                StepKind::Gate => require(s.expr.is_some(), "`expr`"),
+                StepKind::Action => require(s.command.is_some() != s.http.is_some(), "either `command` or `http`"),
+                StepKind::Wait => require(s.duration.is_some() || s.expr.is_some(), "`duration` or `expr`"),
+                StepKind::Input => require(s.prompt.is_some(), "`prompt`"),
+                StepKind::Check => {}
+                StepKind::Notify => out.push(loc.at(&at("kind"), "`notify` steps are not available in this build yet: use a `check` step that asks the operator to send it")),
+            }
+            for (key, src) in [("expr", &s.expr), ("settle", &s.settle)] {
+                let Some(src) = src else { continue };
+                match super::expr::parse(src) {
+                    Err(e) => out.push(loc.at(&at(key), format!("invalid expression: {e}"))),
+                    Ok(e) => {
+                        for v in e.vars() {
+                            if !known.contains(v) {
+                                out.push(loc.at(
+                                    &at(key),
+                                    format!(
+                                        "unknown variable `{v}`; variables: {}",
+                                        super::vars::known().join(", ")
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            let templates: Vec<&String> = s
+                .command
+                .iter()
+                .flatten()
+                .chain(s.dry_run.iter().flatten())
+                .chain(s.http.iter().flat_map(|h| {
+                    std::iter::once(&h.url)
+                        .chain(h.body.iter())
+                        .chain(h.headers.values())
+                }))
+                .collect();
+            for t in templates {
+                if let Err(e) = env.render_str(t, &ctx) {
+                    let key = if s.http.is_some() { "http" } else { "command" };
+                    out.push(loc.at(&at(key), format!("template `{t}`: {e}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_src(src: &str) -> Vec<Diagnostic> {
+        let path = PathBuf::from("rb.toml");
+        let config: Config = toml::from_str("[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1:1/api/pairs\"\n").expect("config");
+        match crate::diag::from_toml::<Runbook>(&path, src) {
+            Ok(rb) => check(&rb, &config, &Located { file: &path, src }),
+            Err(d) => vec![d],
+        }
+    }
+
+    #[test]
+    fn the_shipped_runbooks_are_clean() {
+        let config: Config = toml::from_str("[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1:1/api/pairs\"\n").expect("config");
+        let (rbs, errs) = load_all(&config, None);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert!(rbs.iter().any(|r| r.id == "pair-failover"));
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let src = "id = \"x\"\ntitle = \"X\"\n[[phase]]\nid = \"pre\"\n[[phase.step]]\nid = \"a\"\nkind = \"gate\"\ntitle = \"g\"\nexpr = \"standby.helth_score >= 70\"\n[[phase.step]]\nid = \"a\"\nkind = \"action\"\ntitle = \"t\"\ncommand = [\"echo\", \"{{ pair.idd }}\"]\n[[phase.step]]\nid = \"c\"\nkind = \"explode\"\ntitle = \"t\"\n";
+        let errs = check_src(src);
+        assert_eq!(errs.len(), 1, "an unknown kind stops parsing: {errs:?}");
+        assert!(
+            errs[0].message.contains("unknown variant `explode`") && errs[0].line == 17,
+            "{errs:?}"
+        );
+        let fixed = src.replace("kind = \"explode\"", "kind = \"check\"");
+        let errs = check_src(&fixed);
+        let got: Vec<(usize, String)> = errs.iter().map(|e| (e.line, e.key.clone())).collect();
+        assert!(
+            got.contains(&(9, "phase[0].step[0].expr".into())),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("unknown variable `standby.helth_score`"))
+        );
+        assert!(
+            got.contains(&(11, "phase[0].step[1].id".into())),
+            "duplicate id: {errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.key == "phase[0].step[1].command" && e.message.contains("pair.idd")),
+            "{errs:?}"
+        );
+    }
+}

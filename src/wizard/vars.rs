@@ -1,0 +1,150 @@
+//! The variables gates and templates can name, and their values for one
+//! pair from the live model.
+
+use std::collections::BTreeMap;
+
+use super::expr::{Scope, Value};
+use crate::state::{Instance, Model, Pair};
+
+const INSTANCE_FIELDS: [&str; 7] = [
+    "id",
+    "status",
+    "health_score",
+    "region",
+    "provider",
+    "down",
+    "fail_streak",
+];
+
+/// Every variable name a gate may use.
+pub fn known() -> Vec<String> {
+    let mut v: Vec<String> = ["pair.id", "pair.state", "lag", "elapsed"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+    for who in ["primary", "standby"] {
+        for f in INSTANCE_FIELDS {
+            v.push(format!("{who}.{f}"));
+        }
+    }
+    for t in ["critical_below", "standby_min", "lag_warn", "lag_abort"] {
+        v.push(format!("thresholds.{t}"));
+    }
+    v
+}
+
+/// Live values for one pair (and the incident's elapsed seconds).
+pub struct PairScope<'a> {
+    pub model: &'a Model,
+    pub pair: Option<&'a Pair>,
+    pub elapsed: f64,
+}
+
+impl PairScope<'_> {
+    fn instance(&self, who: &str) -> Option<&Instance> {
+        let p = self.pair?;
+        match who {
+            "primary" => Some(&p.primary),
+            "standby" => p.standby.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl Scope for PairScope<'_> {
+    fn get(&self, name: &str) -> Value {
+        let missing = || Value::Missing(name.to_string());
+        let t = &self.model.config.thresholds;
+        match name {
+            "elapsed" => return Value::Num(self.elapsed),
+            "thresholds.critical_below" => return Value::Num(t.critical_below),
+            "thresholds.standby_min" => return Value::Num(t.standby_min),
+            "thresholds.lag_warn" => return Value::Num(t.lag_warn.as_secs_f64()),
+            "thresholds.lag_abort" => return Value::Num(t.lag_abort.as_secs_f64()),
+            _ => {}
+        }
+        let Some(p) = self.pair else { return missing() };
+        // Values from data older than its bound are not values.
+        if p.is_stale(self.model.now) && name != "pair.id" && name != "pair.state" {
+            return Value::Missing(format!("{name} (data is STALE)"));
+        }
+        match name {
+            "pair.id" => Value::Str(p.id.clone()),
+            "pair.state" => Value::Str(p.state.label().to_string()),
+            "lag" => p.lag.map_or_else(missing, Value::Num),
+            _ => {
+                let Some((who, field)) = name.split_once('.') else {
+                    return missing();
+                };
+                let Some(i) = self.instance(who) else {
+                    return missing();
+                };
+                match field {
+                    "id" => Value::Str(i.id.clone()),
+                    "status" => Value::Str(if i.down {
+                        "DOWN".into()
+                    } else {
+                        i.status.clone()
+                    }),
+                    "health_score" => i.effective_score().map_or_else(missing, Value::Num),
+                    "region" => Value::Str(i.region.clone()),
+                    "provider" => Value::Str(i.provider.clone()),
+                    "down" => Value::Bool(i.down),
+                    "fail_streak" => Value::Num(f64::from(i.fail_streak)),
+                    _ => missing(),
+                }
+            }
+        }
+    }
+}
+
+/// Template context for action commands and URLs: the pair, its
+/// instances, the incident, and each source's URL (`source.fleet.url`).
+pub fn template_context(
+    model: &Model,
+    pair: Option<&Pair>,
+    incident: &str,
+    operator: &str,
+) -> minijinja::Value {
+    let inst = |i: &Instance| {
+        BTreeMap::from([
+            ("id", minijinja::Value::from(i.id.clone())),
+            ("status", minijinja::Value::from(i.status.clone())),
+            ("region", minijinja::Value::from(i.region.clone())),
+            ("provider", minijinja::Value::from(i.provider.clone())),
+            (
+                "health_score",
+                minijinja::Value::from(i.health_score.unwrap_or(0.0)),
+            ),
+        ])
+    };
+    let empty = Instance::default();
+    let sources: BTreeMap<String, BTreeMap<&str, String>> = model
+        .config
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                BTreeMap::from([("url", s.url.clone().unwrap_or_default())]),
+            )
+        })
+        .collect();
+    let fleet_url = model
+        .config
+        .sources
+        .iter()
+        .find(|s| s.kind == crate::config::SourceKind::Fleet)
+        .and_then(|s| s.url.clone())
+        .unwrap_or_default();
+    minijinja::context! {
+        fleet => BTreeMap::from([("url", fleet_url)]),
+        pair => BTreeMap::from([("id", pair.map(|p| p.id.clone()).unwrap_or_default())]),
+        primary => inst(pair.map_or(&empty, |p| &p.primary)),
+        standby => inst(pair.and_then(|p| p.standby.as_ref()).unwrap_or(&empty)),
+        lag => pair.and_then(|p| p.lag).unwrap_or(0.0),
+        incident => BTreeMap::from([("id", incident.to_string())]),
+        operator => operator.to_string(),
+        source => sources,
+    }
+}
