@@ -1,6 +1,11 @@
 //! Failover wizards: runbooks, gate expressions, and the incident state
 //! machine. No IO here: the executor writes the journal and runs actions.
 
+pub mod decide;
 pub mod expr;
+pub mod incident;
 pub mod runbook;
 pub mod vars;
+
+#[cfg(test)]
+mod tests;

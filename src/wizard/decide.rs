@@ -1,0 +1,320 @@
+//! What the operator's keys mean for the current step: pure functions from
+//! (incident, live model, time) to the events to journal, or a refusal
+//! saying why. The safety rules of the spec live here as code.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::expr::{self, Scope};
+use super::incident::{ActionState, Event, Incident};
+use super::runbook::StepKind;
+use super::vars::{PairScope, template_context};
+use crate::state::Model;
+
+/// An action ready to run, rendered with the incident's variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionPlan {
+    pub incident: String,
+    pub step: String,
+    /// Exactly what will run, shown before confirmation and journaled.
+    pub display: String,
+    pub run: Run,
+    pub timeout: Duration,
+    /// Rendered settle expression, watched if the outcome is unknown.
+    pub settle: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {
+    Program(Vec<String>),
+    Http {
+        method: String,
+        url: String,
+        body: Option<String>,
+        headers: Vec<(String, String)>,
+    },
+    /// Drill mode without a `dry_run` command: shown, not run.
+    Nothing,
+}
+
+fn scope<'a>(inc: &Incident, model: &'a Model, now: DateTime<Utc>) -> PairScope<'a> {
+    PairScope {
+        model,
+        pair: inc.pair.as_deref().and_then(|p| model.pair(p)),
+        elapsed: (now - inc.started).num_milliseconds() as f64 / 1000.0,
+    }
+}
+
+/// The gate (or wait) expression of the current step, evaluated now, with
+/// the values of its variables: `Ok(true)` holds.
+pub fn evaluate(
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+) -> Option<(Result<bool, String>, String)> {
+    let src = inc.current()?.expr.as_ref()?;
+    let s = scope(inc, model, now);
+    Some(match expr::parse(src) {
+        Ok(e) => {
+            let values: Vec<String> = e
+                .vars()
+                .iter()
+                .map(|v| format!("{v} = {}", s.get(v)))
+                .collect();
+            (e.eval(&s), values.join(", "))
+        }
+        Err(err) => (Err(err), String::new()),
+    })
+}
+
+/// Enter on the current step.
+pub fn confirm(
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+    text: &str,
+) -> Result<Vec<Event>, String> {
+    let step = inc
+        .current()
+        .ok_or("every step is done: close the incident")?;
+    let done = |outcome: &str| Event::StepDone {
+        outcome: outcome.into(),
+    };
+    match step.kind {
+        StepKind::Check | StepKind::Notify => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
+        StepKind::Gate => match evaluate(inc, model, now) {
+            Some((Ok(true), values)) => Ok(vec![Event::GatePassed { values }, done("passed")]),
+            Some((Ok(false), values)) => Err(format!(
+                "the gate does not hold ({values}); override it with a reason, or abort"
+            )),
+            Some((Err(e), _)) => Err(format!("the gate cannot be decided: {e}")),
+            None => Err("this gate has no expression".into()),
+        },
+        StepKind::Input => {
+            let t = text.trim();
+            if t.is_empty() {
+                Err("type an answer first".into())
+            } else {
+                Ok(vec![
+                    Event::InputRecorded { text: t.into() },
+                    done("recorded"),
+                ])
+            }
+        }
+        StepKind::Wait => match wait_state(inc, model, now) {
+            WaitState::Done(how) => Ok(vec![Event::WaitDone { how }, done("waited")]),
+            WaitState::Waiting(why) => Err(why),
+            WaitState::TimedOut => {
+                Err("the wait timed out: override with a reason to go on, or abort".into())
+            }
+        },
+        StepKind::Action => match &inc.action {
+            ActionState::Succeeded { .. } => Ok(vec![done("succeeded")]),
+            ActionState::Idle => Err("run the action first".into()),
+            ActionState::Running { .. } => Err("the action is running".into()),
+            ActionState::Failed { status, .. } => Err(format!(
+                "the action failed ({status}): run it again, or abort"
+            )),
+            ActionState::Unknown { .. } => Err(
+                "the outcome is unknown: check the live state, then mark it verified ok or failed"
+                    .into(),
+            ),
+        },
+    }
+}
+
+pub enum WaitState {
+    Done(String),
+    Waiting(String),
+    TimedOut,
+}
+
+pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitState {
+    let Some(step) = inc.current() else {
+        return WaitState::Waiting("no step".into());
+    };
+    let waited = (now - inc.step_started).to_std().unwrap_or_default();
+    if let Some(d) = step.duration {
+        return if waited >= d.0 {
+            WaitState::Done(format!("{d} elapsed"))
+        } else {
+            WaitState::Waiting(format!("{}s left", (d.0 - waited).as_secs()))
+        };
+    }
+    match evaluate(inc, model, now) {
+        Some((Ok(true), values)) => WaitState::Done(format!("condition held: {values}")),
+        _ if step.timeout.is_some_and(|t| waited >= t.0) => WaitState::TimedOut,
+        Some((_, values)) => WaitState::Waiting(format!(
+            "waiting for {} ({values})",
+            step.expr.as_deref().unwrap_or_default()
+        )),
+        None => WaitState::Waiting("nothing to wait for".into()),
+    }
+}
+
+/// Going past a failing gate or a timed-out wait, with a typed reason
+/// that the journal and the report keep.
+pub fn override_step(
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<Vec<Event>, String> {
+    let step = inc.current().ok_or("no current step")?;
+    if !matches!(step.kind, StepKind::Gate | StepKind::Wait) {
+        return Err("only gates and waits can be overridden".into());
+    }
+    if reason.trim().len() < 3 {
+        return Err("an override needs a reason".into());
+    }
+    let values = evaluate(inc, model, now)
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    Ok(vec![
+        Event::GateOverridden {
+            reason: reason.trim().into(),
+            values,
+        },
+        Event::StepDone {
+            outcome: "overridden".into(),
+        },
+    ])
+}
+
+/// Prepares the current action. `typed` is what the operator typed to
+/// confirm a destructive one (the pair id). Refuses a promotion below
+/// `standby_min` whatever was overridden before: that rule has no override.
+pub fn plan_action(
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+    typed: &str,
+) -> Result<ActionPlan, String> {
+    let step = inc.current().ok_or("no current step")?;
+    if step.kind != StepKind::Action {
+        return Err("the current step is not an action".into());
+    }
+    match &inc.action {
+        ActionState::Running { .. } => return Err("the action is already running".into()),
+        ActionState::Succeeded { .. } => return Err("the action already succeeded".into()),
+        ActionState::Unknown { .. } => {
+            return Err(
+                "the outcome of the last run is unknown: verify it before anything runs again"
+                    .into(),
+            );
+        }
+        ActionState::Idle | ActionState::Failed { .. } => {}
+    }
+    let pair_id = inc.pair.clone().unwrap_or_default();
+    if step.destructive && typed.trim() != pair_id {
+        return Err(format!("type the pair id `{pair_id}` to confirm"));
+    }
+    let pair = inc.pair.as_deref().and_then(|p| model.pair(p));
+    if step.promote {
+        let s = scope(inc, model, now);
+        let min = model.config.thresholds.standby_min;
+        match s.get("standby.health_score") {
+            expr::Value::Num(score)
+                if score >= min
+                    && !pair
+                        .and_then(|p| p.standby.as_ref())
+                        .is_some_and(|sb| sb.down) => {}
+            expr::Value::Num(score) => {
+                return Err(format!(
+                    "refused: standby score {score:.0} is below standby_min {min:.0} (or the standby is down); this rule has no override"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "refused: the standby's score is unknown ({other}); a promotion needs a fresh score ≥ {min:.0}"
+                ));
+            }
+        }
+    }
+    let ctx = template_context(model, pair, &inc.id, &inc.operator.label());
+    let env = {
+        let mut e = minijinja::Environment::new();
+        e.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        e
+    };
+    let render = |t: &str| {
+        env.render_str(t, &ctx)
+            .map_err(|e| format!("template `{t}`: {e}"))
+    };
+    let program = if inc.drill {
+        step.dry_run.as_ref()
+    } else {
+        step.command.as_ref()
+    };
+    let run = match (program, &step.http) {
+        (Some(argv), _) => Run::Program(argv.iter().map(|a| render(a)).collect::<Result<_, _>>()?),
+        (None, Some(h)) if !inc.drill => Run::Http {
+            method: h.method.to_uppercase(),
+            url: render(&h.url)?,
+            body: h.body.as_deref().map(render).transpose()?,
+            headers: h
+                .headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), render(v)?)))
+                .collect::<Result<_, String>>()?,
+        },
+        _ => Run::Nothing,
+    };
+    let display = match &run {
+        Run::Program(argv) => argv
+            .iter()
+            .map(|a| {
+                if a.contains(' ') {
+                    format!("'{a}'")
+                } else {
+                    a.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Run::Http { method, url, .. } => format!("{method} {url}"),
+        Run::Nothing => format!(
+            "DRILL: not run: {}",
+            step.command
+                .as_ref()
+                .map(|c| c.join(" "))
+                .or(step
+                    .http
+                    .as_ref()
+                    .map(|h| format!("{} {}", h.method, h.url)))
+                .unwrap_or_default()
+        ),
+    };
+    Ok(ActionPlan {
+        incident: inc.id.clone(),
+        step: step.id.clone(),
+        display,
+        run,
+        timeout: step.timeout.map_or(Duration::from_secs(30), |d| d.0),
+        settle: step.settle.as_deref().map(render).transpose()?,
+    })
+}
+
+/// After an unknown outcome the operator says what they saw.
+pub fn verify(inc: &Incident, ok: bool, note: &str) -> Result<Vec<Event>, String> {
+    if !matches!(inc.action, ActionState::Unknown { .. }) {
+        return Err("there is no action of unknown outcome to verify".into());
+    }
+    Ok(vec![Event::ActionVerified {
+        ok,
+        note: note.into(),
+    }])
+}
+
+/// Whether the settle expression of an unknown action holds now: shown to
+/// the operator as evidence, never taken as success on its own.
+pub fn settled(
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+    settle: &str,
+) -> Result<bool, String> {
+    let s = scope(inc, model, now);
+    expr::parse(settle)?.eval(&s)
+}

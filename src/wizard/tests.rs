@@ -1,0 +1,228 @@
+//! The engine driven through every step kind of the shipped seed 000
+//! runbook, on the demo fleet, with a fake clock: no IO.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::decide::{self, Run};
+use super::incident::{ActionState, Event, Incident, Operator};
+use super::runbook::load_all;
+use crate::demo::fixture;
+
+fn journal(inc: &mut Incident, at: chrono::DateTime<chrono::Utc>, events: Vec<Event>) {
+    for e in events {
+        let entry = inc.entry(at, e);
+        inc.apply(&entry);
+    }
+}
+
+#[test]
+fn seed_000_pair_failover_through_every_step() {
+    // primary-crash: acct-1003's primary is down after ~18 s.
+    let mut model = fixture::model(48, "primary-crash", 30);
+    let (runbooks, errs) = load_all(&model.config, None);
+    assert!(errs.is_empty(), "{errs:?}");
+    let rb = Arc::new(
+        runbooks
+            .into_iter()
+            .find(|r| r.id == "pair-failover")
+            .expect("shipped"),
+    );
+    let op = Operator {
+        user: "alice".into(),
+        host: "bastion".into(),
+        ssh_client: None,
+    };
+    let mut t = model.now;
+    let mut inc = Incident::new("INC-1", rb, Some("acct-1003".into()), op, false, t);
+    journal(
+        &mut inc,
+        t,
+        vec![Event::Started {
+            title: "x".into(),
+            drill: false,
+        }],
+    );
+
+    // 1. gate: the primary is failing.
+    let ev = decide::confirm(&inc, &model, t, "").expect("primary is down");
+    assert!(
+        matches!(&ev[0], Event::GatePassed { values } if values.contains("primary.down = true")),
+        "{ev:?}"
+    );
+    journal(&mut inc, t, ev);
+
+    // 2. gate: standby ready. A healthy pair's standby passes here too.
+    t += Duration::seconds(5);
+    let ev = decide::confirm(&inc, &model, t, "").expect("standby ok");
+    journal(&mut inc, t, ev);
+
+    // 3. input: empty is refused, text is recorded.
+    assert!(decide::confirm(&inc, &model, t, "  ").is_err());
+    let ev = decide::confirm(&inc, &model, t, "INC-1: gw-1003-a down").expect("input");
+    journal(&mut inc, t, ev);
+
+    // 4. action: destructive, typed pair id required; renders the fleet URL.
+    assert!(
+        decide::plan_action(&inc, &model, t, "acct-1004")
+            .expect_err("wrong id")
+            .contains("type the pair id")
+    );
+    let plan = decide::plan_action(&inc, &model, t, "acct-1003").expect("plan");
+    assert_eq!(
+        plan.display,
+        "POST http://127.0.0.1:18080/api/pairs/acct-1003/failover"
+    );
+    assert!(matches!(plan.run, Run::Http { .. }));
+    assert_eq!(plan.settle.as_deref(), Some("primary.id == \"gw-1003-b\""));
+    assert!(
+        decide::confirm(&inc, &model, t, "").is_err(),
+        "an action must run before the step is done"
+    );
+    journal(
+        &mut inc,
+        t,
+        vec![Event::ActionIntent {
+            command: plan.display.clone(),
+        }],
+    );
+    assert!(
+        decide::plan_action(&inc, &model, t, "acct-1003").is_err(),
+        "no second run while running"
+    );
+    journal(
+        &mut inc,
+        t,
+        vec![Event::ActionResult {
+            ok: true,
+            status: "HTTP 200".into(),
+            output: String::new(),
+            millis: 40,
+        }],
+    );
+    let ev = decide::confirm(&inc, &model, t, "").expect("done");
+    journal(&mut inc, t, ev);
+
+    // 5. wait: until the new primary is ACTIVE; the demo swap is what makes it hold.
+    assert_eq!(
+        inc.current().map(|s| s.id.as_str()),
+        Some("confirm-new-primary")
+    );
+    let mut sim_model = fixture::model(48, "calm", 30);
+    std::mem::swap(&mut model, &mut sim_model);
+    let ev = decide::confirm(&inc, &model, t, "").expect("new primary active");
+    journal(&mut inc, t, ev);
+
+    // 6–7. checks; then every step is done.
+    t += Duration::seconds(20);
+    let ev = decide::confirm(&inc, &model, t, "").expect("notify");
+    journal(&mut inc, t, ev);
+    let ev = decide::confirm(&inc, &model, t, "").expect("reprovision");
+    journal(&mut inc, t, ev);
+    assert!(inc.finished());
+    assert!(
+        inc.entries
+            .iter()
+            .any(|e| matches!(e.event, Event::InputRecorded { .. }))
+    );
+}
+
+#[test]
+fn safety_rules_have_no_override() {
+    // standby-degraded: acct-1007's standby is at 55, below standby_min 70.
+    let model = fixture::model(48, "standby-degraded", 30);
+    let (runbooks, _) = load_all(&model.config, None);
+    let rb = Arc::new(
+        runbooks
+            .into_iter()
+            .find(|r| r.id == "pair-failover")
+            .expect("shipped"),
+    );
+    let t = model.now;
+    let mut inc = Incident::new(
+        "INC-2",
+        rb,
+        Some("acct-1007".into()),
+        Operator::default(),
+        false,
+        t,
+    );
+    let ev = decide::confirm(&inc, &model, t, "").expect("primary down");
+    journal(&mut inc, t, ev);
+    let err = decide::confirm(&inc, &model, t, "").expect_err("standby gate fails");
+    assert!(err.contains("standby.health_score = 55"), "{err}");
+    // The gate may be overridden with a reason...
+    assert!(decide::override_step(&inc, &model, t, "").is_err());
+    let ev = decide::override_step(&inc, &model, t, "commander says go").expect("override");
+    journal(&mut inc, t, ev);
+    let ev = decide::confirm(&inc, &model, t, "why").expect("input");
+    journal(&mut inc, t, ev);
+    // ...but the promotion itself is refused below standby_min, whatever was typed.
+    let refused = decide::plan_action(&inc, &model, t, "acct-1007").expect_err("refused");
+    assert!(
+        refused.contains("below standby_min 70") && refused.contains("no override"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_resumed_incident_shows_the_running_action_as_unknown() {
+    let model = fixture::model(48, "primary-crash", 30);
+    let (runbooks, _) = load_all(&model.config, None);
+    let rb = Arc::new(
+        runbooks
+            .into_iter()
+            .find(|r| r.id == "pair-failover")
+            .expect("shipped"),
+    );
+    let t = model.now;
+    let mut inc = Incident::new(
+        "INC-3",
+        Arc::clone(&rb),
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        t,
+    );
+    journal(
+        &mut inc,
+        t,
+        vec![Event::Started {
+            title: "x".into(),
+            drill: false,
+        }],
+    );
+    for _ in 0..2 {
+        let ev = decide::confirm(&inc, &model, t, "").expect("gate");
+        journal(&mut inc, t, ev);
+    }
+    let ev = decide::confirm(&inc, &model, t, "reason").expect("input");
+    journal(&mut inc, t, ev);
+    journal(
+        &mut inc,
+        t + Duration::seconds(3),
+        vec![Event::ActionIntent {
+            command: "POST x".into(),
+        }],
+    );
+
+    // The session drops here; the journal is all that is left.
+    let resumed = Incident::replay(&inc.entries, rb).expect("replay");
+    assert_eq!(resumed.current().map(|s| s.id.as_str()), Some("promote"));
+    assert!(matches!(resumed.action, ActionState::Unknown { .. }));
+    assert_eq!(
+        resumed.step_started, t,
+        "timers continue from the journal's times"
+    );
+    let later = t + Duration::seconds(100);
+    assert!(
+        decide::plan_action(&resumed, &model, later, "acct-1003")
+            .expect_err("no re-run")
+            .contains("verify")
+    );
+    let rto = &resumed.timers(later)[0];
+    assert_eq!((rto.elapsed, rto.level()), (100.0, 0));
+    let ev = decide::verify(&resumed, true, "new primary seen ACTIVE").expect("verify");
+    assert!(matches!(ev[0], Event::ActionVerified { ok: true, .. }));
+}
