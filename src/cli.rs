@@ -31,6 +31,9 @@ pub struct Cli {
     /// Look, never act: no actions, notifications, journal writes or locks.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Drill mode: actions run their `dry_run` variant (or are only shown); marked DRILL.
+    #[arg(long, global = true)]
+    pub drill: bool,
     /// Log file (default $XDG_STATE_HOME/baton/baton.log); logs never go to the terminal.
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
@@ -148,9 +151,26 @@ async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
 /// Resolves theme and keymap (CLI over NO_COLOR over config) and builds the app.
 pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) -> Result<App> {
     let (theme, keymap) = resolve_look(cli, &cfg, config_dir).map_err(|d| eyre!("{d}"))?;
+    let (runbooks, errors) = crate::wizard::runbook::load_all(&cfg, config_dir);
     let model = Model::new(Arc::new(cfg), Utc::now());
     let mut app = App::new(model, keymap, theme, mode);
     app.read_only |= cli.read_only;
+    app.drill = cli.drill;
+    app.runbooks = runbooks.into_iter().map(Arc::new).collect();
+    if !errors.is_empty() {
+        // The console runs on the runbooks that loaded; the rest is named.
+        for e in &errors {
+            tracing::warn!("runbook: {e}");
+        }
+        app.say(
+            format!(
+                "{} runbook problem(s), e.g. {}: run `baton check`",
+                errors.len(),
+                errors[0]
+            ),
+            true,
+        );
+    }
     Ok(app)
 }
 

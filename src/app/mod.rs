@@ -1,8 +1,12 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
+mod perform;
 mod run;
 pub mod silence_form;
+pub mod wizard_ops;
+
+pub use perform::perform;
 pub mod tui;
 pub mod view;
 
@@ -32,12 +36,30 @@ impl Mode {
     }
 }
 
-/// What `update` asks the outside world to do. Only the event loop runs
-/// effects; later issues add actions, notifications and journal writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What `update` asks the outside world to do. Only the executor carries
+/// them out (`perform`).
+#[derive(Debug, Clone)]
 pub enum Effect {
     Quit,
     Silence(crate::effects::SilenceRequest),
+    /// Take the pair's lock and journal the start; then the incident opens.
+    Start {
+        incident: Box<crate::wizard::incident::Incident>,
+        entry: crate::wizard::incident::Entry,
+    },
+    /// Journal (fsync) these entries; then they are applied.
+    Journal {
+        entries: Vec<crate::wizard::incident::Entry>,
+    },
+    /// Journal the intent, then run the action.
+    RunAction {
+        plan: crate::wizard::decide::ActionPlan,
+        intent: crate::wizard::incident::Entry,
+    },
+    /// Release the pair lock of a closed or aborted incident.
+    Release {
+        incident: String,
+    },
 }
 
 /// A message for the operator in the status bar, for a few seconds.
@@ -62,6 +84,14 @@ pub struct App {
     pub scenario: Option<String>,
     pub notice: Option<Notice>,
     pub silence_form: Option<silence_form::SilenceForm>,
+    pub runbooks: Vec<std::sync::Arc<crate::wizard::runbook::Runbook>>,
+    pub incidents: Vec<crate::wizard::incident::Incident>,
+    pub incident_focus: usize,
+    pub prompt: Option<wizard_ops::Prompt>,
+    /// Drill mode: actions run their `dry_run` variant; marked DRILL.
+    pub drill: bool,
+    /// Journal entries of past incidents (cooldown, per-day limits).
+    pub history: Vec<crate::wizard::incident::Entry>,
 }
 
 impl App {
@@ -79,6 +109,12 @@ impl App {
             scenario: None,
             notice: None,
             silence_form: None,
+            runbooks: Vec::new(),
+            incidents: Vec::new(),
+            incident_focus: 0,
+            prompt: None,
+            drill: false,
+            history: Vec::new(),
         }
     }
 
@@ -91,6 +127,8 @@ impl App {
     pub fn layer(&self) -> Layer {
         if self.view.overlay.is_some() {
             Layer::Overlay
+        } else if self.view.wizard && !self.incidents.is_empty() {
+            Layer::Wizard
         } else {
             Layer::Dashboard
         }
@@ -101,9 +139,14 @@ impl App {
     pub fn handle_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         // ctrl-c (or whatever quits globally) works even inside a form.
         if self.keymap.lookup(Layer::Global, Key::from_event(&ev)) == Some(Action::Quit)
-            && (self.silence_form.is_some() || self.view.filter_input.is_some())
+            && (self.silence_form.is_some()
+                || self.view.filter_input.is_some()
+                || self.prompt.is_some())
         {
             return vec![Effect::Quit];
+        }
+        if self.prompt.is_some() {
+            return self.prompt_key(ev);
         }
         if let Some(form) = self.silence_form.as_mut() {
             return match form.key(ev) {
@@ -131,7 +174,11 @@ impl App {
             self.view.refresh(&self.model, true);
             return Vec::new();
         }
-        match self.keymap.lookup(self.layer(), Key::from_event(&ev)) {
+        let layer = self.layer();
+        match self.keymap.lookup(layer, Key::from_event(&ev)) {
+            Some(Action::Quit) => vec![Effect::Quit],
+            Some(Action::Help) if layer == Layer::Wizard => self.update(Action::Help),
+            Some(action) if layer == Layer::Wizard => self.wizard_action(action),
             Some(action) => self.update(action),
             None => Vec::new(),
         }
@@ -203,6 +250,24 @@ impl App {
                     self.open(Overlay::Detail(id));
                 }
             }
+            Action::Failover => return self.start_failover(),
+            Action::Wizard => {
+                if self.incidents.is_empty() {
+                    self.say(
+                        "no incident is open: select a pair and start a failover",
+                        true,
+                    );
+                } else {
+                    self.view.wizard = true;
+                }
+            }
+            Action::Confirm
+            | Action::Override
+            | Action::VerifyOk
+            | Action::VerifyFailed
+            | Action::Abort
+            | Action::CloseIncident
+            | Action::NextIncident => {}
             Action::Silence | Action::Acknowledge if self.view.focus != Pane::Alerts => {
                 self.say("select an alert in the Alerts pane first", true);
             }

@@ -12,8 +12,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::{App, Effect};
-use crate::effects::Executor;
+use super::{App, perform};
+use crate::effects::{Executor, Feedback, journal};
 use crate::sources;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -26,12 +26,15 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
     let _tasks = sources::spawn_all(&app.model.config, &tx);
     drop(tx);
     let (outcome_tx, mut outcomes) = mpsc::channel(16);
-    let executor = Executor::new(
+    let (feedback_tx, mut feedback) = mpsc::channel(16);
+    let mut executor = Executor::new(
         std::sync::Arc::clone(&app.model.config),
         app.read_only,
         app.operator.clone(),
         outcome_tx,
-    );
+    )
+    .with_feedback(feedback_tx);
+    resume(&mut app, &mut executor);
 
     let (mut terminal, _guard) = super::tui::init();
     let mut events = EventStream::new();
@@ -52,7 +55,10 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    if !execute(app.handle_key(k), &executor) {
+                    // Journal entries a key writes carry the time of the key.
+                    app.model.now = Utc::now();
+                    let fx = app.handle_key(k);
+                    if !perform(&mut app, &mut executor, fx) {
                         break;
                     }
                     dirty = true;
@@ -72,15 +78,30 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
                     app.model.apply(u);
                 }
                 app.refresh();
+                let fx = app.auto_progress();
+                perform(&mut app, &mut executor, fx);
                 dirty = true;
             }
             Some(o) = outcomes.recv() => {
                 app.say(o.text, !o.ok);
                 dirty = true;
             }
+            Some(f) = feedback.recv() => {
+                let fx = match f {
+                    Feedback::Notice(o) => {
+                        app.say(o.text, !o.ok);
+                        Vec::new()
+                    }
+                    Feedback::ActionDone { incident, event } => app.action_done(&incident, event),
+                };
+                perform(&mut app, &mut executor, fx);
+                dirty = true;
+            }
             _ = clock.tick() => {
                 app.model.tick(Utc::now());
                 app.refresh();
+                let fx = app.auto_progress();
+                perform(&mut app, &mut executor, fx);
                 dirty = true;
             }
             () = tokio::time::sleep_until(frame_due), if dirty => {}
@@ -97,13 +118,29 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
     Ok(())
 }
 
-/// Runs effects; returns false when the app should quit.
-fn execute(effects: Vec<Effect>, executor: &Executor) -> bool {
-    for e in effects {
-        match e {
-            Effect::Quit => return false,
-            Effect::Silence(req) => executor.silence(req),
-        }
+/// Reads the journal folder: past incidents feed cooldown and per-day
+/// limits; unfinished ones are resumed where they stopped (their pair
+/// locks taken again).
+fn resume(app: &mut App, executor: &mut Executor) {
+    let all = journal::all(executor.journal_dir());
+    app.history = all.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+    if app.read_only {
+        return;
     }
-    true
+    let open = crate::app::wizard_ops::unfinished(&all, &app.runbooks);
+    let mut resumed = 0;
+    for inc in open {
+        if let Some(pair) = inc.pair.clone()
+            && let Err(e) = executor.relock(&inc.id, &pair)
+        {
+            app.say(format!("{} not resumed: {e}", inc.id), true);
+            continue;
+        }
+        app.incidents.push(inc);
+        resumed += 1;
+    }
+    if resumed > 0 {
+        app.view.wizard = true;
+        app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
+    }
 }

@@ -80,6 +80,8 @@ impl SortKey {
 
 pub struct View {
     pub focus: Pane,
+    /// The wizard of the focused incident fills the body.
+    pub wizard: bool,
     pub zoomed: bool,
     pub overlay: Option<Overlay>,
     pub overlay_scroll: usize,
@@ -106,6 +108,7 @@ impl Default for View {
     fn default() -> Self {
         Self {
             focus: Pane::Pairs,
+            wizard: false,
             zoomed: false,
             overlay: None,
             overlay_scroll: 0,

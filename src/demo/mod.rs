@@ -107,6 +107,14 @@ async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCo
 pub fn config(addr: SocketAddr) -> Config {
     let mut c = Config::default();
     c.console.title = "demo".into();
+    // Demo incidents never mix with the journal of a real estate.
+    c.console.journal_dir = std::env::var_os("XDG_STATE_HOME")
+        .filter(|s| !s.is_empty())
+        .map_or_else(
+            || crate::config::home().join(".local/state"),
+            std::path::PathBuf::from,
+        )
+        .join("baton/demo-journal");
     c.regions = sim::REGIONS
         .iter()
         .map(|(id, provider)| RegionCfg {

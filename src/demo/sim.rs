@@ -41,12 +41,26 @@ struct SimInstance {
     down: bool,
 }
 
+/// `a` starts as the primary, `b` as the standby; scripts act on the
+/// instances (a crashed machine stays crashed after a failover), roles
+/// only decide which one is reported as primary.
 #[derive(Debug, Clone)]
 struct SimPair {
     id: String,
-    primary: SimInstance,
-    standby: SimInstance,
+    a: SimInstance,
+    b: SimInstance,
+    a_is_primary: bool,
     lag: f64,
+}
+
+impl SimPair {
+    fn primary(&self) -> &SimInstance {
+        if self.a_is_primary { &self.a } else { &self.b }
+    }
+
+    fn standby(&self) -> &SimInstance {
+        if self.a_is_primary { &self.b } else { &self.a }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +88,7 @@ impl Sim {
             let lag = 0.2 + sim.rand() * 2.5;
             sim.pairs.push(SimPair {
                 id: format!("acct-{num}"),
-                primary: SimInstance {
+                a: SimInstance {
                     id: format!("gw-{num}-a"),
                     region,
                     score: p_score,
@@ -82,12 +96,13 @@ impl Sim {
                 },
                 // The standby lives in the next region, on another provider
                 // where the layout allows.
-                standby: SimInstance {
+                b: SimInstance {
                     id: format!("gw-{num}-b"),
                     region: (region + 1) % REGIONS.len(),
                     score: s_score,
                     down: false,
                 },
+                a_is_primary: true,
                 lag,
             });
         }
@@ -108,11 +123,11 @@ impl Sim {
         for i in 0..self.pairs.len() {
             let (a, b, c) = (self.rand(), self.rand(), self.rand());
             let p = &mut self.pairs[i];
-            if !p.primary.down {
-                p.primary.score = (p.primary.score + (a - 0.5) * 3.0).clamp(75.0, 99.0);
+            if !p.a.down && p.a.score >= 60.0 {
+                p.a.score = (p.a.score + (a - 0.5) * 3.0).clamp(75.0, 99.0);
             }
-            if !p.standby.down {
-                p.standby.score = (p.standby.score + (b - 0.5) * 3.0).clamp(72.0, 99.0);
+            if !p.b.down && p.b.score >= 60.0 {
+                p.b.score = (p.b.score + (b - 0.5) * 3.0).clamp(72.0, 99.0);
             }
             p.lag = (p.lag + (c - 0.5) * 0.6).clamp(0.1, 4.0);
         }
@@ -154,17 +169,17 @@ impl Sim {
     fn crash(&mut self, i: usize, t: u64, start: u64) {
         let Some(p) = self.pair(i) else { return };
         if t >= start && t < start + 7 {
-            p.primary.score = 35.0;
+            p.a.score = 35.0;
         } else if t >= start + 7 {
-            p.primary.down = true;
-            p.primary.score = 0.0;
+            p.a.down = true;
+            p.a.score = 0.0;
         }
     }
 
     fn degrade_standby(&mut self, i: usize, t: u64, start: u64) {
         let Some(p) = self.pair(i) else { return };
         if t >= start {
-            p.standby.score = 55.0;
+            p.b.score = 55.0;
         }
     }
 
@@ -185,7 +200,7 @@ impl Sim {
         let victims = self
             .pairs
             .iter_mut()
-            .flat_map(|p| [&mut p.primary, &mut p.standby])
+            .flat_map(|p| [&mut p.a, &mut p.b])
             .filter(|i| i.region == 0)
             .take(count);
         for v in victims {
@@ -198,8 +213,8 @@ impl Sim {
     fn flap(&mut self, i: usize, t: u64) {
         let Some(p) = self.pair(i) else { return };
         let down = t >= 6 && (t - 6) % 10 < 4;
-        p.primary.down = down;
-        p.primary.score = if down { 0.0 } else { 88.0 };
+        p.a.down = down;
+        p.a.score = if down { 0.0 } else { 88.0 };
     }
 
     /// Swaps roles: what a promote does on the simulated fleet.
@@ -207,7 +222,7 @@ impl Sim {
         let Some(p) = self.pairs.iter_mut().find(|p| p.id == pair) else {
             return false;
         };
-        std::mem::swap(&mut p.primary, &mut p.standby);
+        p.a_is_primary = !p.a_is_primary;
         p.lag = 0.0;
         true
     }
@@ -218,8 +233,8 @@ impl Sim {
             .iter()
             .map(|p| PairReport {
                 id: p.id.clone(),
-                primary: instance(&p.primary, "PRIMARY", None),
-                standby: Some(instance(&p.standby, "STANDBY", Some(p.lag))),
+                primary: instance(p.primary(), "PRIMARY", None),
+                standby: Some(instance(p.standby(), "STANDBY", Some(p.lag))),
                 replication_lag_seconds: Some((p.lag * 10.0).round() / 10.0),
             })
             .collect()
@@ -228,10 +243,10 @@ impl Sim {
     /// One instance's health body, as a per-instance endpoint would serve it.
     pub fn instance(&self, id: &str) -> Option<InstanceReport> {
         self.pairs.iter().find_map(|p| {
-            if p.primary.id == id {
-                Some(instance(&p.primary, "PRIMARY", None))
-            } else if p.standby.id == id {
-                Some(instance(&p.standby, "STANDBY", Some(p.lag)))
+            if p.primary().id == id {
+                Some(instance(p.primary(), "PRIMARY", None))
+            } else if p.standby().id == id {
+                Some(instance(p.standby(), "STANDBY", Some(p.lag)))
             } else {
                 None
             }

@@ -2,15 +2,21 @@
 //! Alertmanager silences). A read-only console's executor refuses every
 //! effect here, whatever key or path asked for it.
 
+pub mod action;
+pub mod journal;
+pub mod lock;
 mod silence;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::wizard::decide::ActionPlan;
+use crate::wizard::incident::{Entry, Event};
 
 /// A silence to create in Alertmanager.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +36,28 @@ pub struct Outcome {
     pub text: String,
 }
 
+/// What comes back to the app from effects that finish later.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Feedback {
+    Notice(Outcome),
+    /// An action ended (or timed out): journal this event for the incident.
+    ActionDone {
+        incident: String,
+        event: Event,
+    },
+}
+
 pub struct Executor {
     config: Arc<Config>,
     read_only: bool,
     operator: String,
     outcomes: mpsc::Sender<Outcome>,
+    feedback: Option<mpsc::Sender<Feedback>>,
+    journal_dir: PathBuf,
+    locks: HashMap<String, lock::PairLock>,
 }
+
+const READ_ONLY: &str = "read-only console: it cannot act, journal or lock";
 
 impl Executor {
     pub fn new(
@@ -44,12 +66,88 @@ impl Executor {
         operator: String,
         outcomes: mpsc::Sender<Outcome>,
     ) -> Self {
+        let journal_dir = journal::expand(&config.console.journal_dir);
         Self {
             config,
             read_only,
             operator,
             outcomes,
+            feedback: None,
+            journal_dir,
+            locks: HashMap::new(),
         }
+    }
+
+    /// Where finished actions report.
+    pub fn with_feedback(mut self, tx: mpsc::Sender<Feedback>) -> Self {
+        self.feedback = Some(tx);
+        self
+    }
+
+    pub fn journal_dir(&self) -> &std::path::Path {
+        &self.journal_dir
+    }
+
+    /// Takes the pair's lock and journals the start. Either both happen
+    /// or neither.
+    pub fn start(&mut self, pair: Option<&str>, entry: &Entry) -> Result<(), String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        if let Some(p) = pair {
+            let l = lock::take(&self.journal_dir, p)?;
+            self.locks.insert(entry.incident.clone(), l);
+        }
+        self.journal(std::slice::from_ref(entry)).inspect_err(|_| {
+            self.locks.remove(&entry.incident);
+        })
+    }
+
+    /// Takes the lock of a resumed incident.
+    pub fn relock(&mut self, incident: &str, pair: &str) -> Result<(), String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        let l = lock::take(&self.journal_dir, pair)?;
+        self.locks.insert(incident.to_string(), l);
+        Ok(())
+    }
+
+    /// Appends and fsyncs; refused in read-only mode.
+    pub fn journal(&self, entries: &[Entry]) -> Result<(), String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        journal::append(&self.journal_dir, entries)
+    }
+
+    /// Releases the pair lock of a closed incident.
+    pub fn release(&mut self, incident: &str) {
+        self.locks.remove(incident);
+    }
+
+    /// Writes the intent, flushed, then runs the action in the background;
+    /// if the intent cannot be written the action does not run.
+    pub fn run_action(&self, plan: ActionPlan, intent: &Entry) -> Result<(), String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        self.journal(std::slice::from_ref(intent))
+            .map_err(|e| format!("action not run: {e}"))?;
+        let tx = self.feedback.clone();
+        tokio::spawn(async move {
+            let event = action::run(&plan).await;
+            tracing::info!("action {} of {}: {event:?}", plan.step, plan.incident);
+            if let Some(tx) = tx {
+                let _ = tx
+                    .send(Feedback::ActionDone {
+                        incident: plan.incident.clone(),
+                        event,
+                    })
+                    .await;
+            }
+        });
+        Ok(())
     }
 
     /// Creates a silence in the background; the outcome arrives on the

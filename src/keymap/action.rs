@@ -50,4 +50,13 @@ actions! {
     Acknowledge => "acknowledge", "acknowledge the selected alert (this console only)";
     Silence => "silence", "silence the selected Alertmanager alert (matchers, duration, comment)";
     Sources => "sources", "show sources: last success, error, latency";
+    Failover => "failover", "start a failover wizard on the selected pair";
+    Wizard => "wizard", "show the wizard of the open incident";
+    Confirm => "confirm", "do the current step: confirm, pass the gate, run the action, answer";
+    Override => "override", "go past a failing gate or timed-out wait, with a typed reason";
+    VerifyOk => "verify_ok", "an action of unknown outcome: you checked, it worked";
+    VerifyFailed => "verify_failed", "an action of unknown outcome: you checked, it did not work";
+    Abort => "abort", "abort the incident, with a typed reason";
+    CloseIncident => "close_incident", "close the incident once every step is done";
+    NextIncident => "next_incident", "focus the next open incident";
 }

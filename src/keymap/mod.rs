@@ -19,16 +19,23 @@ use crate::diag::{Diagnostic, Diagnostics, Located, Seg};
 pub enum Layer {
     Global,
     Dashboard,
+    Wizard,
     Overlay,
 }
 
 impl Layer {
-    pub const ALL: &'static [Layer] = &[Layer::Global, Layer::Dashboard, Layer::Overlay];
+    pub const ALL: &'static [Layer] = &[
+        Layer::Global,
+        Layer::Dashboard,
+        Layer::Wizard,
+        Layer::Overlay,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Global => "global",
             Self::Dashboard => "dashboard",
+            Self::Wizard => "wizard",
             Self::Overlay => "overlay",
         }
     }
@@ -37,6 +44,7 @@ impl Layer {
         match self {
             Self::Global => "everywhere",
             Self::Dashboard => "on the panes",
+            Self::Wizard => "in the failover wizard",
             Self::Overlay => "in help, detail and sources views",
         }
     }

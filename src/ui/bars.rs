@@ -163,10 +163,20 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let layer = app.layer();
     let hints: &[(Action, &str)] = if layer == Layer::Overlay {
         &[(Action::Close, "close"), (Action::Down, "scroll")]
+    } else if layer == Layer::Wizard {
+        &[
+            (Action::Confirm, "do step"),
+            (Action::Override, "override"),
+            (Action::Abort, "abort"),
+            (Action::CloseIncident, "close incident"),
+            (Action::Close, "panes"),
+            (Action::Help, "help"),
+        ]
     } else {
         &[
             (Action::Help, "help"),
             (Action::Quit, "quit"),
+            (Action::Failover, "failover"),
             (Action::NextPane, "pane"),
             (Action::Filter, "filter"),
             (Action::Open, "detail"),

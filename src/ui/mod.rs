@@ -11,6 +11,7 @@ mod pairs;
 mod regions;
 mod silence;
 mod sources;
+mod wizard;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -80,6 +81,10 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 fn body_panes(f: &mut Frame, area: Rect, app: &App) {
     let v = &app.view;
+    if v.wizard && !app.incidents.is_empty() {
+        wizard::draw(f, area, app);
+        return;
+    }
     let wide = area.width >= WIDE_MIN.0 && area.height + 2 >= WIDE_MIN.1;
     if v.zoomed || !wide {
         let [tabs, rest] =

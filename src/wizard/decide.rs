@@ -139,7 +139,7 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
         return if waited >= d.0 {
             WaitState::Done(format!("{d} elapsed"))
         } else {
-            WaitState::Waiting(format!("{}s left", (d.0 - waited).as_secs()))
+            WaitState::Waiting(format!("{}s left", d.0.saturating_sub(waited).as_secs()))
         };
     }
     match evaluate(inc, model, now) {

@@ -312,13 +312,13 @@ impl Incident {
         let mut out = vec![Timer {
             label: "RTO".into(),
             elapsed: secs(self.started),
-            target: self.runbook.rto.map(|d| d.as_secs_f64()),
+            target: self.runbook.rto.map(crate::config::Dur::as_secs_f64),
         }];
         if let Some(p) = self.runbook.phases.get(self.phase) {
             out.push(Timer {
                 label: format!("phase {}", p.id),
                 elapsed: secs(self.phase_started),
-                target: p.target.map(|d| d.as_secs_f64()),
+                target: p.target.map(crate::config::Dur::as_secs_f64),
             });
         }
         if let Some(s) = self.current() {
@@ -329,7 +329,7 @@ impl Incident {
             out.push(Timer {
                 label: format!("step {}", s.id),
                 elapsed: secs(self.step_started),
-                target: target.map(|d| d.as_secs_f64()),
+                target: target.map(crate::config::Dur::as_secs_f64),
             });
         }
         out

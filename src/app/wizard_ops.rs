@@ -1,0 +1,421 @@
+//! The failover wizard inside the app: starting an incident on a pair,
+//! the wizard's keys, and applying what the executor journaled. Every
+//! change of an incident goes through `Effect::Journal` first.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use super::{App, Effect};
+use crate::keymap::Action;
+use crate::wizard::decide;
+use crate::wizard::incident::{ActionState, Entry, Event, Incident, Operator};
+use crate::wizard::runbook::{AppliesTo, Runbook, StepKind};
+
+/// What a text prompt of the wizard is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Input,
+    Override,
+    TypePairId,
+    Abort,
+}
+
+impl Purpose {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Input => "answer",
+            Self::Override => "reason for the override",
+            Self::TypePairId => "type the pair id to confirm",
+            Self::Abort => "reason for aborting",
+        }
+    }
+}
+
+pub struct Prompt {
+    pub purpose: Purpose,
+    pub text: TextArea<'static>,
+    pub error: Option<String>,
+}
+
+impl Prompt {
+    fn new(purpose: Purpose, placeholder: &str) -> Self {
+        let mut text = TextArea::default();
+        text.set_placeholder_text(placeholder);
+        Self {
+            purpose,
+            text,
+            error: None,
+        }
+    }
+}
+
+/// A failover of one pair is refused while another is open for it, above
+/// `max_concurrent`, within `cooldown` of the last promotion, and past
+/// `max_per_day` promotions today (history read from the journal).
+pub fn start_refusal(app: &App, pair: &str) -> Option<String> {
+    if app
+        .incidents
+        .iter()
+        .any(|i| i.is_open() && i.pair.as_deref() == Some(pair))
+    {
+        return Some(format!("a failover of {pair} is already open here"));
+    }
+    let limits = &app.model.config.limits;
+    let open = app.incidents.iter().filter(|i| i.is_open()).count();
+    if open >= limits.max_concurrent as usize {
+        return Some(format!(
+            "{open} failovers are open: max_concurrent is {}",
+            limits.max_concurrent
+        ));
+    }
+    start_refusal_history(app, pair)
+}
+
+/// The cooldown and per-day part of `start_refusal`, for the eligibility
+/// view of an incident already open on the pair.
+pub fn start_refusal_history(app: &App, pair: &str) -> Option<String> {
+    let limits = &app.model.config.limits;
+    let now = app.model.now;
+    let promotions: Vec<&Entry> = app
+        .history
+        .iter()
+        .filter(|e| e.pair.as_deref() == Some(pair) && e.step.as_deref() == Some("promote"))
+        .filter(|e| {
+            matches!(
+                e.event,
+                Event::ActionResult { ok: true, .. } | Event::ActionVerified { ok: true, .. }
+            )
+        })
+        .collect();
+    if let Some(last) = promotions.iter().map(|e| e.at).max() {
+        let since = (now - last).to_std().unwrap_or_default();
+        if since < limits.cooldown.0 {
+            return Some(format!(
+                "{pair} was failed over {}s ago: cooldown is {}",
+                since.as_secs(),
+                limits.cooldown
+            ));
+        }
+    }
+    let today = promotions
+        .iter()
+        .filter(|e| e.at.date_naive() == now.date_naive())
+        .count();
+    if today >= limits.max_per_day as usize {
+        return Some(format!(
+            "{pair} was failed over {today} times today: max_per_day is {}",
+            limits.max_per_day
+        ));
+    }
+    None
+}
+
+impl App {
+    pub fn focused_incident(&self) -> Option<&Incident> {
+        self.incidents.get(self.incident_focus)
+    }
+
+    /// `f` on the selected pair.
+    pub fn start_failover(&mut self) -> Vec<Effect> {
+        if self.read_only {
+            self.say(
+                "read-only console: failovers are started from an operator console",
+                true,
+            );
+            return Vec::new();
+        }
+        let Some(pair) = self.view.selected_pair(&self.model) else {
+            return Vec::new();
+        };
+        let pair_id = pair.id.clone();
+        let wanted = pair
+            .runbook
+            .clone()
+            .unwrap_or_else(|| "pair-failover".into());
+        let rb: Option<Arc<Runbook>> = self
+            .runbooks
+            .iter()
+            .find(|r| r.id == wanted)
+            .or_else(|| {
+                self.runbooks
+                    .iter()
+                    .find(|r| r.applies_to == AppliesTo::Pair)
+            })
+            .cloned();
+        let Some(rb) = rb else {
+            self.say(format!("no runbook for pairs (wanted `{wanted}`)"), true);
+            return Vec::new();
+        };
+        if let Some(why) = start_refusal(self, &pair_id) {
+            self.say(format!("failover refused: {why}"), true);
+            return Vec::new();
+        }
+        let now = self.model.now;
+        let id = format!("INC-{}-{pair_id}", now.format("%Y%m%dT%H%M%SZ"));
+        let inc = Incident::new(
+            &id,
+            Arc::clone(&rb),
+            Some(pair_id),
+            Operator::from_env(),
+            self.drill,
+            now,
+        );
+        let entry = inc.entry(
+            now,
+            Event::Started {
+                title: rb.title.clone(),
+                drill: self.drill,
+            },
+        );
+        vec![Effect::Start {
+            incident: Box::new(inc),
+            entry,
+        }]
+    }
+
+    /// The executor took the lock and journaled the start.
+    pub fn started(&mut self, mut inc: Incident, entry: &Entry) {
+        inc.apply(entry);
+        self.incidents.push(inc);
+        self.incident_focus = self.incidents.len() - 1;
+        self.view.wizard = true;
+    }
+
+    /// The executor journaled these: now they happen.
+    pub fn applied(&mut self, entries: &[Entry]) {
+        for e in entries {
+            if let Some(inc) = self.incidents.iter_mut().find(|i| i.id == e.incident) {
+                inc.apply(e);
+            }
+        }
+    }
+
+    /// An action finished: journal its result (and, with the result, the
+    /// step is not done yet: the operator confirms).
+    pub fn action_done(&mut self, incident: &str, event: Event) -> Vec<Effect> {
+        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+            return Vec::new();
+        };
+        vec![Effect::Journal {
+            entries: vec![inc.entry(self.model.now, event)],
+        }]
+    }
+
+    /// Wait steps whose condition now holds finish by themselves.
+    pub fn auto_progress(&mut self) -> Vec<Effect> {
+        if self.read_only {
+            return Vec::new();
+        }
+        let now = self.model.now;
+        let mut out = Vec::new();
+        for inc in self.incidents.iter().filter(|i| i.is_open()) {
+            if inc
+                .current()
+                .is_some_and(|s| s.kind == crate::wizard::runbook::StepKind::Wait)
+                && let decide::WaitState::Done(how) = decide::wait_state(inc, &self.model, now)
+            {
+                let entries = vec![
+                    inc.entry(now, Event::WaitDone { how }),
+                    inc.entry(
+                        now,
+                        Event::StepDone {
+                            outcome: "waited".into(),
+                        },
+                    ),
+                ];
+                out.push(Effect::Journal { entries });
+            }
+        }
+        out
+    }
+
+    fn journal_events(&self, inc: &Incident, events: Vec<Event>) -> Vec<Effect> {
+        let now = self.model.now;
+        vec![Effect::Journal {
+            entries: events.into_iter().map(|e| inc.entry(now, e)).collect(),
+        }]
+    }
+
+    /// A key in the wizard layer.
+    pub fn wizard_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(inc) = self.incidents.get(self.incident_focus) else {
+            self.view.wizard = false;
+            return Vec::new();
+        };
+        if self.read_only && !matches!(action, Action::Close | Action::NextIncident) {
+            self.say("read-only console: watching only", true);
+            return Vec::new();
+        }
+        let now = self.model.now;
+        let kind = inc.current().map(|s| s.kind);
+        match action {
+            Action::Close => self.view.wizard = false,
+            Action::NextIncident if !self.incidents.is_empty() => {
+                self.incident_focus = (self.incident_focus + 1) % self.incidents.len();
+            }
+            Action::Confirm if !inc.is_open() => self.say("this incident is closed", true),
+            Action::Confirm => match kind {
+                Some(StepKind::Input) => {
+                    self.prompt = Some(Prompt::new(
+                        Purpose::Input,
+                        inc.current()
+                            .and_then(|s| s.prompt.as_deref())
+                            .unwrap_or(""),
+                    ));
+                }
+                Some(StepKind::Action)
+                    if matches!(inc.action, ActionState::Idle | ActionState::Failed { .. }) =>
+                {
+                    if inc.current().is_some_and(|s| s.destructive) {
+                        self.prompt = Some(Prompt::new(
+                            Purpose::TypePairId,
+                            inc.pair.as_deref().unwrap_or(""),
+                        ));
+                    } else {
+                        return self.run_current("");
+                    }
+                }
+                _ => match decide::confirm(inc, &self.model, now, "") {
+                    Ok(ev) => return self.journal_events(inc, ev),
+                    Err(e) => self.say(e, true),
+                },
+            },
+            Action::Override => match kind {
+                Some(StepKind::Gate | StepKind::Wait) => {
+                    self.prompt = Some(Prompt::new(Purpose::Override, "why it is safe to go on"));
+                }
+                _ => self.say("only gates and waits can be overridden", true),
+            },
+            Action::VerifyOk | Action::VerifyFailed => {
+                match decide::verify(inc, action == Action::VerifyOk, "checked by the operator") {
+                    Ok(ev) => return self.journal_events(inc, ev),
+                    Err(e) => self.say(e, true),
+                }
+            }
+            Action::Abort if inc.is_open() => {
+                self.prompt = Some(Prompt::new(Purpose::Abort, "why the failover stops here"));
+            }
+            Action::CloseIncident => {
+                if !inc.is_open() {
+                    self.say("already closed", true);
+                } else if inc.finished() {
+                    let id = inc.id.clone();
+                    let mut fx = self.journal_events(inc, vec![Event::Closed]);
+                    fx.push(Effect::Release { incident: id });
+                    return fx;
+                } else {
+                    self.say("steps remain: finish them, or abort with a reason", true);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_current(&mut self, typed: &str) -> Vec<Effect> {
+        let Some(inc) = self.incidents.get(self.incident_focus) else {
+            return Vec::new();
+        };
+        match decide::plan_action(inc, &self.model, self.model.now, typed) {
+            Ok(plan) => {
+                let intent = inc.entry(
+                    self.model.now,
+                    Event::ActionIntent {
+                        command: plan.display.clone(),
+                    },
+                );
+                vec![Effect::RunAction { plan, intent }]
+            }
+            Err(e) => {
+                self.say(e, true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Keys while a wizard prompt is open.
+    pub fn prompt_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let Some(p) = self.prompt.as_mut() else {
+            return Vec::new();
+        };
+        match ev.code {
+            KeyCode::Esc => self.prompt = None,
+            KeyCode::Enter => {
+                let text = p.text.lines().join(" ").trim().to_string();
+                let purpose = p.purpose;
+                let Some(inc) = self.incidents.get(self.incident_focus) else {
+                    return Vec::new();
+                };
+                let now = self.model.now;
+                let result = match purpose {
+                    Purpose::Input => decide::confirm(inc, &self.model, now, &text)
+                        .map(|ev| self.journal_events(inc, ev)),
+                    Purpose::Override => decide::override_step(inc, &self.model, now, &text)
+                        .map(|ev| self.journal_events(inc, ev)),
+                    Purpose::Abort if text.len() >= 3 => {
+                        let id = inc.id.clone();
+                        let mut fx = self.journal_events(
+                            inc,
+                            vec![Event::Aborted {
+                                reason: text.clone(),
+                            }],
+                        );
+                        fx.push(Effect::Release { incident: id });
+                        Ok(fx)
+                    }
+                    Purpose::Abort => Err("an abort needs a reason".into()),
+                    Purpose::TypePairId => {
+                        let fx = self.run_current(&text);
+                        if fx.is_empty() {
+                            Err(self
+                                .notice
+                                .as_ref()
+                                .map(|n| n.text.clone())
+                                .unwrap_or_default())
+                        } else {
+                            Ok(fx)
+                        }
+                    }
+                };
+                match result {
+                    Ok(fx) => {
+                        self.prompt = None;
+                        return fx;
+                    }
+                    Err(e) => {
+                        if let Some(p) = self.prompt.as_mut() {
+                            p.error = Some(e);
+                        }
+                    }
+                }
+            }
+            _ => {
+                p.text.input(ev);
+                p.error = None;
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// Open incidents of the journal folder, replayed, for resuming on start.
+pub fn unfinished(
+    history: &[(std::path::PathBuf, Vec<Entry>)],
+    runbooks: &[Arc<Runbook>],
+) -> Vec<Incident> {
+    history
+        .iter()
+        .filter(|(_, e)| {
+            !e.iter()
+                .any(|x| matches!(x.event, Event::Closed | Event::Aborted { .. }))
+        })
+        .filter_map(|(_, entries)| {
+            let rb = runbooks
+                .iter()
+                .find(|r| Some(&r.id) == entries.first().map(|e| &e.runbook))?;
+            Incident::replay(entries, Arc::clone(rb))
+        })
+        .collect()
+}

@@ -1,0 +1,107 @@
+//! Running an action: a program (never a shell) or an HTTP request, with a
+//! timeout and captured output.
+
+use std::process::Stdio;
+use std::time::Instant;
+
+use tokio::io::AsyncReadExt;
+
+use crate::wizard::decide::{ActionPlan, Run};
+use crate::wizard::incident::Event;
+
+const MAX_OUTPUT: u64 = 64 * 1024;
+
+/// The event that records how it ended: a result, or unknown on timeout.
+pub async fn run(plan: &ActionPlan) -> Event {
+    let start = Instant::now();
+    let fut = async {
+        match &plan.run {
+            Run::Nothing => Ok((true, "not run (drill)".to_string(), String::new())),
+            Run::Program(argv) => program(argv).await,
+            Run::Http {
+                method,
+                url,
+                body,
+                headers,
+            } => http(method, url, body.as_deref(), headers, plan.timeout).await,
+        }
+    };
+    match tokio::time::timeout(plan.timeout, fut).await {
+        Err(_) => Event::ActionUnknown {
+            reason: format!(
+                "no answer within {}: it may or may not have happened",
+                humantime::format_duration(plan.timeout)
+            ),
+        },
+        Ok(Err(e)) => Event::ActionResult {
+            ok: false,
+            status: e,
+            output: String::new(),
+            millis: start.elapsed().as_millis() as u64,
+        },
+        Ok(Ok((ok, status, output))) => Event::ActionResult {
+            ok,
+            status,
+            output,
+            millis: start.elapsed().as_millis() as u64,
+        },
+    }
+}
+
+async fn program(argv: &[String]) -> Result<(bool, String, String), String> {
+    let (prog, rest) = argv.split_first().ok_or("empty command")?;
+    let mut child = tokio::process::Command::new(prog)
+        .args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run {prog}: {e}"))?;
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut so = child.stdout.take().ok_or("no stdout")?.take(MAX_OUTPUT);
+    let mut se = child.stderr.take().ok_or("no stderr")?.take(MAX_OUTPUT);
+    let _ = tokio::join!(so.read_to_end(&mut out), se.read_to_end(&mut err));
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| format!("waiting for {prog}: {e}"))?;
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    if !err.is_empty() {
+        text.push_str("\n[stderr]\n");
+        text.push_str(&String::from_utf8_lossy(&err));
+    }
+    Ok((status.success(), status.to_string(), text))
+}
+
+async fn http(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    headers: &[(String, String)],
+    timeout: std::time::Duration,
+) -> Result<(bool, String, String), String> {
+    let client = crate::sources::client::build(timeout, 1, None)?;
+    let m = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("invalid HTTP method {method}"))?;
+    let mut req = client.request(m, url);
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    if let Some(b) = body {
+        req = req.body(b.to_string());
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| crate::sources::client::describe(&e))?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let text: String = text.chars().take(MAX_OUTPUT as usize).collect();
+    Ok((
+        status.is_success(),
+        format!("HTTP {}", status.as_u16()),
+        text,
+    ))
+}

@@ -1,0 +1,451 @@
+//! The failover wizard of the focused incident: timers, the steps by phase,
+//! the current step with its live values, and the prompt.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{muted, styled};
+use crate::app::App;
+use crate::theme::Role;
+use crate::wizard::decide::{self, WaitState};
+use crate::wizard::incident::{ActionState, Event, Incident, Timer};
+use crate::wizard::runbook::StepKind;
+
+fn clock(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+fn timer_span(app: &App, t: &Timer) -> Span<'static> {
+    let role = match t.level() {
+        2 => Role::Critical,
+        1 => Role::Warn,
+        _ => Role::Timer,
+    };
+    let text = match t.target {
+        Some(target) => format!("{} {} / {}", t.label, clock(t.elapsed), clock(target)),
+        None => format!("{} {}", t.label, clock(t.elapsed)),
+    };
+    styled(text, app.theme.style(role))
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let Some(inc) = app.focused_incident() else {
+        return;
+    };
+    let t = &app.theme;
+    let now = app.model.now;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(Line::from(vec![
+            styled(format!(" {} ", inc.runbook.title), t.style(Role::Title)),
+            muted(
+                app,
+                format!(
+                    "· {} · {} ",
+                    inc.pair.as_deref().unwrap_or("estate"),
+                    inc.id
+                ),
+            ),
+            if inc.drill {
+                styled(" DRILL ", t.style(Role::Drill))
+            } else {
+                Span::raw("")
+            },
+        ]));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+
+    let mut timers = vec![];
+    for tm in inc.timers(now) {
+        timers.push(timer_span(app, &tm));
+        timers.push(Span::raw("   "));
+    }
+    let status = match (&inc.aborted, inc.closed, inc.finished()) {
+        (Some(r), _, _) => styled(format!("ABORTED: {r}"), t.style(Role::Critical)),
+        (None, Some(_), _) => styled("CLOSED", t.style(Role::Ok)),
+        (None, None, true) => styled("every step done: c closes the incident", t.style(Role::Ok)),
+        _ => muted(
+            app,
+            format!(
+                "driven by {}{}",
+                inc.operator.label(),
+                inc.operator
+                    .ssh_client
+                    .as_ref()
+                    .map(|c| format!(" from {c}"))
+                    .unwrap_or_default()
+            ),
+        ),
+    };
+    let others = app.incidents.len().saturating_sub(1);
+    let mut second = vec![status];
+    if others > 0 {
+        second.push(muted(app, format!("   {others} other incident(s): ] next")));
+    }
+    f.render_widget(
+        Paragraph::new(vec![Line::from(timers), Line::from(second)]),
+        head,
+    );
+
+    let [steps, detail] =
+        Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
+    f.render_widget(
+        Paragraph::new(step_list(app, inc)).wrap(Wrap { trim: false }),
+        steps,
+    );
+    let [d, p] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(if app.prompt.is_some() { 4 } else { 0 }),
+    ])
+    .areas(detail);
+    f.render_widget(
+        Paragraph::new(current(app, inc))
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::default()
+                    .borders(Borders::LEFT)
+                    .border_style(t.style(Role::Border)),
+            ),
+        d,
+    );
+    if let Some(prompt) = &app.prompt {
+        let title = match &prompt.error {
+            Some(e) => Line::from(vec![
+                styled(format!(" {} ", prompt.purpose.label()), t.style(Role::Key)),
+                styled(e.clone(), t.style(Role::Critical)),
+            ]),
+            None => Line::from(styled(
+                format!(" {} · enter submit · esc cancel ", prompt.purpose.label()),
+                t.style(Role::Key),
+            )),
+        };
+        let pb = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(Role::BorderFocus))
+            .title(title);
+        let pi = pb.inner(p);
+        f.render_widget(pb, p);
+        f.render_widget(&prompt.text, pi);
+    }
+}
+
+fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for (pi, phase) in inc.runbook.phases.iter().enumerate() {
+        let target = phase
+            .target
+            .map(|d| format!(" (target {d})"))
+            .unwrap_or_default();
+        lines.push(Line::from(styled(
+            format!(
+                "{}{target}",
+                phase.title.clone().unwrap_or_else(|| phase.id.clone())
+            ),
+            t.style(Role::Header),
+        )));
+        for (si, step) in phase.steps.iter().enumerate() {
+            let outcome = inc.entries.iter().rev().find_map(|e| match &e.event {
+                Event::StepDone { outcome } if e.step.as_deref() == Some(&step.id) => {
+                    Some(outcome.clone())
+                }
+                _ => None,
+            });
+            let here = (pi, si) == (inc.phase, inc.step) && inc.is_open();
+            let (mark, role) = match (&outcome, here) {
+                (Some(o), _) if o == "overridden" => ("⚠", Role::Warn),
+                (Some(_), _) => ("✔", Role::Ok),
+                (None, true) => ("▶", Role::Key),
+                (None, false) => ("·", Role::Muted),
+            };
+            let mut spans = vec![
+                styled(format!(" {mark} "), t.style(role)),
+                styled(
+                    step.title.clone(),
+                    if here {
+                        t.style(Role::Title)
+                    } else {
+                        t.style(Role::Text)
+                    },
+                ),
+            ];
+            if let Some(o) = outcome {
+                spans.push(muted(app, format!("  {o}")));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(styled("journal", t.style(Role::Header))));
+    for e in inc.entries.iter().rev().take(6) {
+        let what = serde_json::to_value(&e.event)
+            .ok()
+            .and_then(|v| v.get("event").and_then(|x| x.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            styled(
+                format!(" {} ", e.at.format("%H:%M:%SZ")),
+                t.style(Role::Timer),
+            ),
+            muted(
+                app,
+                format!("{} {what}", e.step.clone().unwrap_or_default()),
+            ),
+        ]));
+    }
+    lines
+}
+
+fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let now = app.model.now;
+    let Some(step) = inc.current() else {
+        return vec![Line::from(muted(app, " nothing left to do"))];
+    };
+    let mut l = vec![Line::from(styled(
+        format!(" {}", step.title),
+        t.style(Role::Title),
+    ))];
+    if let Some(h) = &step.help {
+        l.push(Line::from(muted(app, format!(" {h}"))));
+    }
+    l.push(Line::default());
+    let hint = |k: &str, what: &str| {
+        Line::from(vec![
+            styled(format!(" {k} "), t.style(Role::Key)),
+            muted(app, what.to_string()),
+        ])
+    };
+    match step.kind {
+        StepKind::Check | StepKind::Notify => l.push(hint("enter", "when done")),
+        StepKind::Gate => {
+            l.push(Line::from(vec![
+                muted(app, " gate  "),
+                styled(step.expr.clone().unwrap_or_default(), t.style(Role::Text)),
+            ]));
+            if let Some((res, values)) = decide::evaluate(inc, &app.model, now) {
+                let (word, role) = match &res {
+                    Ok(true) => ("HOLDS".to_string(), Role::Ok),
+                    Ok(false) => ("FAILS".to_string(), Role::Critical),
+                    Err(e) => (format!("UNDECIDED: {e}"), Role::Warn),
+                };
+                l.push(Line::from(vec![
+                    muted(app, " now   "),
+                    styled(word, t.style(role)),
+                ]));
+                l.push(Line::from(muted(app, format!("       {values}"))));
+            }
+            l.push(Line::default());
+            l.push(hint("enter", "pass the gate (only when it holds)"));
+            l.push(hint(
+                "o",
+                "override with a typed reason (journaled, in the report)",
+            ));
+        }
+        StepKind::Input => {
+            l.push(Line::from(styled(
+                format!(" {}", step.prompt.clone().unwrap_or_default()),
+                t.style(Role::Text),
+            )));
+            l.push(hint("enter", "answer"));
+        }
+        StepKind::Wait => {
+            let (text, role) = match decide::wait_state(inc, &app.model, now) {
+                WaitState::Done(h) => (format!("done: {h}"), Role::Ok),
+                WaitState::Waiting(w) => (w, Role::Timer),
+                WaitState::TimedOut => ("timed out".to_string(), Role::Critical),
+            };
+            l.push(Line::from(styled(format!(" {text}"), t.style(role))));
+            l.push(hint("o", "override with a reason if it timed out"));
+        }
+        StepKind::Action => action(app, inc, &mut l),
+    }
+    let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
+    if (step.promote && before_promotion) || step.id == "standby-ready" {
+        l.push(Line::default());
+        eligibility(app, inc, &mut l);
+    }
+    l.push(Line::default());
+    l.push(hint("A", "abort with a reason"));
+    l
+}
+
+fn action(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
+    let t = &app.theme;
+    let now = app.model.now;
+    let hint = |k: &str, what: &str| {
+        Line::from(vec![
+            styled(format!(" {k} "), t.style(Role::Key)),
+            muted(app, what.to_string()),
+        ])
+    };
+    let typed = inc.pair.clone().unwrap_or_default();
+    match decide::plan_action(inc, &app.model, now, &typed) {
+        Ok(plan) => {
+            l.push(Line::from(muted(app, " will run exactly:")));
+            l.push(Line::from(styled(
+                format!("   {}", plan.display),
+                t.style(Role::Text),
+            )));
+            l.push(Line::from(muted(
+                app,
+                format!(" timeout {}", humantime::format_duration(plan.timeout)),
+            )));
+        }
+        Err(e) if matches!(inc.action, ActionState::Idle | ActionState::Failed { .. }) => {
+            l.push(Line::from(styled(format!(" {e}"), t.style(Role::Critical))));
+        }
+        Err(_) => {}
+    }
+    l.push(Line::default());
+    match &inc.action {
+        ActionState::Idle => {
+            let destructive = inc.current().is_some_and(|s| s.destructive);
+            l.push(hint(
+                "enter",
+                if destructive {
+                    "run it: you will type the pair id"
+                } else {
+                    "run it"
+                },
+            ));
+        }
+        ActionState::Running { since, command } => {
+            l.push(Line::from(styled(
+                format!(" running for {}s: {command}", (now - *since).num_seconds()),
+                t.style(Role::Timer),
+            )));
+        }
+        ActionState::Succeeded { status, output } => {
+            l.push(Line::from(styled(
+                format!(" succeeded: {status}"),
+                t.style(Role::Ok),
+            )));
+            for line in output.lines().take(4) {
+                l.push(Line::from(muted(app, format!("   {line}"))));
+            }
+            l.push(hint("enter", "go on"));
+        }
+        ActionState::Failed { status, output } => {
+            l.push(Line::from(styled(
+                format!(" failed: {status}"),
+                t.style(Role::Critical),
+            )));
+            for line in output.lines().take(4) {
+                l.push(Line::from(muted(app, format!("   {line}"))));
+            }
+            l.push(hint("enter", "run it again"));
+        }
+        ActionState::Unknown { reason } => {
+            l.push(Line::from(styled(
+                format!(" OUTCOME UNKNOWN: {reason}"),
+                t.style(Role::Critical),
+            )));
+            if let Some(settle) = inc.current().and_then(|s| s.settle.clone()) {
+                let ctx = crate::wizard::vars::template_context(
+                    &app.model,
+                    inc.pair.as_deref().and_then(|p| app.model.pair(p)),
+                    &inc.id,
+                    "",
+                );
+                let rendered = minijinja::Environment::new()
+                    .render_str(&settle, &ctx)
+                    .unwrap_or(settle);
+                let word = match decide::settled(inc, &app.model, now, &rendered) {
+                    Ok(true) => "holds now: the live state says it happened",
+                    Ok(false) => "does not hold now",
+                    Err(_) => "cannot be decided now",
+                };
+                l.push(Line::from(muted(
+                    app,
+                    format!(" settle {rendered}: {word}"),
+                )));
+            }
+            l.push(hint("v", "you checked: it happened"));
+            l.push(hint("V", "you checked: it did not happen"));
+        }
+    }
+}
+
+/// The standby against every rule that decides whether it may be promoted,
+/// with each value and its age.
+fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
+    let t = &app.theme;
+    let now = app.model.now;
+    let th = &app.model.config.thresholds;
+    let Some(p) = inc.pair.as_deref().and_then(|id| app.model.pair(id)) else {
+        return;
+    };
+    l.push(Line::from(styled(
+        " standby eligibility",
+        t.style(Role::Header),
+    )));
+    let Some(sb) = &p.standby else {
+        l.push(Line::from(styled("   no standby", t.style(Role::Critical))));
+        return;
+    };
+    let age = sb.last_seen.map_or("never seen".to_string(), |s| {
+        format!("{}s old", (now - s).num_seconds())
+    });
+    let row = |ok: bool, text: String| {
+        Line::from(vec![
+            styled(
+                if ok { "   ✔ " } else { "   ✖ " },
+                t.style(if ok { Role::Ok } else { Role::Critical }),
+            ),
+            muted(app, text),
+        ])
+    };
+    let score = sb.effective_score();
+    l.push(row(
+        score.is_some_and(|s| s >= th.standby_min),
+        format!(
+            "score {} ≥ standby_min {:.0} ({age})",
+            score.map_or("?".into(), |s| format!("{s:.0}")),
+            th.standby_min
+        ),
+    ));
+    l.push(row(
+        !sb.down,
+        format!(
+            "status {}{} ({age})",
+            sb.status,
+            if sb.down && sb.status != "DOWN" {
+                " (down)"
+            } else {
+                ""
+            }
+        ),
+    ));
+    let lag = p.lag.unwrap_or(f64::NAN);
+    l.push(row(
+        lag <= th.lag_warn.as_secs_f64(),
+        format!(
+            "lag {lag:.1}s ≤ lag_warn {} (abort above {})",
+            th.lag_warn, th.lag_abort
+        ),
+    ));
+    l.push(row(
+        sb.provider != p.primary.provider,
+        format!(
+            "provider {} differs from the primary's {}",
+            sb.provider, p.primary.provider
+        ),
+    ));
+    let limits = &app.model.config.limits;
+    let refusal = crate::app::wizard_ops::start_refusal_history(app, &p.id);
+    l.push(row(
+        refusal.is_none(),
+        refusal.unwrap_or_else(|| {
+            format!(
+                "cooldown {} and max_per_day {} respected",
+                limits.cooldown, limits.max_per_day
+            )
+        }),
+    ));
+}
