@@ -39,10 +39,12 @@ pub enum Run {
 }
 
 fn scope<'a>(inc: &Incident, model: &'a Model, now: DateTime<Utc>) -> PairScope<'a> {
+    let waiting = inc.current().is_some_and(|s| s.kind == StepKind::Wait);
     PairScope {
         model,
         pair: inc.pair.as_deref().and_then(|p| model.pair(p)),
         elapsed: (now - inc.started).num_milliseconds() as f64 / 1000.0,
+        since: waiting.then_some(inc.step_started),
     }
 }
 

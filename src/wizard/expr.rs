@@ -21,7 +21,11 @@ impl fmt::Display for Value {
             Self::Num(n) => write!(f, "{n:.2}"),
             Self::Str(s) => write!(f, "\"{s}\""),
             Self::Bool(b) => write!(f, "{b}"),
-            Self::Missing(_) => write!(f, "no value"),
+            // "name (why)" keeps its reason on screen.
+            Self::Missing(s) => match s.split_once(" (") {
+                Some((_, why)) => write!(f, "no value ({why}"),
+                None => write!(f, "no value"),
+            },
         }
     }
 }

@@ -102,7 +102,16 @@ fn seed_000_pair_failover_through_every_step() {
         }],
     );
     let ev = decide::confirm(&inc, &model, t, "").expect("done");
-    journal(&mut inc, t, ev);
+    // A wait only counts data received after it began: one that began
+    // after the last poll cannot be satisfied by what was seen before.
+    let mut early = inc.clone();
+    journal(
+        &mut early,
+        fixture::clock() + Duration::seconds(1),
+        ev.clone(),
+    );
+    // The action's step ends before the next poll arrives.
+    journal(&mut inc, fixture::clock() - Duration::seconds(1), ev);
 
     // 5. wait: until the new primary is ACTIVE; the demo swap is what makes it hold.
     assert_eq!(
@@ -111,6 +120,8 @@ fn seed_000_pair_failover_through_every_step() {
     );
     let mut sim_model = fixture::model(48, "calm", 30);
     std::mem::swap(&mut model, &mut sim_model);
+    let err = decide::confirm(&early, &model, t, "").expect_err("old data");
+    assert!(err.contains("no data since the step began"), "{err}");
     let ev = decide::confirm(&inc, &model, t, "").expect("new primary active");
     journal(&mut inc, t, ev);
 

@@ -38,6 +38,9 @@ pub struct PairScope<'a> {
     pub model: &'a Model,
     pub pair: Option<&'a Pair>,
     pub elapsed: f64,
+    /// Only data received after this counts (a wait after an action must
+    /// not be satisfied by what was seen before the action).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl PairScope<'_> {
@@ -67,6 +70,12 @@ impl Scope for PairScope<'_> {
         // Values from data older than its bound are not values.
         if p.is_stale(self.model.now) && name != "pair.id" && name != "pair.state" {
             return Value::Missing(format!("{name} (data is STALE)"));
+        }
+        if let Some(since) = self.since
+            && p.updated.is_none_or(|u| u <= since)
+            && name != "pair.id"
+        {
+            return Value::Missing(format!("{name} (no data since the step began)"));
         }
         match name {
             "pair.id" => Value::Str(p.id.clone()),

@@ -2,6 +2,8 @@
 //! by real source tasks, and waiting for what a user would see.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod tmux;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,0 +1,279 @@
+//! The failover wizard end to end: the real binary in tmux on the demo,
+//! a second console holding the pair's lock, a kill -9 in the middle of an
+//! action and the resume after it, and a journal that cannot be written.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use common::tmux::Tmux;
+use common::{serve, temp};
+use serde_json::json;
+
+fn journal_lines(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("journal folder {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    assert_eq!(files.len(), 1, "one journal per incident: {files:?}");
+    std::fs::read_to_string(&files[0])
+        .expect("journal")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every journal line is JSON"))
+        .collect()
+}
+
+fn events(lines: &[serde_json::Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l["event"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn seed_000_failover_on_the_demo_with_keys_only() {
+    let t = Tmux::start("wizard", 120, 36, "demo --scenario primary-crash");
+    t.wait_for("acct-1003 to crash", |s| {
+        s.contains("acct-1003") && s.contains("✖ CRITICAL")
+    });
+    t.keys(&["n", "f"]);
+    t.wait_for("the wizard", |s| {
+        s.contains("Pair failover (seed 000) · acct-1003") && s.contains("now   HOLDS")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the standby gate", |s| {
+        s.contains("▶ The standby can take over")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the reason", |s| s.contains("▶ Record the reason"));
+    t.keys(&["Enter", "gw-1003-a crashed, INC-9", "Enter"]);
+    t.wait_for("the promote step", |s| {
+        s.contains("▶ Promote the standby") && s.contains("POST http://127.0.0.1:")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the pair id prompt", |s| {
+        s.contains("type the pair id to confirm")
+    });
+    t.keys(&["acct-1003", "Enter"]);
+    t.wait_for("the promotion", |s| s.contains("succeeded: HTTP 200"));
+    t.keys(&["Enter"]);
+    // The wait step finishes by itself once the new primary is ACTIVE.
+    t.wait_for("the post phase", |s| s.contains("▶ Notify the Commander"));
+    t.keys(&["Enter"]);
+    t.wait_for("the last step", |s| s.contains("▶ Queue reprovision"));
+    t.keys(&["Enter"]);
+    t.wait_for("every step done", |s| s.contains("every step done"));
+    t.keys(&["c"]);
+    t.wait_for("the closed incident", |s| s.contains("CLOSED"));
+    t.keys(&["Escape"]);
+    t.wait_for("the new primary in the Pairs pane", |s| {
+        let row = s
+            .lines()
+            .find(|l| l.contains("┃acct-1003"))
+            .unwrap_or_default();
+        row.contains("gw-1003-b") && row.find("gw-1003-b") < row.find("gw-1003-a")
+    });
+    let lines = journal_lines(&t.dir.join("state/baton/demo-journal"));
+
+    let ev = events(&lines);
+    let intent = ev
+        .iter()
+        .position(|e| e == "action_intent")
+        .expect("intent journaled");
+    let result = ev
+        .iter()
+        .position(|e| e == "action_result")
+        .expect("result journaled");
+    assert!(intent < result, "{ev:?}");
+    assert_eq!(lines[result]["details"]["ok"], true);
+    assert_eq!(ev.first().map(String::as_str), Some("started"));
+    assert_eq!(ev.last().map(String::as_str), Some("closed"));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["operator"]["user"] == "tester" && l["pair"] == "acct-1003")
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(), "EXIT=0");
+}
+
+#[test]
+fn a_second_console_cannot_fail_over_a_locked_pair() {
+    let t = Tmux::start("locked", 120, 36, "demo --scenario primary-crash");
+    t.wait_for("acct-1003 to crash", |s| {
+        s.contains("acct-1003") && s.contains("✖ CRITICAL")
+    });
+    // Another process (this test) holds the pair's lock, as another baton would.
+    let held = baton::effects::lock::take(&t.dir.join("state/baton/demo-journal"), "acct-1003")
+        .expect("take the lock");
+    t.keys(&["n", "f"]);
+    t.wait_for("the refusal", |s| {
+        s.contains("failover not started: pair acct-1003 is already being failed over")
+    });
+    drop(held);
+    t.keys(&["f"]);
+    t.wait_for("the wizard once the lock is free", |s| {
+        s.contains("Pair failover (seed 000) · acct-1003")
+    });
+}
+
+const SLOW_RUNBOOK: &str = r#"
+id = "slow"
+title = "Slow action"
+rto = "10m"
+
+[[phase]]
+id = "during"
+
+[[phase.step]]
+id = "promote"
+kind = "action"
+title = "Run the slow thing"
+command = ["sleep", "29.5"]
+timeout = "60s"
+settle = "primary.id == \"gw-1-b\""
+
+[[phase.step]]
+id = "after"
+kind = "check"
+title = "Look around"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_an_action_then_resume_shows_outcome_unknown() {
+    let fleet = serve(Router::new().route(
+        "/api/pairs",
+        get(|| async {
+            axum::Json(json!({"pairs": [{"id": "acct-1", "primary": {"id": "gw-1-a", "status": "ACTIVE", "health_score": 90, "region": "eu-west-1"},
+                "standby": {"id": "gw-1-b", "status": "STANDBY", "health_score": 85, "region": "eu-central-1"}, "replication_lag_seconds": 0.5}]}))
+        }),
+    ))
+    .await;
+    let dir = temp("crash");
+    std::fs::create_dir_all(dir.join("runbooks")).expect("dir");
+    std::fs::write(dir.join("runbooks/slow.toml"), SLOW_RUNBOOK).expect("runbook");
+    std::fs::write(
+        dir.join("baton.toml"),
+        format!(
+            "[console]\ntitle = \"crash-test\"\njournal_dir = \"{}/journal\"\nrunbooks = [\"runbooks/\"]\n\n[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://{fleet}/api/pairs\"\ninterval = \"500ms\"\ntimeout = \"400ms\"\n\n[[pair]]\nid = \"acct-1\"\nrunbook = \"slow\"\nprimary = {{ id = \"gw-1-a\", region = \"eu-west-1\" }}\nstandby = {{ id = \"gw-1-b\", region = \"eu-central-1\" }}\n",
+            dir.display()
+        ),
+    )
+    .expect("config");
+    let dir2 = dir.clone();
+    let journal = dir.join("journal");
+    let first = tokio::task::spawn_blocking(move || {
+        let t = Tmux::start_in("crash", dir2, 120, 36, "");
+        t.wait_for("the pair", |s| s.contains("acct-1") && s.contains("● OK"));
+        t.keys(&["f"]);
+        t.wait_for("the wizard", |s| s.contains("Slow action · acct-1"));
+        t.keys(&["Enter"]);
+        t.wait_for("the action running", |s| s.contains("running for"));
+        std::thread::sleep(Duration::from_secs(2));
+        let pid = t.baton_pid();
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        t.exit_code();
+        t.stop_keep()
+    })
+    .await
+    .expect("first run");
+
+    let lines = journal_lines(&journal);
+    assert_eq!(
+        events(&lines).last().map(String::as_str),
+        Some("action_intent"),
+        "the intent is on disk, no result"
+    );
+
+    let resumed = tokio::task::spawn_blocking(move || {
+        let t = Tmux::start_in("crash2", first, 120, 36, "");
+        let s = t.wait_for("the resumed incident", |s| {
+            s.contains("OUTCOME UNKNOWN") && s.contains("Slow action · acct-1")
+        });
+        assert!(s.contains("the session ended while the action ran"), "{s}");
+        assert!(
+            !s.contains("RTO 0:00 "),
+            "timers continue from the journal: {s}"
+        );
+        // Never re-run silently: enter refuses until the operator verifies.
+        t.keys(&["Enter"]);
+        t.wait_for("the refusal", |s| {
+            s.contains("the outcome is unknown: check the live state")
+        });
+        t.keys(&["v"]);
+        t.wait_for("the verified action", |s| {
+            s.contains("succeeded: verified by operator")
+        });
+        t.keys(&["Enter"]);
+        t.wait_for("the next step", |s| s.contains("▶ Look around"));
+        t.keys(&["q"]);
+        let code = t.exit_code();
+        t.stop_keep();
+        code
+    })
+    .await
+    .expect("second run");
+    assert_eq!(resumed, "EXIT=0");
+    let ev = events(&journal_lines(&journal));
+    assert!(
+        ev.ends_with(&[
+            "action_intent".into(),
+            "action_verified".into(),
+            "step_done".into()
+        ]),
+        "{ev:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
+    use baton::wizard::decide::{ActionPlan, Run};
+    let dir = temp("nojournal");
+    // A journal "folder" that is a file: no entry can be written (this holds
+    // even for root, unlike a read-only folder).
+    let blocked = dir.join("journal");
+    std::fs::write(&blocked, "not a folder").expect("file");
+    let marker = dir.join("ran");
+    let mut config = baton::config::Config::default();
+    config.console.journal_dir = blocked;
+    let (tx, _rx) = tokio::sync::mpsc::channel(4);
+    let exec = baton::effects::Executor::new(Arc::new(config), false, "tester@host".into(), tx);
+    let plan = ActionPlan {
+        incident: "INC-1".into(),
+        step: "promote".into(),
+        display: "touch ran".into(),
+        run: Run::Program(vec!["touch".into(), marker.display().to_string()]),
+        timeout: Duration::from_secs(5),
+        settle: None,
+    };
+    let inc = baton::wizard::incident::Entry {
+        at: chrono::Utc::now(),
+        operator: baton::wizard::incident::Operator::default(),
+        incident: "INC-1".into(),
+        runbook: "x".into(),
+        pair: Some("acct-1".into()),
+        phase: None,
+        step: Some("promote".into()),
+        event: baton::wizard::incident::Event::ActionIntent {
+            command: "touch ran".into(),
+        },
+    };
+    let err = exec.run_action(plan, &inc).expect_err("refused");
+    assert!(err.starts_with("action not run: cannot"), "{err}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !marker.exists(),
+        "the action ran without its intent on disk"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
