@@ -277,3 +277,63 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn watch_mode_cannot_start_journal_lock_or_act() {
+    use baton::app::{App, Mode};
+    use baton::keymap::{Action, Keymap};
+    let model = baton::demo::fixture::model(48, "primary-crash", 30);
+    let mut app = App::new(
+        model,
+        Keymap::builtin("default").expect("keymap"),
+        baton::theme::Theme::plain(),
+        Mode::Watch,
+    );
+    app.runbooks = baton::wizard::runbook::load_all(&app.model.config, None)
+        .0
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    app.update(Action::NextCritical);
+    assert!(
+        app.update(Action::Failover).is_empty(),
+        "watch mode produced an effect"
+    );
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("read-only"))
+    );
+
+    // The executor itself refuses, whatever asks it.
+    let dir = temp("watch");
+    let mut config = baton::config::Config::default();
+    config.console.journal_dir = dir.join("journal");
+    let (tx, _rx) = tokio::sync::mpsc::channel(4);
+    let mut exec = baton::effects::Executor::new(Arc::new(config), true, "watcher@host".into(), tx);
+    let entry = baton::wizard::incident::Entry {
+        at: chrono::Utc::now(),
+        operator: baton::wizard::incident::Operator::default(),
+        incident: "INC-W".into(),
+        runbook: "pair-failover".into(),
+        pair: Some("acct-1003".into()),
+        phase: None,
+        step: None,
+        event: baton::wizard::incident::Event::Closed,
+    };
+    assert!(
+        exec.start(Some("acct-1003"), &entry)
+            .expect_err("start")
+            .contains("read-only")
+    );
+    assert!(
+        exec.journal(std::slice::from_ref(&entry))
+            .expect_err("journal")
+            .contains("read-only")
+    );
+    assert!(
+        !dir.join("journal").exists(),
+        "a read-only console wrote to the journal folder"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

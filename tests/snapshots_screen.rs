@@ -107,3 +107,36 @@ fn monochrome_draws_no_colour_but_keeps_state_words() {
     let s = term.backend().to_string();
     assert!(s.contains("✖ CRITICAL") && s.contains("● OK"), "{s}");
 }
+
+#[test]
+fn wizard_of_a_failover_in_progress() {
+    use baton::app::Effect;
+    let mut app = fixture::app(48, "primary-crash", 30, "default");
+    app.runbooks = baton::wizard::runbook::load_all(&app.model.config, None)
+        .0
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
+    app.update(Action::NextCritical);
+    let fx = app.update(Action::Failover);
+    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
+        panic!("no start effect")
+    };
+    let mut inc = *incident;
+    inc.operator = baton::wizard::incident::Operator {
+        user: "alice".into(),
+        host: "bastion-1".into(),
+        ssh_client: Some("10.1.2.3".into()),
+    };
+    let mut entry = entry;
+    entry.operator = inc.operator.clone();
+    app.started(inc, &entry);
+    let s = screen(&app, 120, 36);
+    assert!(s.contains("Pair failover (seed 000) · acct-1003"), "{s}");
+    assert!(s.contains("now   HOLDS"), "{s}");
+    assert!(
+        s.contains("⇄ acct-1003 0:00/5:00"),
+        "the title bar shows the incident clock: {s}"
+    );
+    insta::assert_snapshot!(s);
+}

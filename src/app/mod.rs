@@ -88,6 +88,8 @@ pub struct App {
     pub incidents: Vec<crate::wizard::incident::Incident>,
     pub incident_focus: usize,
     pub prompt: Option<wizard_ops::Prompt>,
+    /// Choosing a runbook for a pair: (pair, highlighted row).
+    pub chooser: Option<(String, usize)>,
     /// Drill mode: actions run their `dry_run` variant; marked DRILL.
     pub drill: bool,
     /// Journal entries of past incidents (cooldown, per-day limits).
@@ -113,6 +115,7 @@ impl App {
             incidents: Vec::new(),
             incident_focus: 0,
             prompt: None,
+            chooser: None,
             drill: false,
             history: Vec::new(),
         }
@@ -147,6 +150,9 @@ impl App {
         }
         if self.prompt.is_some() {
             return self.prompt_key(ev);
+        }
+        if self.chooser.is_some() {
+            return self.chooser_key(ev);
         }
         if let Some(form) = self.silence_form.as_mut() {
             return match form.key(ev) {

@@ -130,24 +130,59 @@ impl App {
             return Vec::new();
         };
         let pair_id = pair.id.clone();
-        let wanted = pair
-            .runbook
-            .clone()
-            .unwrap_or_else(|| "pair-failover".into());
-        let rb: Option<Arc<Runbook>> = self
-            .runbooks
-            .iter()
-            .find(|r| r.id == wanted)
-            .or_else(|| {
-                self.runbooks
-                    .iter()
-                    .find(|r| r.applies_to == AppliesTo::Pair)
-            })
-            .cloned();
+        let configured = pair.runbook.clone();
+        let choices = self.pair_runbooks();
+        let rb = match configured {
+            // The pair names its runbook in the config: no question.
+            Some(id) => self.runbooks.iter().find(|r| r.id == id).cloned(),
+            None if choices.len() > 1 => {
+                self.chooser = Some((pair_id, 0));
+                return Vec::new();
+            }
+            None => choices.first().cloned(),
+        };
         let Some(rb) = rb else {
-            self.say(format!("no runbook for pairs (wanted `{wanted}`)"), true);
+            self.say("no runbook applies to this pair: see `baton check`", true);
             return Vec::new();
         };
+        self.start_with(&pair_id, &rb)
+    }
+
+    /// Runbooks that can be started on a pair.
+    pub fn pair_runbooks(&self) -> Vec<Arc<Runbook>> {
+        self.runbooks
+            .iter()
+            .filter(|r| r.applies_to == AppliesTo::Pair)
+            .cloned()
+            .collect()
+    }
+
+    /// Keys while choosing a runbook: arrows (or j/k) move, enter starts, esc cancels.
+    pub fn chooser_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let Some((pair, pos)) = self.chooser.clone() else {
+            return Vec::new();
+        };
+        let n = self.pair_runbooks().len();
+        match ev.code {
+            KeyCode::Esc => self.chooser = None,
+            KeyCode::Up | KeyCode::Char('k') => self.chooser = Some((pair, pos.saturating_sub(1))),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.chooser = Some((pair, (pos + 1).min(n.saturating_sub(1))))
+            }
+            KeyCode::Enter => {
+                self.chooser = None;
+                if let Some(rb) = self.pair_runbooks().get(pos).cloned() {
+                    return self.start_with(&pair, &rb);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Starts `rb` on a pair after the safety checks.
+    pub fn start_with(&mut self, pair_id: &str, rb: &Arc<Runbook>) -> Vec<Effect> {
+        let pair_id = pair_id.to_string();
         if let Some(why) = start_refusal(self, &pair_id) {
             self.say(format!("failover refused: {why}"), true);
             return Vec::new();
@@ -156,7 +191,7 @@ impl App {
         let id = format!("INC-{}-{pair_id}", now.format("%Y%m%dT%H%M%SZ"));
         let inc = Incident::new(
             &id,
-            Arc::clone(&rb),
+            Arc::clone(rb),
             Some(pair_id),
             Operator::from_env(),
             self.drill,

@@ -22,13 +22,39 @@ fn mode_role(mode: Mode) -> Role {
 pub fn title(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let clock = app.model.now.format("%H:%M:%SZ").to_string();
-    let left = Line::from(vec![
+    let mut left_spans = vec![
         styled(" baton", t.style(Role::Title)),
         muted(app, " · "),
         styled(app.model.config.console.title.clone(), t.style(Role::Title)),
         muted(app, " · "),
         styled(clock, t.style(Role::Timer)),
-    ]);
+    ];
+    // Open incidents with their RTO clocks, visible from every view.
+    for inc in app.incidents.iter().filter(|i| i.is_open()).take(2) {
+        if let Some(rto) = inc.timers(app.model.now).first() {
+            let role = match rto.level() {
+                2 => Role::Critical,
+                1 => Role::Warn,
+                _ => Role::Timer,
+            };
+            let secs = rto.elapsed as u64;
+            let target = rto
+                .target
+                .map(|t| format!("/{}:{:02}", t as u64 / 60, t as u64 % 60))
+                .unwrap_or_default();
+            left_spans.push(muted(app, " · "));
+            left_spans.push(styled(
+                format!(
+                    "⇄ {} {}:{:02}{target}",
+                    inc.pair.as_deref().unwrap_or("estate"),
+                    secs / 60,
+                    secs % 60
+                ),
+                t.style(role),
+            ));
+        }
+    }
+    let left = Line::from(left_spans);
     let crit = app.model.count_state(PairState::Critical);
     let risk = app.model.count_state(PairState::AtRisk);
     let shown_mode = if app.read_only {

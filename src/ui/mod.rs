@@ -63,6 +63,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Sources) => sources::draw(f, popup(area, 96, 80), app),
         None => {}
     }
+    if let Some((pair, pos)) = &app.chooser {
+        let r = popup(area, 70, 50);
+        wizard::chooser(f, r, app, pair, *pos);
+    }
     if let Some(form) = &app.silence_form {
         let r = popup(area, 80, 100);
         let h = 14.min(r.height);

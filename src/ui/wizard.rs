@@ -449,3 +449,33 @@ fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         }),
     ));
 }
+
+/// The runbook chooser for a failover of one pair.
+pub fn chooser(f: &mut Frame, area: Rect, app: &App, pair: &str, pos: usize) {
+    let inner = super::overlay_frame(
+        f,
+        area,
+        app,
+        &format!("Fail over {pair} with"),
+        "↑↓ choose · enter start · esc cancel",
+    );
+    let t = &app.theme;
+    let lines: Vec<Line<'static>> = app
+        .pair_runbooks()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let style = if i == pos {
+                t.style(Role::Selection)
+            } else {
+                t.style(Role::Text)
+            };
+            let rto = r.rto.map(|d| format!("  RTO {d}")).unwrap_or_default();
+            Line::from(vec![
+                styled(format!(" {} ", r.title), style),
+                muted(app, format!(" {}{rto}", r.id)),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}

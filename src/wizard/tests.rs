@@ -237,3 +237,35 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
     let ev = decide::verify(&resumed, true, "new primary seen ACTIVE").expect("verify");
     assert!(matches!(ev[0], Event::ActionVerified { ok: true, .. }));
 }
+
+#[test]
+fn drill_mode_shows_the_action_without_running_it() {
+    let model = fixture::model(48, "primary-crash", 30);
+    let (runbooks, _) = load_all(&model.config, None);
+    let rb = Arc::new(
+        runbooks
+            .into_iter()
+            .find(|r| r.id == "pair-failover")
+            .expect("shipped"),
+    );
+    let t = model.now;
+    let mut inc = Incident::new(
+        "INC-D",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        true,
+        t,
+    );
+    for text in ["", "", "drill"] {
+        let ev = decide::confirm(&inc, &model, t, text).expect("step");
+        journal(&mut inc, t, ev);
+    }
+    let plan = decide::plan_action(&inc, &model, t, "acct-1003").expect("plan");
+    assert_eq!(plan.run, Run::Nothing);
+    assert!(
+        plan.display.starts_with("DRILL: not run: POST"),
+        "{}",
+        plan.display
+    );
+}
