@@ -167,7 +167,7 @@ impl App {
             KeyCode::Esc => self.chooser = None,
             KeyCode::Up | KeyCode::Char('k') => self.chooser = Some((pair, pos.saturating_sub(1))),
             KeyCode::Down | KeyCode::Char('j') => {
-                self.chooser = Some((pair, (pos + 1).min(n.saturating_sub(1))))
+                self.chooser = Some((pair, (pos + 1).min(n.saturating_sub(1))));
             }
             KeyCode::Enter => {
                 self.chooser = None;
