@@ -337,3 +337,25 @@ async fn watch_mode_cannot_start_journal_lock_or_act() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn with_several_runbooks_the_operator_chooses() {
+    use baton::app::{App, Effect, Mode};
+    use baton::keymap::{Action, Keymap};
+    use crossterm::event::{KeyCode, KeyEvent};
+    let model = baton::demo::fixture::model(48, "primary-crash", 30);
+    let mut app = App::new(model, Keymap::builtin("default").expect("keymap"), baton::theme::Theme::plain(), Mode::Operator);
+    let shipped = baton::wizard::runbook::load_all(&app.model.config, None).0.remove(0);
+    let mut other = shipped.clone();
+    other.id = "pair-failover-db".into();
+    other.title = "Database pair failover".into();
+    app.runbooks = vec![Arc::new(shipped), Arc::new(other)];
+    app.update(Action::NextCritical);
+    assert!(app.update(Action::Failover).is_empty());
+    assert_eq!(app.chooser, Some(("acct-1003".to_string(), 0)));
+    app.handle_key(KeyEvent::from(KeyCode::Down));
+    let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
+    let Some(Effect::Start { incident, .. }) = fx.first() else { panic!("{fx:?}") };
+    assert_eq!(incident.runbook.id, "pair-failover-db");
+    assert!(app.chooser.is_none());
+}
