@@ -344,8 +344,15 @@ fn with_several_runbooks_the_operator_chooses() {
     use baton::keymap::{Action, Keymap};
     use crossterm::event::{KeyCode, KeyEvent};
     let model = baton::demo::fixture::model(48, "primary-crash", 30);
-    let mut app = App::new(model, Keymap::builtin("default").expect("keymap"), baton::theme::Theme::plain(), Mode::Operator);
-    let shipped = baton::wizard::runbook::load_all(&app.model.config, None).0.remove(0);
+    let mut app = App::new(
+        model,
+        Keymap::builtin("default").expect("keymap"),
+        baton::theme::Theme::plain(),
+        Mode::Operator,
+    );
+    let shipped = baton::wizard::runbook::load_all(&app.model.config, None)
+        .0
+        .remove(0);
     let mut other = shipped.clone();
     other.id = "pair-failover-db".into();
     other.title = "Database pair failover".into();
@@ -355,7 +362,9 @@ fn with_several_runbooks_the_operator_chooses() {
     assert_eq!(app.chooser, Some(("acct-1003".to_string(), 0)));
     app.handle_key(KeyEvent::from(KeyCode::Down));
     let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
-    let Some(Effect::Start { incident, .. }) = fx.first() else { panic!("{fx:?}") };
+    let Some(Effect::Start { incident, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
     assert_eq!(incident.runbook.id, "pair-failover-db");
     assert!(app.chooser.is_none());
 }
