@@ -1,10 +1,7 @@
 //! Running an action: a program (never a shell) or an HTTP request, with a
 //! timeout and captured output.
 
-use std::process::Stdio;
 use std::time::Instant;
-
-use tokio::io::AsyncReadExt;
 
 use crate::wizard::decide::{ActionPlan, Run};
 use crate::wizard::incident::Event;
@@ -49,30 +46,13 @@ pub async fn run(plan: &ActionPlan) -> Event {
 }
 
 async fn program(argv: &[String]) -> Result<(bool, String, String), String> {
-    let (prog, rest) = argv.split_first().ok_or("empty command")?;
-    let mut child = tokio::process::Command::new(prog)
-        .args(rest)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot run {prog}: {e}"))?;
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut so = child.stdout.take().ok_or("no stdout")?.take(MAX_OUTPUT);
-    let mut se = child.stderr.take().ok_or("no stderr")?.take(MAX_OUTPUT);
-    let _ = tokio::join!(so.read_to_end(&mut out), se.read_to_end(&mut err));
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| format!("waiting for {prog}: {e}"))?;
-    let mut text = String::from_utf8_lossy(&out).into_owned();
-    if !err.is_empty() {
+    let out = crate::process::run(argv, MAX_OUTPUT, MAX_OUTPUT).await?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.stderr.is_empty() {
         text.push_str("\n[stderr]\n");
-        text.push_str(&String::from_utf8_lossy(&err));
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
     }
-    Ok((status.success(), status.to_string(), text))
+    Ok((out.status.success(), out.status.to_string(), text))
 }
 
 async fn http(

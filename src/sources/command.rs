@@ -1,10 +1,7 @@
 //! `command` sources: a program with arguments (never a shell), JSON on
 //! stdout, killed when its timeout expires.
 
-use std::process::Stdio;
 use std::time::Instant;
-
-use tokio::io::AsyncReadExt;
 
 use super::report::{Payload, Probe};
 use super::{mapping, parse};
@@ -16,41 +13,20 @@ const MAX_STDERR: u64 = 16 * 1024;
 pub async fn poll(cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
     let start = Instant::now();
     let argv = cfg.command.as_deref().unwrap_or_default();
-    let (program, rest) = argv.split_first().ok_or("no command")?;
-    let mut child = tokio::process::Command::new(program)
-        .args(rest)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Dropping the future on timeout kills the program.
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let mut stdout = stdout.take(max as u64 + 1);
-    let mut stderr = stderr.take(MAX_STDERR);
-    let (r1, r2) = tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
-    r1.map_err(|e| format!("reading stdout: {e}"))?;
-    r2.map_err(|e| format!("reading stderr: {e}"))?;
-    if out.len() > max {
+    let program = argv.first().map_or("", String::as_str);
+    let out = crate::process::run(argv, max as u64, MAX_STDERR).await?;
+    if out.truncated {
         return Err(format!("output larger than {} KiB, refused", max / 1024));
     }
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| format!("waiting for {program}: {e}"))?;
-    if !status.success() {
-        let text = String::from_utf8_lossy(&err);
+    if !out.status.success() {
+        let text = String::from_utf8_lossy(&out.stderr);
         let first = text
             .lines()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("no stderr");
-        return Err(format!("{program} exited with {status}: {first}"));
+        return Err(format!("{program} exited with {}: {first}", out.status));
     }
-    read(&out, cfg, start.elapsed())
+    read(&out.stdout, cfg, start.elapsed())
 }
 
 /// A fleet document (with `pairs`) or one instance.

@@ -1,0 +1,46 @@
+//! Running a program with its arguments (never through a shell), stdin
+//! closed, output captured up to a limit. Dropping the future kills the
+//! program, so a caller's timeout really stops it.
+
+use std::process::{ExitStatus, Stdio};
+
+use tokio::io::AsyncReadExt;
+
+pub struct Captured {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// stdout was longer than the limit (and was cut there).
+    pub truncated: bool,
+}
+
+pub async fn run(argv: &[String], max_out: u64, max_err: u64) -> Result<Captured, String> {
+    let (program, rest) = argv.split_first().ok_or("empty command")?;
+    let mut child = tokio::process::Command::new(program)
+        .args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut so = child.stdout.take().ok_or("no stdout")?.take(max_out + 1);
+    let mut se = child.stderr.take().ok_or("no stderr")?.take(max_err);
+    let (r1, r2) = tokio::join!(so.read_to_end(&mut stdout), se.read_to_end(&mut stderr));
+    r1.map_err(|e| format!("reading the output of {program}: {e}"))?;
+    r2.map_err(|e| format!("reading the errors of {program}: {e}"))?;
+    let truncated = stdout.len() as u64 > max_out;
+    stdout.truncate(max_out as usize);
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| format!("waiting for {program}: {e}"))?;
+    Ok(Captured {
+        status,
+        stdout,
+        stderr,
+        truncated,
+    })
+}
