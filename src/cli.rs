@@ -52,8 +52,13 @@ pub enum Command {
         #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         pairs: u32,
     },
-    /// Watch the fleet read-only (incident commander, war room).
-    Watch,
+    /// Watch the fleet read-only (incident commander, war room), following
+    /// every operator's wizard from the journal folder.
+    Watch {
+        /// Do not follow the journal folder (panes only).
+        #[arg(long)]
+        no_follow: bool,
+    },
     /// Validate the config, themes and keymaps; exit 1 on any error.
     Check,
     /// Write a commented starter config.
@@ -96,7 +101,7 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
             start_logging(cli);
             runtime()?.block_on(demo(cli, scenario, *pairs as usize))
         }
-        Some(Command::Watch) | None => {
+        Some(Command::Watch { .. }) | None => {
             let path = match config::find(cli.config.as_deref()) {
                 Lookup::Found(p) => p,
                 Lookup::NotFound(searched) => {
@@ -114,11 +119,12 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
                 }
             };
             start_logging(cli);
-            let watch = matches!(cli.command, Some(Command::Watch));
+            let watch = matches!(cli.command, Some(Command::Watch { .. }));
+            let follow = matches!(cli.command, Some(Command::Watch { no_follow: false }));
             let mode = if watch { Mode::Watch } else { Mode::Operator };
             let dir = path.parent().map(Path::to_path_buf);
             let app = build_app(cli, cfg, dir.as_deref(), mode)?;
-            runtime()?.block_on(crate::app::run(app, RunOptions::default()))?;
+            runtime()?.block_on(crate::app::run(app, RunOptions { follow }))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -154,7 +160,9 @@ pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) 
     let (runbooks, errors) = crate::wizard::runbook::load_all(&cfg, config_dir);
     let model = Model::new(Arc::new(cfg), Utc::now());
     let mut app = App::new(model, keymap, theme, mode);
-    app.read_only |= cli.read_only;
+    if cli.read_only {
+        app.set_read_only();
+    }
     app.drill = cli.drill;
     app.runbooks = runbooks.into_iter().map(Arc::new).collect();
     if !errors.is_empty() {

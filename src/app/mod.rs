@@ -1,6 +1,7 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
+pub mod follow;
 mod perform;
 mod run;
 pub mod silence_form;
@@ -100,6 +101,11 @@ impl App {
     pub fn new(model: Model, keymap: Keymap, theme: Theme, mode: Mode) -> Self {
         let mut view = View::default();
         view.refresh(&model, true);
+        let keymap = if mode == Mode::Watch {
+            keymap.read_only()
+        } else {
+            keymap
+        };
         Self {
             model,
             view,
@@ -119,6 +125,13 @@ impl App {
             drill: false,
             history: Vec::new(),
         }
+    }
+
+    /// Makes this console read-only: the executor will refuse, and the
+    /// bindings of actions that change things are dropped.
+    pub fn set_read_only(&mut self) {
+        self.read_only = true;
+        self.keymap = std::mem::take(&mut self.keymap).read_only();
     }
 
     /// Re-derives view rows after the model changed.
@@ -183,7 +196,11 @@ impl App {
         let layer = self.layer();
         match self.keymap.lookup(layer, Key::from_event(&ev)) {
             Some(Action::Quit) => vec![Effect::Quit],
-            Some(Action::Help) if layer == Layer::Wizard => self.update(Action::Help),
+            Some(a @ (Action::Help | Action::Timeline | Action::Sources))
+                if layer == Layer::Wizard =>
+            {
+                self.update(a)
+            }
             Some(action) if layer == Layer::Wizard => self.wizard_action(action),
             Some(action) => self.update(action),
             None => Vec::new(),
@@ -257,6 +274,13 @@ impl App {
                 }
             }
             Action::Failover => return self.start_failover(),
+            Action::Timeline => {
+                if self.incidents.is_empty() {
+                    self.say("no incident to show", true);
+                } else {
+                    self.open(Overlay::Timeline);
+                }
+            }
             Action::Wizard => {
                 if self.incidents.is_empty() {
                     self.say(

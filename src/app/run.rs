@@ -12,6 +12,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::follow::Follower;
 use super::{App, perform};
 use crate::effects::{Executor, Feedback, journal};
 use crate::sources;
@@ -19,9 +20,12 @@ use crate::sources;
 const FRAME: Duration = Duration::from_millis(16);
 
 #[derive(Debug, Default, Clone)]
-pub struct RunOptions {}
+pub struct RunOptions {
+    /// Mirror the incidents of the journal folder live (watch mode).
+    pub follow: bool,
+}
 
-pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
+pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(256);
     let _tasks = sources::spawn_all(&app.model.config, &tx);
     drop(tx);
@@ -35,6 +39,14 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
     )
     .with_feedback(feedback_tx);
     resume(&mut app, &mut executor);
+    let mut follower = opts
+        .follow
+        .then(|| Follower::new(executor.journal_dir().to_path_buf()));
+    if let Some(f) = follower.as_mut() {
+        f.poll();
+        let list = f.incidents(&app.runbooks, app.model.now);
+        app.follow_update(list, f.history());
+    }
 
     let (mut terminal, _guard) = super::tui::init();
     let mut events = EventStream::new();
@@ -100,6 +112,12 @@ pub async fn run(mut app: App, _opts: RunOptions) -> Result<()> {
             _ = clock.tick() => {
                 app.model.tick(Utc::now());
                 app.refresh();
+                if let Some(f) = follower.as_mut()
+                    && f.poll()
+                {
+                    let list = f.incidents(&app.runbooks, app.model.now);
+                    app.follow_update(list, f.history());
+                }
                 let fx = app.auto_progress();
                 perform(&mut app, &mut executor, fx);
                 dirty = true;

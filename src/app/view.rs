@@ -45,6 +45,8 @@ pub enum Overlay {
     Help,
     Detail(String),
     Sources,
+    /// Journal entries of the focused incident.
+    Timeline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

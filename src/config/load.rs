@@ -80,6 +80,11 @@ fn key(k: &str) -> Seg {
 /// fields per kind, references between sections.
 pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if let Some(col) = &c.console.frame_color
+        && let Err(e) = crate::theme::color(col)
+    {
+        out.push(loc.at(&[key("console"), key("frame_color")], e));
+    }
     let t = &c.thresholds;
     for (name, v) in [
         ("critical_below", t.critical_below),

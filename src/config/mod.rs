@@ -39,6 +39,9 @@ pub struct Console {
     pub theme: String,
     pub keymap: String,
     pub runbooks: Vec<PathBuf>,
+    /// Background of the title bar, so `prod` cannot be mistaken for
+    /// `staging` (`"red"`, `"#8b0000"`, `"208"`).
+    pub frame_color: Option<String>,
 }
 
 impl Default for Console {
@@ -49,6 +52,7 @@ impl Default for Console {
             theme: "default".into(),
             keymap: "default".into(),
             runbooks: vec![PathBuf::from("runbooks/")],
+            frame_color: None,
         }
     }
 }

@@ -59,4 +59,23 @@ actions! {
     Abort => "abort", "abort the incident, with a typed reason";
     CloseIncident => "close_incident", "close the incident once every step is done";
     NextIncident => "next_incident", "focus the next open incident";
+    Timeline => "timeline", "the timeline of the focused incident: every journal entry";
+}
+
+impl Action {
+    /// Actions that change something outside this console. A read-only
+    /// console does not load their bindings at all.
+    pub fn mutating(self) -> bool {
+        matches!(
+            self,
+            Self::Failover
+                | Self::Confirm
+                | Self::Override
+                | Self::VerifyOk
+                | Self::VerifyFailed
+                | Self::Abort
+                | Self::CloseIncident
+                | Self::Silence
+        )
+    }
 }

@@ -104,6 +104,15 @@ impl Keymap {
             .collect()
     }
 
+    /// The keymap of a read-only console: no binding for any action that
+    /// would change something (the executor refuses them too).
+    pub fn read_only(mut self) -> Self {
+        for m in self.layers.values_mut() {
+            m.retain(|_, a| !a.mutating());
+        }
+        self
+    }
+
     pub fn builtin(name: &str) -> Option<Self> {
         load(name, None).ok()
     }

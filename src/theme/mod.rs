@@ -295,7 +295,7 @@ fn to_style(r: &RawStyle) -> Result<Style, String> {
     Ok(s)
 }
 
-fn color(text: &str) -> Result<Color, String> {
+pub fn color(text: &str) -> Result<Color, String> {
     Color::from_str(text).map_err(|_| {
         format!("invalid colour \"{text}\"; use a name (red, lightblue, darkgray…), \"#rrggbb\" or an index 0–255")
     })

@@ -118,8 +118,19 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     let right = Line::from(keep.into_iter().flat_map(|(_, s)| s).collect::<Vec<_>>());
     let rw = right.width() as u16;
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw)]).areas(area);
-    f.render_widget(Paragraph::new(left), l);
-    f.render_widget(Paragraph::new(right), r);
+    // The environment's colour behind the whole title bar.
+    let frame = app
+        .model
+        .config
+        .console
+        .frame_color
+        .as_deref()
+        .and_then(|c| crate::theme::color(c).ok());
+    let base = frame.map_or_else(ratatui::style::Style::default, |c| {
+        ratatui::style::Style::default().bg(c)
+    });
+    f.render_widget(Paragraph::new(left).style(base), l);
+    f.render_widget(Paragraph::new(right).style(base), r);
 }
 
 /// How long a notice stays in the status bar.

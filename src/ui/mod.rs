@@ -11,6 +11,7 @@ mod pairs;
 mod regions;
 mod silence;
 mod sources;
+pub mod timeline;
 mod wizard;
 
 use ratatui::Frame;
@@ -61,6 +62,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Help) => help::draw(f, popup(area, 76, 90), app),
         Some(Overlay::Detail(id)) => detail::draw(f, popup(area, 90, 90), app, id),
         Some(Overlay::Sources) => sources::draw(f, popup(area, 96, 80), app),
+        Some(Overlay::Timeline) => timeline::draw(f, popup(area, 96, 90), app),
         None => {}
     }
     if let Some((pair, pos)) = &app.chooser {
@@ -121,11 +123,17 @@ fn pane(f: &mut Frame, area: Rect, app: &App, which: Pane) {
 /// A bordered block for a pane; the focused pane gets the focus border.
 pub fn pane_block<'a>(app: &App, which: Pane, title: Vec<Span<'a>>) -> Block<'a> {
     let focused = app.view.focus == which;
-    let border = if focused {
+    let mut border = if focused {
         app.theme.style(Role::BorderFocus)
     } else {
         app.theme.style(Role::Border)
     };
+    // A read-only console has frames of its own colour (the WATCH badge's).
+    if app.read_only
+        && let Some(c) = app.theme.style(Role::Watch).bg
+    {
+        border = border.fg(c);
+    }
     let mut spans = vec![Span::styled(" ", border)];
     spans.extend(title);
     spans.push(Span::styled(" ", border));

@@ -1,0 +1,100 @@
+//! The incident timeline: every journal entry with its time, the time since
+//! the previous one, where it happened and what it says.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::{muted, overlay_frame, scrolled, styled};
+use crate::app::App;
+use crate::theme::Role;
+use crate::wizard::incident::{Entry, Event};
+
+/// One line of text for an event's details.
+pub fn summary(e: &Entry) -> (String, Role) {
+    match &e.event {
+        Event::Started { title, drill } => (
+            format!("started {title}{}", if *drill { " (DRILL)" } else { "" }),
+            Role::Info,
+        ),
+        Event::CheckConfirmed => ("confirmed".into(), Role::Ok),
+        Event::GatePassed { values } => (format!("gate passed: {values}"), Role::Ok),
+        Event::GateOverridden { reason, values } => {
+            (format!("OVERRIDDEN: {reason} ({values})"), Role::Warn)
+        }
+        Event::InputRecorded { text } => (format!("answer: {text}"), Role::Text),
+        Event::WaitDone { how } => (format!("wait done: {how}"), Role::Ok),
+        Event::ActionIntent { command } => (format!("intent: {command}"), Role::Info),
+        Event::ActionResult {
+            ok: true,
+            status,
+            millis,
+            ..
+        } => (format!("succeeded: {status} in {millis} ms"), Role::Ok),
+        Event::ActionResult { status, millis, .. } => (
+            format!("FAILED: {status} after {millis} ms"),
+            Role::Critical,
+        ),
+        Event::ActionUnknown { reason } => (format!("OUTCOME UNKNOWN: {reason}"), Role::Critical),
+        Event::ActionVerified { ok, note } => (
+            format!("verified {}: {note}", if *ok { "ok" } else { "FAILED" }),
+            if *ok { Role::Ok } else { Role::Critical },
+        ),
+        Event::StepDone { outcome } => (format!("step done: {outcome}"), Role::Muted),
+        Event::Aborted { reason } => (format!("ABORTED: {reason}"), Role::Critical),
+        Event::Closed => ("closed".into(), Role::Ok),
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let Some(inc) = app.focused_incident() else {
+        return;
+    };
+    let inner = overlay_frame(
+        f,
+        area,
+        app,
+        &format!("Timeline · {}", inc.id),
+        "esc close · ↑↓ scroll",
+    );
+    let t = &app.theme;
+    let mut prev = inc.started;
+    let lines: Vec<Line<'static>> = inc
+        .entries
+        .iter()
+        .map(|e| {
+            let gap = (e.at - prev).num_milliseconds().max(0) as f64 / 1000.0;
+            prev = e.at;
+            let since = (e.at - inc.started).num_seconds().max(0);
+            let (text, role) = summary(e);
+            Line::from(vec![
+                styled(
+                    format!("{} ", e.at.format("%H:%M:%SZ")),
+                    t.style(Role::Timer),
+                ),
+                muted(
+                    app,
+                    format!("T+{}:{:02} (+{gap:.1}s) ", since / 60, since % 60),
+                ),
+                styled(
+                    format!(
+                        "{:<22}",
+                        format!(
+                            "{}/{}",
+                            e.phase.clone().unwrap_or_default(),
+                            e.step.clone().unwrap_or_default()
+                        )
+                    ),
+                    t.style(Role::Text),
+                ),
+                styled(text, t.style(role)),
+                muted(app, format!("  — {}", e.operator.user)),
+            ])
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(scrolled(lines, app.view.overlay_scroll, inner.height)),
+        inner,
+    );
+}
