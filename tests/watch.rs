@@ -97,7 +97,7 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
                 out.push(format!(
                     "{} {}",
                     p.display(),
-                    std::fs::read_to_string(&p).map(|s| s.len()).unwrap_or(0)
+                    std::fs::read_to_string(&p).map_or(0, |s| s.len())
                 ));
             }
         }
