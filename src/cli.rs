@@ -61,6 +61,16 @@ pub enum Command {
     },
     /// Validate the config, themes and keymaps; exit 1 on any error.
     Check,
+    /// Turn an incident journal into a timeline report (Markdown or JSON).
+    Report {
+        /// The incident's journal file (`journal_dir/INC-….jsonl`).
+        journal: PathBuf,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ReportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Write a commented starter config.
     Init {
         /// Where to write it.
@@ -70,6 +80,12 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
 }
 
 pub fn main() -> ExitCode {
@@ -90,6 +106,11 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check) => Ok(crate::check::run(cli)),
         Some(Command::Init { path, force }) => init(path, *force),
+        Some(Command::Report {
+            journal,
+            format,
+            output,
+        }) => report(cli, journal, *format, output.as_deref()),
         Some(Command::Demo { scenario, pairs }) => {
             if !crate::demo::scenario_names().contains(&scenario.as_str()) {
                 eprintln!(
@@ -211,6 +232,52 @@ pub fn resolve_look(
             Err(Diagnostics(all))
         }
     }
+}
+
+fn report(
+    cli: &Cli,
+    journal: &Path,
+    format: ReportFormat,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    // Runbook titles and targets come from the config when there is one;
+    // the shipped runbooks always.
+    let (cfg, dir) = match config::find(cli.config.as_deref()) {
+        Lookup::Found(p) => (
+            config::load_file(&p).unwrap_or_default(),
+            p.parent().map(Path::to_path_buf),
+        ),
+        Lookup::NotFound(_) => (Config::default(), None),
+    };
+    let runbooks: Vec<Arc<crate::wizard::runbook::Runbook>> =
+        crate::wizard::runbook::load_all(&cfg, dir.as_deref())
+            .0
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+    let r = match crate::report::from_file(journal, &runbooks) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("baton: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let text = match format {
+        ReportFormat::Markdown => crate::report::markdown(&r),
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&r).wrap_err("cannot encode the report")? + "\n"
+        }
+    };
+    match output {
+        Some(p) => {
+            std::fs::write(p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    for d in &r.damage {
+        eprintln!("baton: warning: {d}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(path: &Path, force: bool) -> Result<ExitCode> {

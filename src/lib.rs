@@ -13,6 +13,7 @@ pub mod diag;
 pub mod effects;
 pub mod keymap;
 pub mod process;
+pub mod report;
 pub mod sources;
 pub mod state;
 pub mod theme;

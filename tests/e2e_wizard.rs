@@ -69,6 +69,11 @@ fn seed_000_failover_on_the_demo_with_keys_only() {
     t.keys(&["Enter"]);
     t.wait_for("every step done", |s| s.contains("every step done"));
     t.keys(&["c"]);
+    // Closing shows the report, inside the console.
+    t.wait_for("the report", |s| {
+        s.contains("Report · INC-") && s.contains("| Outcome | completed |")
+    });
+    t.keys(&["Escape"]);
     t.wait_for("the closed incident", |s| s.contains("CLOSED"));
     t.keys(&["Escape"]);
     t.wait_for("the new primary in the Pairs pane", |s| {
@@ -266,6 +271,7 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
         step: Some("promote".into()),
         event: baton::wizard::incident::Event::ActionIntent {
             command: "touch ran".into(),
+            lag: None,
         },
     };
     let err = exec.run_action(plan, &inc).expect_err("refused");

@@ -83,7 +83,7 @@ impl Follower {
                 // A watcher cannot know that a running action was lost: it
                 // shows it running until the operator's console says more.
                 if let Some(Entry {
-                    event: Event::ActionIntent { command },
+                    event: Event::ActionIntent { command, .. },
                     at,
                     ..
                 }) = e.last()

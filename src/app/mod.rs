@@ -196,7 +196,7 @@ impl App {
         let layer = self.layer();
         match self.keymap.lookup(layer, Key::from_event(&ev)) {
             Some(Action::Quit) => vec![Effect::Quit],
-            Some(a @ (Action::Help | Action::Timeline | Action::Sources))
+            Some(a @ (Action::Help | Action::Timeline | Action::Report | Action::Sources))
                 if layer == Layer::Wizard =>
             {
                 self.update(a)
@@ -274,6 +274,13 @@ impl App {
                 }
             }
             Action::Failover => return self.start_failover(),
+            Action::Report => {
+                if self.incidents.is_empty() {
+                    self.say("no incident to report on", true);
+                } else {
+                    self.open(Overlay::Report);
+                }
+            }
             Action::Timeline => {
                 if self.incidents.is_empty() {
                     self.say("no incident to show", true);

@@ -47,6 +47,8 @@ pub enum Overlay {
     Sources,
     /// Journal entries of the focused incident.
     Timeline,
+    /// The report of the focused incident.
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -218,11 +218,16 @@ impl App {
         self.view.wizard = true;
     }
 
-    /// The executor journaled these: now they happen.
+    /// The executor journaled these: now they happen. A closed or aborted
+    /// incident shows its report.
     pub fn applied(&mut self, entries: &[Entry]) {
         for e in entries {
             if let Some(inc) = self.incidents.iter_mut().find(|i| i.id == e.incident) {
                 inc.apply(e);
+            }
+            if matches!(e.event, Event::Closed | Event::Aborted { .. }) {
+                self.view.overlay = Some(super::Overlay::Report);
+                self.view.overlay_scroll = 0;
             }
         }
     }
@@ -359,6 +364,11 @@ impl App {
                     self.model.now,
                     Event::ActionIntent {
                         command: plan.display.clone(),
+                        lag: inc
+                            .pair
+                            .as_deref()
+                            .and_then(|p| self.model.pair(p))
+                            .and_then(|p| p.lag),
                     },
                 );
                 vec![Effect::RunAction { plan, intent }]

@@ -9,6 +9,7 @@ mod help;
 mod lag;
 mod pairs;
 mod regions;
+mod report;
 mod silence;
 mod sources;
 pub mod timeline;
@@ -63,6 +64,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Detail(id)) => detail::draw(f, popup(area, 90, 90), app, id),
         Some(Overlay::Sources) => sources::draw(f, popup(area, 96, 80), app),
         Some(Overlay::Timeline) => timeline::draw(f, popup(area, 96, 90), app),
+        Some(Overlay::Report) => report::draw(f, popup(area, 96, 94), app),
         None => {}
     }
     if let Some((pair, pos)) = &app.chooser {

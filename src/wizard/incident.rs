@@ -63,9 +63,12 @@ pub enum Event {
     WaitDone {
         how: String,
     },
-    /// Written and flushed before the action runs.
+    /// Written and flushed before the action runs; `lag` is the pair's
+    /// replication lag at that moment (the data-loss window of a cutover).
     ActionIntent {
         command: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lag: Option<f64>,
     },
     ActionResult {
         ok: bool,
@@ -209,7 +212,7 @@ impl Incident {
                 self.step_started = e.at;
                 self.drill = *drill;
             }
-            Event::ActionIntent { command } => {
+            Event::ActionIntent { command, .. } => {
                 self.action = ActionState::Running {
                     since: e.at,
                     command: command.clone(),

@@ -85,6 +85,7 @@ fn seed_000_pair_failover_through_every_step() {
         t,
         vec![Event::ActionIntent {
             command: plan.display.clone(),
+            lag: None,
         }],
     );
     assert!(
@@ -215,6 +216,7 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
         t + Duration::seconds(3),
         vec![Event::ActionIntent {
             command: "POST x".into(),
+            lag: None,
         }],
     );
 

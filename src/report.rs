@@ -1,0 +1,430 @@
+//! `baton report JOURNAL`: an incident journal turned into the timeline a
+//! post-mortem needs (Markdown, or JSON for tools). Works on a damaged
+//! journal and says what was damaged.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::wizard::incident::{Entry, Event};
+use crate::wizard::runbook::{Runbook, StepKind};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub incident: String,
+    pub runbook: String,
+    pub runbook_title: Option<String>,
+    pub pair: Option<String>,
+    pub operators: Vec<String>,
+    pub started: Option<DateTime<Utc>>,
+    pub ended: Option<DateTime<Utc>>,
+    pub outcome: String,
+    pub drill: bool,
+    pub steps: Vec<StepReport>,
+    /// Per phase: id, seconds from its first step's start to its last step's end, target.
+    pub phases: Vec<(String, f64, Option<f64>)>,
+    pub overrides: Vec<String>,
+    pub inputs: Vec<(String, String)>,
+    /// Seconds from the start to the recovery point, and what that point was.
+    pub recovery: Option<(f64, String)>,
+    pub rto: Option<f64>,
+    /// Replication lag when the cutover action was started (data-loss window).
+    pub lag_at_cutover: Option<f64>,
+    pub rpo: Option<f64>,
+    pub damage: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepReport {
+    pub phase: String,
+    pub step: String,
+    pub title: String,
+    pub started: DateTime<Utc>,
+    pub ended: Option<DateTime<Utc>>,
+    pub seconds: Option<f64>,
+    pub target: Option<f64>,
+    pub outcome: String,
+    pub details: Vec<String>,
+}
+
+/// Builds the report from the entries of one journal. `runbook` supplies
+/// titles and targets when it is known; `damage` lists unreadable lines.
+pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<String>) -> Report {
+    let first = entries.first();
+    let mut r = Report {
+        incident: first.map(|e| e.incident.clone()).unwrap_or_default(),
+        runbook: first.map(|e| e.runbook.clone()).unwrap_or_default(),
+        runbook_title: runbook.map(|rb| rb.title.clone()),
+        pair: first.and_then(|e| e.pair.clone()),
+        operators: Vec::new(),
+        started: first.map(|e| e.at),
+        ended: None,
+        outcome: "still open (no close in the journal)".into(),
+        drill: false,
+        steps: Vec::new(),
+        phases: Vec::new(),
+        overrides: Vec::new(),
+        inputs: Vec::new(),
+        recovery: None,
+        rto: runbook.and_then(|rb| rb.rto.map(crate::config::Dur::as_secs_f64)),
+        lag_at_cutover: None,
+        rpo: runbook.and_then(|rb| rb.rpo.map(crate::config::Dur::as_secs_f64)),
+        damage,
+    };
+    let mut step_start = r.started;
+    let mut cutover_steps: Vec<String> = runbook
+        .map(|rb| {
+            rb.steps()
+                .filter(|(_, _, s)| s.promote)
+                .map(|(_, _, s)| s.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if cutover_steps.is_empty() {
+        cutover_steps.push("promote".into());
+    }
+    for e in entries {
+        let who = match &e.operator.ssh_client {
+            Some(c) => format!("{}@{} (from {c})", e.operator.user, e.operator.host),
+            None => format!("{}@{}", e.operator.user, e.operator.host),
+        };
+        if !r.operators.contains(&who) {
+            r.operators.push(who);
+        }
+        let step_id = e.step.clone().unwrap_or_default();
+        let needs_new = r
+            .steps
+            .last()
+            .is_none_or(|s| s.step != step_id || s.ended.is_some());
+        if needs_new
+            && !matches!(
+                e.event,
+                Event::Started { .. } | Event::Closed | Event::Aborted { .. }
+            )
+        {
+            let (title, target) = describe(runbook, &step_id);
+            r.steps.push(StepReport {
+                phase: e.phase.clone().unwrap_or_default(),
+                step: step_id.clone(),
+                title,
+                started: step_start.unwrap_or(e.at),
+                ended: None,
+                seconds: None,
+                target,
+                outcome: "not finished".into(),
+                details: Vec::new(),
+            });
+        }
+        let cur = r.steps.last_mut();
+        match (&e.event, cur) {
+            (Event::Started { drill, .. }, _) => r.drill = *drill,
+            (Event::Closed, _) => {
+                r.ended = Some(e.at);
+                r.outcome = "completed".into();
+            }
+            (Event::Aborted { reason }, _) => {
+                r.ended = Some(e.at);
+                r.outcome = format!("aborted: {reason}");
+            }
+            (Event::StepDone { outcome }, Some(s)) => {
+                s.ended = Some(e.at);
+                s.seconds = Some((e.at - s.started).num_milliseconds() as f64 / 1000.0);
+                s.outcome.clone_from(outcome);
+                step_start = Some(e.at);
+            }
+            (Event::GatePassed { values }, Some(s)) => {
+                s.details.push(format!("gate held: {values}"));
+            }
+            (Event::GateOverridden { reason, values }, Some(s)) => {
+                s.details
+                    .push(format!("**overridden**: {reason} (values: {values})"));
+                r.overrides
+                    .push(format!("{}: {reason} (values: {values})", s.step));
+            }
+            (Event::InputRecorded { text }, Some(s)) => {
+                s.details.push(format!("answer: {text}"));
+                r.inputs.push((s.title.clone(), text.clone()));
+            }
+            (Event::WaitDone { how }, Some(s)) => s.details.push(format!("wait: {how}")),
+            (Event::CheckConfirmed, Some(s)) => {
+                s.details.push(format!("confirmed by {}", e.operator.user));
+            }
+            (Event::ActionIntent { command, lag }, Some(s)) => {
+                s.details
+                    .push(format!("intent (journaled before running): `{command}`"));
+                if cutover_steps.contains(&s.step) {
+                    r.lag_at_cutover = *lag;
+                }
+            }
+            (
+                Event::ActionResult {
+                    ok,
+                    status,
+                    output,
+                    millis,
+                },
+                Some(s),
+            ) => {
+                s.details.push(format!(
+                    "{}: {status} in {millis} ms",
+                    if *ok { "succeeded" } else { "FAILED" }
+                ));
+                let excerpt: Vec<&str> = output
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .take(5)
+                    .collect();
+                if !excerpt.is_empty() {
+                    s.details.push(format!("output: {}", excerpt.join(" / ")));
+                }
+                if *ok && cutover_steps.contains(&s.step) && r.recovery.is_none() {
+                    r.recovery = r.started.map(|st| {
+                        (
+                            (e.at - st).num_milliseconds() as f64 / 1000.0,
+                            format!("`{}` succeeded", s.step),
+                        )
+                    });
+                }
+            }
+            (Event::ActionUnknown { reason }, Some(s)) => {
+                s.details.push(format!("**outcome unknown**: {reason}"));
+            }
+            (Event::ActionVerified { ok, note }, Some(s)) => {
+                s.details.push(format!(
+                    "verified by the operator: {} ({note})",
+                    if *ok {
+                        "it happened"
+                    } else {
+                        "it did not happen"
+                    }
+                ));
+                if *ok && cutover_steps.contains(&s.step) && r.recovery.is_none() {
+                    r.recovery = r.started.map(|st| {
+                        (
+                            (e.at - st).num_milliseconds() as f64 / 1000.0,
+                            format!("`{}` verified", s.step),
+                        )
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for s in &r.steps {
+        let Some(end) = s.ended else { continue };
+        let target = runbook
+            .and_then(|rb| rb.phases.iter().find(|p| p.id == s.phase))
+            .and_then(|p| p.target.map(crate::config::Dur::as_secs_f64));
+        match r.phases.iter_mut().find(|(id, _, _)| *id == s.phase) {
+            Some(p) => {
+                p.1 = (end
+                    - r.steps
+                        .iter()
+                        .find(|x| x.phase == s.phase)
+                        .map_or(end, |x| x.started))
+                .num_milliseconds() as f64
+                    / 1000.0;
+            }
+            None => r.phases.push((
+                s.phase.clone(),
+                (end - s.started).num_milliseconds() as f64 / 1000.0,
+                target,
+            )),
+        }
+    }
+    if r.recovery.is_none()
+        && r.outcome == "completed"
+        && let (Some(st), Some(en)) = (r.started, r.ended)
+    {
+        r.recovery = Some((
+            (en - st).num_milliseconds() as f64 / 1000.0,
+            "the incident closed (no cutover step)".into(),
+        ));
+    }
+    r
+}
+
+fn describe(runbook: Option<&Arc<Runbook>>, step: &str) -> (String, Option<f64>) {
+    let Some(s) =
+        runbook.and_then(|rb| rb.steps().find(|(_, _, s)| s.id == step).map(|(_, _, s)| s))
+    else {
+        return (step.to_string(), None);
+    };
+    let target = match s.kind {
+        StepKind::Wait => s.duration.or(s.timeout).or(s.deadline),
+        _ => s.deadline,
+    };
+    (s.title.clone(), target.map(crate::config::Dur::as_secs_f64))
+}
+
+fn dur(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn against(actual: f64, target: Option<f64>) -> String {
+    match target {
+        Some(t) if actual <= t => format!("{} (target {}, met)", dur(actual), dur(t)),
+        Some(t) => format!(
+            "{} (target {}, **missed by {}**)",
+            dur(actual),
+            dur(t),
+            dur(actual - t)
+        ),
+        None => dur(actual),
+    }
+}
+
+/// The Markdown an engineer pastes into the post-mortem.
+pub fn markdown(r: &Report) -> String {
+    let mut m = String::new();
+    let title = r.runbook_title.clone().unwrap_or_else(|| r.runbook.clone());
+    let _ = writeln!(
+        m,
+        "# Incident {} — {}{}\n",
+        r.incident,
+        title,
+        if r.drill { " (DRILL)" } else { "" }
+    );
+    let _ = writeln!(m, "| | |\n|---|---|");
+    let _ = writeln!(m, "| Runbook | `{}` |", r.runbook);
+    let _ = writeln!(m, "| Pair | {} |", r.pair.as_deref().unwrap_or("—"));
+    let _ = writeln!(m, "| Operators | {} |", r.operators.join(", "));
+    let fmt_t = |t: Option<DateTime<Utc>>| {
+        t.map_or("—".into(), |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+    };
+    let _ = writeln!(m, "| Started | {} |", fmt_t(r.started));
+    let _ = writeln!(m, "| Ended | {} |", fmt_t(r.ended));
+    let _ = writeln!(m, "| Outcome | {} |", r.outcome);
+    let _ = writeln!(
+        m,
+        "| Mode | {} |",
+        if r.drill {
+            "drill (dry-run actions)"
+        } else {
+            "real"
+        }
+    );
+    match &r.recovery {
+        Some((secs, what)) => {
+            let _ = writeln!(m, "| Recovery time | {} — {what} |", against(*secs, r.rto));
+        }
+        None => {
+            let _ = writeln!(m, "| Recovery time | not reached |");
+        }
+    }
+    match r.lag_at_cutover {
+        Some(l) => {
+            let _ = writeln!(
+                m,
+                "| Data-loss window | replication lag {l:.1}s at cutover{} |",
+                r.rpo.map_or(String::new(), |rpo| if l <= rpo {
+                    format!(" (RPO {}, met)", dur(rpo))
+                } else {
+                    format!(" (RPO {}, **missed**)", dur(rpo))
+                })
+            );
+        }
+        None => {
+            let _ = writeln!(m, "| Data-loss window | no lag recorded at cutover |");
+        }
+    }
+    if !r.damage.is_empty() {
+        let _ = writeln!(
+            m,
+            "\n> **The journal is damaged**: {}. The report covers what could be read.",
+            r.damage.join("; ")
+        );
+    }
+    let _ = writeln!(m, "\n## Timeline\n");
+    let _ = writeln!(
+        m,
+        "| Start | Phase | Step | Duration | Outcome |\n|---|---|---|---|---|"
+    );
+    for s in &r.steps {
+        let d = s
+            .seconds
+            .map_or("not finished".into(), |secs| against(secs, s.target));
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} |",
+            s.started.format("%H:%M:%SZ"),
+            s.phase,
+            s.title,
+            d,
+            s.outcome
+        );
+    }
+    let _ = writeln!(m, "\n| Phase | Duration |\n|---|---|");
+    for (id, secs, target) in &r.phases {
+        let _ = writeln!(m, "| {id} | {} |", against(*secs, *target));
+    }
+    let _ = writeln!(m, "\n## Steps in detail\n");
+    for s in &r.steps {
+        let _ = writeln!(
+            m,
+            "- **{}** (`{}/{}`): {}",
+            s.title, s.phase, s.step, s.outcome
+        );
+        for d in &s.details {
+            let _ = writeln!(m, "  - {d}");
+        }
+    }
+    let _ = writeln!(m, "\n## Gate overrides\n");
+    if r.overrides.is_empty() {
+        let _ = writeln!(m, "None.");
+    }
+    for o in &r.overrides {
+        let _ = writeln!(m, "- {o}");
+    }
+    let _ = writeln!(
+        m,
+        "\n## Notifications\n\nNo notify steps in this runbook (notifications are journaled once the notify step kind exists)."
+    );
+    let _ = writeln!(m, "\n## Recorded inputs\n");
+    if r.inputs.is_empty() {
+        let _ = writeln!(m, "None.");
+    }
+    for (q, a) in &r.inputs {
+        let _ = writeln!(m, "- {q}: {a}");
+    }
+    m
+}
+
+/// Reads a journal, tolerating a torn last line and invalid lines.
+pub fn from_file(path: &std::path::Path, runbooks: &[Arc<Runbook>]) -> Result<Report, String> {
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&text);
+    let mut entries = Vec::new();
+    let mut damage = Vec::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Entry>(line) {
+            Ok(e) => entries.push(e),
+            Err(e) if i + 1 == lines.len() => damage.push(format!("the last line is cut short (line {}: {e}), as when the process is killed mid-write", i + 1)),
+            Err(e) => damage.push(format!("line {} is not a journal entry ({e})", i + 1)),
+        }
+    }
+    if entries.is_empty() {
+        return Err(format!(
+            "{} holds no journal entry{}",
+            path.display(),
+            if damage.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", damage.join("; "))
+            }
+        ));
+    }
+    let rb = runbooks.iter().find(|r| r.id == entries[0].runbook);
+    Ok(build(&entries, rb, damage))
+}

@@ -1,0 +1,250 @@
+//! `baton report`: journals produced by the engine (fixed clock) turned
+//! into the Markdown a post-mortem takes as is, and damaged journals.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use baton::demo::fixture;
+use baton::wizard::decide;
+use baton::wizard::incident::{Event, Incident, Operator};
+use chrono::Duration;
+use common::temp;
+
+/// A whole seed 000 failover on the demo fleet, journaled with fixed times.
+fn journal(dir: &Path, override_standby: bool) -> PathBuf {
+    let scenario = if override_standby {
+        "standby-degraded"
+    } else {
+        "primary-crash"
+    };
+    let pair = if override_standby {
+        "acct-1007"
+    } else {
+        "acct-1003"
+    };
+    let model = fixture::model(48, scenario, 30);
+    let rb = Arc::new(
+        baton::wizard::runbook::load_all(&model.config, None)
+            .0
+            .remove(0),
+    );
+    let op = Operator {
+        user: "alice".into(),
+        host: "bastion-1".into(),
+        ssh_client: Some("10.1.2.3".into()),
+    };
+    let mut t = model.now;
+    let mut inc = Incident::new(
+        "INC-20270115T120431Z-test",
+        rb,
+        Some(pair.into()),
+        op,
+        false,
+        t,
+    );
+    let write = |inc: &mut Incident, at, events: Vec<Event>| {
+        let entries: Vec<_> = events.into_iter().map(|e| inc.entry(at, e)).collect();
+        baton::effects::journal::append(dir, &entries).expect("journal");
+        for e in &entries {
+            inc.apply(e);
+        }
+    };
+    write(
+        &mut inc,
+        t,
+        vec![Event::Started {
+            title: "Pair failover (seed 000)".into(),
+            drill: false,
+        }],
+    );
+    t += Duration::seconds(12);
+    let ev = decide::confirm(&inc, &model, t, "").expect("primary failing");
+    write(&mut inc, t, ev);
+    t += Duration::seconds(20);
+    let ev = match decide::confirm(&inc, &model, t, "") {
+        Ok(ev) => ev,
+        Err(_) => {
+            decide::override_step(&inc, &model, t, "Commander approved: primary is down hard")
+                .expect("override")
+        }
+    };
+    write(&mut inc, t, ev);
+    t += Duration::seconds(30);
+    let ev = decide::confirm(&inc, &model, t, "gw crashed, ticket OPS-7").expect("input");
+    write(&mut inc, t, ev);
+    t += Duration::seconds(15);
+    write(
+        &mut inc,
+        t,
+        vec![Event::ActionIntent {
+            command: format!("POST http://127.0.0.1:18080/api/pairs/{pair}/failover"),
+            lag: Some(0.8),
+        }],
+    );
+    t += Duration::milliseconds(1500);
+    write(
+        &mut inc,
+        t,
+        vec![Event::ActionResult {
+            ok: true,
+            status: "HTTP 200".into(),
+            output: "ok".into(),
+            millis: 1500,
+        }],
+    );
+    write(
+        &mut inc,
+        t,
+        vec![Event::StepDone {
+            outcome: "succeeded".into(),
+        }],
+    );
+    t += Duration::seconds(95);
+    write(
+        &mut inc,
+        t,
+        vec![
+            Event::WaitDone {
+                how: "condition held: primary.status = \"ACTIVE\"".into(),
+            },
+            Event::StepDone {
+                outcome: "waited".into(),
+            },
+        ],
+    );
+    t += Duration::seconds(75);
+    write(
+        &mut inc,
+        t,
+        vec![
+            Event::CheckConfirmed,
+            Event::StepDone {
+                outcome: "confirmed".into(),
+            },
+        ],
+    );
+    t += Duration::seconds(40);
+    write(
+        &mut inc,
+        t,
+        vec![
+            Event::CheckConfirmed,
+            Event::StepDone {
+                outcome: "confirmed".into(),
+            },
+            Event::Closed,
+        ],
+    );
+    baton::effects::journal::path_of(dir, &inc.id)
+}
+
+fn report(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("report")
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("cfg"))
+        .env_remove("BATON_CONFIG")
+        .output()
+        .expect("run baton report")
+}
+
+#[test]
+fn a_completed_failover_reads_as_a_post_mortem_timeline() {
+    let dir = temp("report");
+    let path = journal(&dir, false);
+    let out = report(&dir, &[path.to_str().expect("utf8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(md.contains("| Outcome | completed |"), "{md}");
+    assert!(
+        md.contains("| Recovery time | 1m 19s (target 5m 00s, met) — `promote` succeeded |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Data-loss window | replication lag 0.8s at cutover (RPO 1m 00s, met) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("missed by"),
+        "the 95 s wait and 75 s notify overran their targets: {md}"
+    );
+    insta::assert_snapshot!(md);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn overrides_are_reported_and_json_is_available() {
+    let dir = temp("report-override");
+    let path = journal(&dir, true);
+    let out_file = dir.join("report.json");
+    let out = report(
+        &dir,
+        &[
+            path.to_str().expect("utf8"),
+            "--format",
+            "json",
+            "-o",
+            out_file.to_str().expect("utf8"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).expect("written")).expect("json");
+    assert_eq!(v["overrides"].as_array().map(Vec::len), Some(1), "{v}");
+    assert!(
+        v["overrides"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Commander approved"),
+        "{v}"
+    );
+    assert_eq!(v["steps"].as_array().map(Vec::len), Some(7));
+    let md =
+        String::from_utf8_lossy(&report(&dir, &[path.to_str().expect("utf8")]).stdout).into_owned();
+    assert!(md.contains("**overridden**: Commander approved: primary is down hard (values: standby.down = false, standby.health_score = 55"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_damaged_journal_still_gives_a_report_that_says_so() {
+    let dir = temp("report-damaged");
+    let path = journal(&dir, false);
+    let text = std::fs::read_to_string(&path).expect("journal");
+    let mut lines: Vec<&str> = text.lines().collect();
+    // The process was killed mid-write: the last line is half there; and
+    // someone's editor left a stray line in the middle.
+    let last = lines.pop().expect("lines");
+    let torn = &last[..last.len() / 2];
+    lines.insert(3, "{not json");
+    std::fs::write(&path, format!("{}\n{torn}", lines.join("\n"))).expect("damage");
+    let out = report(&dir, &[path.to_str().expect("utf8")]);
+    assert!(out.status.success());
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("**The journal is damaged**"), "{md}");
+    assert!(md.contains("line 4 is not a journal entry"), "{md}");
+    assert!(md.contains("the last line is cut short"), "{md}");
+    assert!(
+        md.contains("| Outcome | still open (no close in the journal) |"),
+        "{md}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: the last line is cut short"));
+    let empty = dir.join("empty.jsonl");
+    std::fs::write(&empty, "garbage\n").expect("write");
+    let out = report(&dir, &[empty.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no journal entry"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
