@@ -94,10 +94,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 
     let [steps, detail] =
         Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
-    f.render_widget(
-        Paragraph::new(step_list(app, inc)).wrap(Wrap { trim: false }),
-        steps,
-    );
+    f.render_widget(Paragraph::new(step_list(app, inc)), steps);
     let [d, p] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(if app.prompt.is_some() { 4 } else { 0 }),
