@@ -31,6 +31,10 @@ pub struct Cli {
     /// Look, never act: no actions, notifications, journal writes or locks.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Mouse: wheel scrolls, click selects a pair (stops the terminal's own
+    /// text selection while baton runs, so it is off by default).
+    #[arg(long, global = true)]
+    pub mouse: bool,
     /// Drill mode: actions run their `dry_run` variant (or are only shown); marked DRILL.
     #[arg(long, global = true)]
     pub drill: bool,
@@ -145,7 +149,13 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
             let mode = if watch { Mode::Watch } else { Mode::Operator };
             let dir = path.parent().map(Path::to_path_buf);
             let app = build_app(cli, cfg, dir.as_deref(), mode)?;
-            runtime()?.block_on(crate::app::run(app, RunOptions { follow }))?;
+            runtime()?.block_on(crate::app::run(
+                app,
+                RunOptions {
+                    follow,
+                    mouse: cli.mouse,
+                },
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -170,7 +180,14 @@ async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
     let dir = config::xdg_config_home().join("baton");
     let mut app = build_app(cli, cfg, Some(&dir), Mode::Demo)?;
     app.scenario = Some(scenario.to_string());
-    crate::app::run(app, RunOptions::default()).await?;
+    crate::app::run(
+        app,
+        RunOptions {
+            follow: false,
+            mouse: cli.mouse,
+        },
+    )
+    .await?;
     drop(fleet);
     Ok(ExitCode::SUCCESS)
 }
@@ -186,6 +203,13 @@ pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) 
     }
     app.drill = cli.drill;
     app.runbooks = runbooks.into_iter().map(Arc::new).collect();
+    // Over SSH but outside tmux/screen, a dropped session kills the console:
+    // say so once (the wizard itself resumes from the journal either way).
+    let on_ssh = std::env::var_os("SSH_CONNECTION").is_some();
+    let multiplexed = std::env::var_os("TMUX").is_some() || std::env::var_os("STY").is_some();
+    if on_ssh && !multiplexed {
+        app.say("tip: run baton inside tmux or screen on the bastion, so a dropped SSH session costs nothing", false);
+    }
     if !errors.is_empty() {
         // The console runs on the runbooks that loaded; the rest is named.
         for e in &errors {
@@ -204,7 +228,10 @@ pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) 
 }
 
 pub fn theme_name(cli: &Cli, cfg: &Config) -> String {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // NO_COLOR, and a terminal that has no colour at all, get the theme
+    // that carries meaning with attributes and symbols.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || crate::theme::depth::from_env() == crate::theme::depth::Depth::None;
     match (&cli.theme, no_color) {
         (Some(t), _) => t.clone(),
         (None, true) => "monochrome".into(),
@@ -220,7 +247,7 @@ pub fn resolve_look(
     let theme = theme::load(&theme_name(cli, cfg), dir);
     let keymap = keymap::load(cli.keymap.as_deref().unwrap_or(&cfg.console.keymap), dir);
     match (theme, keymap) {
-        (Ok(t), Ok(k)) => Ok((t, k)),
+        (Ok(t), Ok(k)) => Ok((t.for_depth(crate::theme::depth::from_env()), k)),
         (t, k) => {
             let mut all = Vec::new();
             if let Err(d) = t {

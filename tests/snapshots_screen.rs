@@ -140,3 +140,53 @@ fn wizard_of_a_failover_in_progress() {
     );
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn sizes_from_tiny_to_very_wide() {
+    use ratatui::style::Color;
+    for theme in ["default", "monochrome"] {
+        let app = fixture::app(48, "provider-outage", 40, theme);
+        for (w, h) in [(20u16, 5u16), (100, 30), (250, 70)] {
+            let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+            term.draw(|f| baton::ui::draw(f, &app)).expect("draw");
+            if theme == "monochrome" {
+                assert!(
+                    term.backend()
+                        .buffer()
+                        .content()
+                        .iter()
+                        .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+                    "{theme} {w}x{h} has colour"
+                );
+            } else {
+                insta::assert_snapshot!(format!("size_{w}x{h}"), term.backend().to_string());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_click_selects_a_pair() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut app = fixture::app(48, "mixed", 30, "default");
+    screen(&app, 160, 48);
+    let rows = app.view.pairs_rows.get();
+    app.mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: rows.x + 3,
+        row: rows.y + 4,
+        modifiers: KeyModifiers::NONE,
+    });
+    let picked = app.view.selected_pair(&app.model).map(|p| p.id.clone());
+    assert_eq!(
+        picked.as_deref(),
+        Some(app.model.pairs[app.view.rows[4]].id.as_str())
+    );
+    app.mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.view.selected, 5);
+}

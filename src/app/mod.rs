@@ -61,6 +61,8 @@ pub enum Effect {
     Release {
         incident: String,
     },
+    /// Put text on the user's clipboard through the terminal (OSC 52).
+    Copy(String),
 }
 
 /// A message for the operator in the status bar, for a few seconds.
@@ -124,6 +126,37 @@ impl App {
             chooser: None,
             drill: false,
             history: Vec::new(),
+        }
+    }
+
+    /// The mouse, when enabled: the wheel moves like the arrows, a click on
+    /// a Pairs row selects it.
+    pub fn mouse(&mut self, m: crossterm::event::MouseEvent) {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        match m.kind {
+            MouseEventKind::ScrollDown => {
+                self.update(Action::Down);
+            }
+            MouseEventKind::ScrollUp => {
+                self.update(Action::Up);
+            }
+            MouseEventKind::Down(MouseButton::Left)
+                if self.view.overlay.is_none() && !self.view.wizard =>
+            {
+                let r = self.view.pairs_rows.get();
+                if m.column >= r.x
+                    && m.column < r.x + r.width
+                    && m.row >= r.y
+                    && m.row < r.y + r.height
+                {
+                    let pos = self.view.pairs_offset.get() + usize::from(m.row - r.y);
+                    if pos < self.view.rows.len() {
+                        self.view.focus = Pane::Pairs;
+                        self.view.select(pos, &self.model);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -196,6 +229,7 @@ impl App {
         let layer = self.layer();
         match self.keymap.lookup(layer, Key::from_event(&ev)) {
             Some(Action::Quit) => vec![Effect::Quit],
+            Some(Action::Copy) if layer == Layer::Wizard => self.copy_from_wizard(),
             Some(a @ (Action::Help | Action::Timeline | Action::Report | Action::Sources))
                 if layer == Layer::Wizard =>
             {
@@ -274,6 +308,13 @@ impl App {
                 }
             }
             Action::Failover => return self.start_failover(),
+            Action::Copy => {
+                if let Some(p) = self.view.selected_pair(&self.model) {
+                    let id = p.id.clone();
+                    self.say(format!("copied {id} to the clipboard (OSC 52)"), false);
+                    return vec![Effect::Copy(id)];
+                }
+            }
             Action::Report => {
                 if self.incidents.is_empty() {
                     self.say("no incident to report on", true);

@@ -45,10 +45,38 @@ pub fn perform(app: &mut App, exec: &mut Executor, effects: Vec<Effect>) -> bool
                     Err(e) => app.say(e, true),
                 },
                 Effect::Release { incident } => exec.release(&incident),
+                Effect::Copy(text) => copy(&text),
             }
         }
         next.extend(app.auto_progress());
         queue = next;
     }
     true
+}
+
+/// OSC 52: the terminal (local, across SSH and tmux with `set-clipboard
+/// on`) puts the text on the clipboard. Local to this user: allowed in
+/// watch mode too.
+fn copy(text: &str) {
+    use std::io::Write as _;
+    let seq = osc52(text);
+    let mut out = std::io::stdout();
+    let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+}
+
+/// The escape sequence for `text`.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_encodes_the_text() {
+        assert_eq!(super::osc52("acct-1003"), "\x1b]52;c;YWNjdC0xMDAz\x07");
+    }
 }

@@ -23,6 +23,8 @@ const FRAME: Duration = Duration::from_millis(16);
 pub struct RunOptions {
     /// Mirror the incidents of the journal folder live (watch mode).
     pub follow: bool,
+    /// Mouse: wheel scrolls, a click selects.
+    pub mouse: bool,
 }
 
 pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
@@ -48,7 +50,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
         app.follow_update(list, f.history());
     }
 
-    let (mut terminal, _guard) = super::tui::init();
+    let (mut terminal, _guard) = super::tui::init(opts.mouse);
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -76,6 +78,10 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(Event::Mouse(m))) => {
+                    app.mouse(m);
+                    dirty = true;
+                }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     tracing::error!("terminal event stream failed: {e}");

@@ -105,6 +105,8 @@ pub struct View {
     /// First visible row and rows per page of the Pairs table, written by
     /// the draw pass (which alone knows the height) and read by paging.
     pub pairs_offset: Cell<usize>,
+    /// Where the rows of the Pairs table were drawn (for mouse clicks).
+    pub pairs_rows: Cell<ratatui::layout::Rect>,
     pub page_rows: Cell<usize>,
 }
 
@@ -128,6 +130,7 @@ impl Default for View {
             alert_selected: 0,
             region_selected: 0,
             pairs_offset: Cell::new(0),
+            pairs_rows: Cell::new(ratatui::layout::Rect::default()),
             page_rows: Cell::new(10),
         }
     }

@@ -354,6 +354,19 @@ impl App {
         Vec::new()
     }
 
+    /// `y` in the wizard: the current action's command, else the pair id.
+    pub fn copy_from_wizard(&mut self) -> Vec<Effect> {
+        let Some(inc) = self.incidents.get(self.incident_focus) else {
+            return Vec::new();
+        };
+        let typed = inc.pair.clone().unwrap_or_default();
+        let text = decide::plan_action(inc, &self.model, self.model.now, &typed)
+            .map(|p| p.display)
+            .unwrap_or(typed);
+        self.say(format!("copied to the clipboard (OSC 52): {text}"), false);
+        vec![Effect::Copy(text)]
+    }
+
     fn run_current(&mut self, typed: &str) -> Vec<Effect> {
         let Some(inc) = self.incidents.get(self.incident_focus) else {
             return Vec::new();

@@ -60,6 +60,7 @@ actions! {
     CloseIncident => "close_incident", "close the incident once every step is done";
     NextIncident => "next_incident", "focus the next open incident";
     Timeline => "timeline", "the timeline of the focused incident: every journal entry";
+    Copy => "copy", "copy the selected pair id (or, in the wizard, the action's command) to your clipboard over SSH (OSC 52)";
     Report => "report", "the report of the focused incident (as `baton report` writes it)";
 }
 

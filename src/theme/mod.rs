@@ -2,6 +2,8 @@
 //! borders, timers…) gets a style. Shipped themes are embedded; a file of
 //! the same name in the config folder's `themes/` overrides one, role by role.
 
+pub mod depth;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -77,6 +79,15 @@ impl Theme {
     pub fn style(&self, role: Role) -> Style {
         let i = Role::ALL.iter().position(|r| *r == role).unwrap_or(0);
         self.styles.get(i).copied().unwrap_or_default()
+    }
+
+    /// The same theme with every colour brought down to what the terminal
+    /// can show.
+    pub fn for_depth(mut self, d: depth::Depth) -> Self {
+        for s in &mut self.styles {
+            *s = depth::degrade_style(*s, d);
+        }
+        self
     }
 
     /// No styles at all; the fallback when a theme cannot be had.

@@ -31,6 +31,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(block, area);
 
     let height = inner.height.saturating_sub(1) as usize; // header row
+    v.pairs_rows.set(ratatui::layout::Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    });
     v.page_rows.set(height.max(1));
     let mut offset = v.pairs_offset.get();
     if v.selected < offset {

@@ -20,6 +20,11 @@ impl Tmux {
 
     /// Baton started in an existing folder (its config and journal stay).
     pub fn start_in(name: &str, dir: PathBuf, w: u16, h: u16, args: &str) -> Self {
+        Self::start_env(name, dir, w, h, "", args)
+    }
+
+    /// As `start_in`, with environment assignments (`NO_COLOR=1`) for baton.
+    pub fn start_env(name: &str, dir: PathBuf, w: u16, h: u16, env: &str, args: &str) -> Self {
         let ok = Command::new("tmux")
             .arg("-V")
             .output()
@@ -34,7 +39,7 @@ impl Tmux {
         // HOME and XDG point into the temp dir: the test never touches the
         // user's config, state or logs.
         let cmd = format!(
-            "cd {d} && HOME={d} USER=tester XDG_CONFIG_HOME={d}/cfg XDG_STATE_HOME={d}/state {bin} {args}; echo EXIT=$? > {d}/exit; sleep 30",
+            "cd {d} && HOME={d} USER=tester XDG_CONFIG_HOME={d}/cfg XDG_STATE_HOME={d}/state {env} {bin} {args}; echo EXIT=$? > {d}/exit; sleep 30",
             d = dir.display()
         );
         let status = Command::new("tmux")
@@ -82,6 +87,24 @@ impl Tmux {
             .args(["-L", &self.socket, "kill-server"])
             .status();
         std::mem::take(&mut self.dir)
+    }
+
+    /// The screen with its escape sequences (colours, attributes).
+    pub fn capture_escapes(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-e"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A tmux format of the pane, such as `#{alternate_on}`.
+    pub fn pane_format(&self, f: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display", "-p", f])
+            .output()
+            .expect("display");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     pub fn capture(&self) -> String {
