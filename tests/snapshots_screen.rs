@@ -190,3 +190,19 @@ fn a_click_selects_a_pair() {
     });
     assert_eq!(app.view.selected, 5);
 }
+
+#[test]
+fn no_size_panics_or_overflows() {
+    let mut app = fixture::app(48, "provider-outage", 40, "default");
+    for overlay in [false, true] {
+        if overlay {
+            app.update(Action::Help);
+        }
+        for w in (1..=130).step_by(7) {
+            for h in (1..=45).step_by(4) {
+                let s = screen(&app, w, h);
+                assert_eq!(s.lines().count(), usize::from(h), "{w}x{h}");
+            }
+        }
+    }
+}

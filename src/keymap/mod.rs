@@ -289,6 +289,10 @@ mod tests {
                 Action::Sort,
                 Action::Acknowledge,
                 Action::Sources,
+                Action::Silence,
+                Action::Failover,
+                Action::Wizard,
+                Action::Copy,
             ] {
                 let layer = if a == Action::Close {
                     Layer::Overlay
@@ -298,6 +302,26 @@ mod tests {
                 assert!(
                     !k.keys_for(layer, a).is_empty(),
                     "keymap {name} has no key for {}",
+                    a.name()
+                );
+            }
+            // Every flow of the wizard is reachable in every shipped keymap.
+            for a in [
+                Action::Confirm,
+                Action::Override,
+                Action::VerifyOk,
+                Action::VerifyFailed,
+                Action::Abort,
+                Action::CloseIncident,
+                Action::NextIncident,
+                Action::Timeline,
+                Action::Report,
+                Action::Close,
+                Action::Copy,
+            ] {
+                assert!(
+                    !k.keys_for(Layer::Wizard, a).is_empty(),
+                    "keymap {name} has no wizard key for {}",
                     a.name()
                 );
             }
