@@ -52,9 +52,33 @@ fn fleet(c: &mut Criterion) {
     });
 }
 
+fn gates(c: &mut Criterion) {
+    use baton::wizard::incident::{Incident, Operator};
+    let model = fixture::model(10_000, "primary-crash", 20);
+    let (runbooks, _) = baton::wizard::runbook::load_all(&model.config, None);
+    let rb = std::sync::Arc::new(runbooks.into_iter().next().expect("shipped runbook"));
+    let gates: Vec<Incident> = rb
+        .steps()
+        .filter(|(_, _, s)| s.expr.is_some())
+        .map(|(pi, si, _)| {
+            let mut inc = Incident::new("INC-B", std::sync::Arc::clone(&rb), Some("acct-1003".into()), Operator::default(), false, model.now);
+            inc.phase = pi;
+            inc.step = si;
+            inc
+        })
+        .collect();
+    c.bench_function("evaluate every gate of an open wizard (10000-pair model)", |b| {
+        b.iter(|| {
+            for inc in &gates {
+                black_box(baton::wizard::decide::evaluate(inc, &model, model.now));
+            }
+        });
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = draw, fleet
+    targets = draw, fleet, gates
 }
 criterion_main!(benches);
