@@ -61,19 +61,29 @@ fn gates(c: &mut Criterion) {
         .steps()
         .filter(|(_, _, s)| s.expr.is_some())
         .map(|(pi, si, _)| {
-            let mut inc = Incident::new("INC-B", std::sync::Arc::clone(&rb), Some("acct-1003".into()), Operator::default(), false, model.now);
+            let mut inc = Incident::new(
+                "INC-B",
+                std::sync::Arc::clone(&rb),
+                Some("acct-1003".into()),
+                Operator::default(),
+                false,
+                model.now,
+            );
             inc.phase = pi;
             inc.step = si;
             inc
         })
         .collect();
-    c.bench_function("evaluate every gate of an open wizard (10000-pair model)", |b| {
-        b.iter(|| {
-            for inc in &gates {
-                black_box(baton::wizard::decide::evaluate(inc, &model, model.now));
-            }
-        });
-    });
+    c.bench_function(
+        "evaluate every gate of an open wizard (10000-pair model)",
+        |b| {
+            b.iter(|| {
+                for inc in &gates {
+                    black_box(baton::wizard::decide::evaluate(inc, &model, model.now));
+                }
+            });
+        },
+    );
 }
 
 criterion_group! {
