@@ -17,18 +17,23 @@ fn journal(inc: &mut Incident, at: chrono::DateTime<chrono::Utc>, events: Vec<Ev
     }
 }
 
-#[test]
-fn seed_000_pair_failover_through_every_step() {
-    // primary-crash: acct-1003's primary is down after ~18 s.
-    let mut model = fixture::model(48, "primary-crash", 30);
+/// The shipped seed 000 runbook, checked clean against the model's config.
+fn shipped(model: &crate::state::Model) -> Arc<super::runbook::Runbook> {
     let (runbooks, errs) = load_all(&model.config, None);
     assert!(errs.is_empty(), "{errs:?}");
-    let rb = Arc::new(
+    Arc::new(
         runbooks
             .into_iter()
             .find(|r| r.id == "pair-failover")
             .expect("shipped"),
-    );
+    )
+}
+
+#[test]
+fn seed_000_pair_failover_through_every_step() {
+    // primary-crash: acct-1003's primary is down after ~18 s.
+    let mut model = fixture::model(48, "primary-crash", 30);
+    let rb = shipped(&model);
     let op = Operator {
         user: "alice".into(),
         host: "bastion".into(),
@@ -144,13 +149,7 @@ fn seed_000_pair_failover_through_every_step() {
 fn safety_rules_have_no_override() {
     // standby-degraded: acct-1007's standby is at 55, below standby_min 70.
     let model = fixture::model(48, "standby-degraded", 30);
-    let (runbooks, _) = load_all(&model.config, None);
-    let rb = Arc::new(
-        runbooks
-            .into_iter()
-            .find(|r| r.id == "pair-failover")
-            .expect("shipped"),
-    );
+    let rb = shipped(&model);
     let t = model.now;
     let mut inc = Incident::new(
         "INC-2",
@@ -181,13 +180,7 @@ fn safety_rules_have_no_override() {
 #[test]
 fn a_resumed_incident_shows_the_running_action_as_unknown() {
     let model = fixture::model(48, "primary-crash", 30);
-    let (runbooks, _) = load_all(&model.config, None);
-    let rb = Arc::new(
-        runbooks
-            .into_iter()
-            .find(|r| r.id == "pair-failover")
-            .expect("shipped"),
-    );
+    let rb = shipped(&model);
     let t = model.now;
     let mut inc = Incident::new(
         "INC-3",
@@ -243,13 +236,7 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
 #[test]
 fn drill_mode_shows_the_action_without_running_it() {
     let model = fixture::model(48, "primary-crash", 30);
-    let (runbooks, _) = load_all(&model.config, None);
-    let rb = Arc::new(
-        runbooks
-            .into_iter()
-            .find(|r| r.id == "pair-failover")
-            .expect("shipped"),
-    );
+    let rb = shipped(&model);
     let t = model.now;
     let mut inc = Incident::new(
         "INC-D",
