@@ -147,6 +147,16 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
             1,
             "the watcher follows the incident"
         );
+        // Help is drawn from the loaded keymap: no changing action is in it.
+        for layer in Layer::ALL {
+            for (action, _) in watcher.keymap.bindings(*layer) {
+                assert!(
+                    !action.mutating(),
+                    "keymap {name}: {} is bound in watch mode",
+                    action.name()
+                );
+            }
+        }
         let (wtx, _wrx) = tokio::sync::mpsc::channel(64);
         let mut exec = Executor::new(Arc::new(config.clone()), true, "carol@bastion".into(), wtx);
         // Every key of every layer, in every place it could matter.
