@@ -51,13 +51,10 @@ pub fn home() -> PathBuf {
 /// returned, not only the first.
 pub fn load_file(path: &Path) -> Result<Config, Diagnostics> {
     let src = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message: format!("cannot read: {e}"),
-        }])
+        Diagnostics(vec![Diagnostic::file(
+            path.to_path_buf(),
+            format!("cannot read: {e}"),
+        )])
     })?;
     let config: Config = crate::diag::from_toml(path, &src).map_err(|d| Diagnostics(vec![d]))?;
     let loc = Located {
@@ -267,13 +264,7 @@ mod tests {
     }
 
     fn io_diag(e: &std::io::Error) -> Diagnostic {
-        Diagnostic {
-            file: PathBuf::new(),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message: e.to_string(),
-        }
+        Diagnostic::file(PathBuf::new(), e.to_string())
     }
 
     fn first_error(src: &str) -> Diagnostic {

@@ -132,13 +132,7 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, D
                 path: path.clone(),
                 src,
             })
-            .map_err(|e| Diagnostic {
-                file: path.clone(),
-                line: 0,
-                column: 0,
-                key: String::new(),
-                message: format!("cannot read keymap: {e}"),
-            })
+            .map_err(|e| Diagnostic::file(path.clone(), format!("cannot read keymap: {e}")))
     };
     if name.contains('/')
         || Path::new(name)
@@ -166,16 +160,13 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, D
     }
     if out.is_empty() {
         let names: Vec<&str> = embedded_names().collect();
-        return Err(Diagnostic {
-            file: PathBuf::from(name),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message: format!(
+        return Err(Diagnostic::file(
+            PathBuf::from(name),
+            format!(
                 "no keymap named `{name}`; shipped keymaps: {}",
                 names.join(", ")
             ),
-        });
+        ));
     }
     Ok(out)
 }

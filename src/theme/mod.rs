@@ -163,28 +163,19 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<ThemeFile>, Di
     }
     if out.is_empty() {
         let names: Vec<&str> = embedded_names().collect();
-        return Err(Diagnostic {
-            file: PathBuf::from(name),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message: format!(
+        return Err(Diagnostic::file(
+            PathBuf::from(name),
+            format!(
                 "no theme named `{name}`; shipped themes: {}",
                 names.join(", ")
             ),
-        });
+        ));
     }
     Ok(out)
 }
 
 fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic {
-        file: path.to_path_buf(),
-        line: 0,
-        column: 0,
-        key: String::new(),
-        message: format!("cannot read theme: {e}"),
-    }
+    Diagnostic::file(path.to_path_buf(), format!("cannot read theme: {e}"))
 }
 
 /// Loads a theme by name or path, resolving `parent` and user overrides.

@@ -170,13 +170,7 @@ pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Vec<Runbook>, Ve
         for f in list {
             match std::fs::read_to_string(&f) {
                 Ok(s) => files.push((f, s)),
-                Err(e) => errors.push(Diagnostic {
-                    file: f,
-                    line: 0,
-                    column: 0,
-                    key: String::new(),
-                    message: format!("cannot read: {e}"),
-                }),
+                Err(e) => errors.push(Diagnostic::file(f, format!("cannot read: {e}"))),
             }
         }
     }
