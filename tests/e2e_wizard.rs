@@ -377,3 +377,74 @@ fn with_several_runbooks_the_operator_chooses() {
     assert_eq!(incident.runbook.id, "pair-failover-db");
     assert!(app.chooser.is_none());
 }
+
+#[tokio::test]
+async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() {
+    use baton::app::{App, Mode, perform};
+    use baton::keymap::Keymap;
+    use baton::wizard::incident::{Event, Incident, Operator};
+    // The new primary is ACTIVE (calm fleet) and the wait step began before
+    // the last poll: the wait would finish by itself, but nothing can be
+    // journaled.
+    let model = baton::demo::fixture::model(48, "calm", 30);
+    let dir = temp("stuckwait");
+    let mut config = (*model.config).clone();
+    config.console.journal_dir = dir.join("journal-is-a-file");
+    std::fs::write(&config.console.journal_dir, "x").expect("file");
+    let rb = Arc::new(baton::wizard::runbook::load_all(&config, None).0.remove(0));
+    let earlier = model.now - chrono::Duration::seconds(10);
+    let mut inc = Incident::new(
+        "INC-W",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        earlier,
+    );
+    for _ in 0..4 {
+        let e = inc.entry(
+            earlier,
+            Event::StepDone {
+                outcome: "done".into(),
+            },
+        );
+        inc.apply(&e);
+    }
+    assert_eq!(
+        inc.current().map(|s| s.id.as_str()),
+        Some("confirm-new-primary")
+    );
+    let mut app = App::new(
+        model,
+        Keymap::builtin("default").expect("keymap"),
+        baton::theme::Theme::plain(),
+        Mode::Operator,
+    );
+    app.incidents.push(inc);
+    let (tx, _rx) = tokio::sync::mpsc::channel(4);
+    let mut exec = baton::effects::Executor::new(Arc::new(config), false, "tester@host".into(), tx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            perform(&mut app, &mut exec, Vec::new());
+            let _ = done_tx.send(());
+        });
+        assert!(
+            done_rx.recv_timeout(Duration::from_secs(5)).is_ok(),
+            "perform never returned"
+        );
+    });
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.starts_with("not recorded, so not done")),
+        "{:?}",
+        app.notice
+    );
+    assert_eq!(
+        app.incidents[0].current().map(|s| s.id.as_str()),
+        Some("confirm-new-primary"),
+        "nothing unjournaled happened"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

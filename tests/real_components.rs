@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::routing::get;
 use baton::app::{App, Effect, Mode, Pane};
 
-use baton::effects::{Executor, Outcome};
+use baton::effects::{Executor, Feedback, Outcome};
 use baton::keymap::{Action, Keymap};
 use baton::state::{AlertState, PairState, Severity, SourceHealth};
 use baton::theme::Theme;
@@ -35,6 +35,14 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The notice a silence ended with.
+fn notice(f: Option<Feedback>) -> Outcome {
+    match f {
+        Some(Feedback::Notice(o)) => o,
+        other => panic!("expected a notice, got {other:?}"),
     }
 }
 
@@ -281,7 +289,7 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
     assert_eq!(req.duration, Duration::from_hours(2));
 
     // A read-only executor refuses and creates nothing.
-    let (otx, mut orx) = mpsc::channel::<Outcome>(4);
+    let (otx, mut orx) = mpsc::channel::<Feedback>(4);
     Executor::new(
         Arc::clone(&app.model.config),
         true,
@@ -289,7 +297,7 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
         otx.clone(),
     )
     .silence(req.clone());
-    let refused = orx.recv().await.expect("outcome");
+    let refused = notice(orx.recv().await);
     assert!(
         !refused.ok && refused.text.contains("read-only"),
         "{refused:?}"
@@ -314,7 +322,7 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
         otx,
     )
     .silence(req.clone());
-    let done = orx.recv().await.expect("outcome");
+    let done = notice(orx.recv().await);
     assert!(done.ok, "{done:?}");
     let silences: Vec<serde_json::Value> = http
         .get(format!("{base}/api/v2/silences"))

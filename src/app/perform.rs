@@ -4,52 +4,50 @@
 use super::{App, Effect};
 use crate::effects::Executor;
 
-/// Returns false when the app should quit.
+/// Carries out `effects`, then what the new state makes due (a wait that
+/// now holds), once: a journal that keeps failing must not loop here; the
+/// next clock tick tries again. Returns false when the app should quit.
 pub fn perform(app: &mut App, exec: &mut Executor, effects: Vec<Effect>) -> bool {
-    let mut queue = effects;
-    while !queue.is_empty() {
-        let mut next = Vec::new();
-        for e in queue {
-            match e {
-                Effect::Quit => return false,
-                Effect::Silence(req) => exec.silence(req),
-                Effect::Start { incident, entry } => {
-                    match exec.start(incident.pair.as_deref(), &entry) {
-                        Ok(()) => {
-                            app.say(
-                                format!(
-                                    "{} started on {}",
-                                    incident.id,
-                                    incident.pair.as_deref().unwrap_or("the estate")
-                                ),
-                                false,
-                            );
-                            app.history.push(entry.clone());
-                            app.started(*incident, &entry);
-                        }
-                        Err(e) => app.say(format!("failover not started: {e}"), true),
-                    }
-                }
-                Effect::Journal { entries } => match exec.journal(&entries) {
-                    Ok(()) => {
-                        app.history.extend(entries.iter().cloned());
-                        app.applied(&entries);
-                    }
-                    Err(e) => app.say(format!("not recorded, so not done: {e}"), true),
-                },
-                Effect::RunAction { plan, intent } => match exec.run_action(plan, &intent) {
-                    Ok(()) => {
-                        app.history.push(intent.clone());
-                        app.applied(std::slice::from_ref(&intent));
-                    }
-                    Err(e) => app.say(e, true),
-                },
-                Effect::Release { incident } => exec.release(&incident),
-                Effect::Copy(text) => copy(&text),
-            }
+    for e in effects {
+        if !run(app, exec, e) {
+            return false;
         }
-        next.extend(app.auto_progress());
-        queue = next;
+    }
+    for e in app.auto_progress() {
+        run(app, exec, e);
+    }
+    true
+}
+
+fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
+    match e {
+        Effect::Quit => return false,
+        Effect::Silence(req) => exec.silence(req),
+        Effect::Start { incident, entry } => match exec.start(incident.pair.as_deref(), &entry) {
+            Ok(()) => {
+                let on = incident.pair.as_deref().unwrap_or("the estate");
+                app.say(format!("{} started on {on}", incident.id), false);
+                app.history.push(entry.clone());
+                app.started(*incident, &entry);
+            }
+            Err(e) => app.say(format!("failover not started: {e}"), true),
+        },
+        Effect::Journal { entries } => match exec.journal(&entries) {
+            Ok(()) => {
+                app.history.extend(entries.iter().cloned());
+                app.applied(&entries);
+            }
+            Err(e) => app.say(format!("not recorded, so not done: {e}"), true),
+        },
+        Effect::RunAction { plan, intent } => match exec.run_action(plan, &intent) {
+            Ok(()) => {
+                app.history.push(intent.clone());
+                app.applied(std::slice::from_ref(&intent));
+            }
+            Err(e) => app.say(e, true),
+        },
+        Effect::Release { incident } => exec.release(&incident),
+        Effect::Copy(text) => copy(&text),
     }
     true
 }

@@ -31,15 +31,13 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(256);
     let _tasks = sources::spawn_all(&app.model.config, &tx);
     drop(tx);
-    let (outcome_tx, mut outcomes) = mpsc::channel(16);
     let (feedback_tx, mut feedback) = mpsc::channel(16);
     let mut executor = Executor::new(
         std::sync::Arc::clone(&app.model.config),
         app.read_only,
         app.operator.clone(),
-        outcome_tx,
-    )
-    .with_feedback(feedback_tx);
+        feedback_tx,
+    );
     resume(&mut app, &mut executor);
     let mut follower = opts
         .follow
@@ -96,12 +94,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                     app.model.apply(u);
                 }
                 app.refresh();
-                let fx = app.auto_progress();
-                perform(&mut app, &mut executor, fx);
-                dirty = true;
-            }
-            Some(o) = outcomes.recv() => {
-                app.say(o.text, !o.ok);
+                perform(&mut app, &mut executor, Vec::new());
                 dirty = true;
             }
             Some(f) = feedback.recv() => {
@@ -124,8 +117,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                     let list = f.incidents(&app.runbooks, app.model.now);
                     app.follow_update(list, f.history());
                 }
-                let fx = app.auto_progress();
-                perform(&mut app, &mut executor, fx);
+                perform(&mut app, &mut executor, Vec::new());
                 dirty = true;
             }
             () = tokio::time::sleep_until(frame_due), if dirty => {}

@@ -51,8 +51,8 @@ pub struct Executor {
     config: Arc<Config>,
     read_only: bool,
     operator: String,
-    outcomes: mpsc::Sender<Outcome>,
-    feedback: Option<mpsc::Sender<Feedback>>,
+    /// Where effects that finish later report (silences, actions).
+    feedback: mpsc::Sender<Feedback>,
     journal_dir: PathBuf,
     locks: HashMap<String, lock::PairLock>,
 }
@@ -64,24 +64,17 @@ impl Executor {
         config: Arc<Config>,
         read_only: bool,
         operator: String,
-        outcomes: mpsc::Sender<Outcome>,
+        feedback: mpsc::Sender<Feedback>,
     ) -> Self {
         let journal_dir = journal::expand(&config.console.journal_dir);
         Self {
             config,
             read_only,
             operator,
-            outcomes,
-            feedback: None,
+            feedback,
             journal_dir,
             locks: HashMap::new(),
         }
-    }
-
-    /// Where finished actions report.
-    pub fn with_feedback(mut self, tx: mpsc::Sender<Feedback>) -> Self {
-        self.feedback = Some(tx);
-        self
     }
 
     pub fn journal_dir(&self) -> &std::path::Path {
@@ -138,35 +131,30 @@ impl Executor {
         tokio::spawn(async move {
             let event = action::run(&plan).await;
             tracing::info!("action {} of {}: {event:?}", plan.step, plan.incident);
-            if let Some(tx) = tx {
-                let _ = tx
-                    .send(Feedback::ActionDone {
-                        incident: plan.incident.clone(),
-                        event,
-                    })
-                    .await;
-            }
+            let _ = tx
+                .send(Feedback::ActionDone {
+                    incident: plan.incident.clone(),
+                    event,
+                })
+                .await;
         });
         Ok(())
     }
 
-    /// Creates a silence in the background; the outcome arrives on the
-    /// outcome channel. Refused outright in read-only mode.
+    /// Creates a silence in the background; the outcome arrives as a
+    /// notice. Refused outright in read-only mode.
     pub fn silence(&self, req: SilenceRequest) {
-        let tx = self.outcomes.clone();
+        let tx = self.feedback.clone();
+        let notice = |ok: bool, text: String| Feedback::Notice(Outcome { ok, text });
         if self.read_only {
-            let _ = tx.try_send(Outcome {
-                ok: false,
-                text: "read-only console: silences can only be created from an operator console"
-                    .into(),
-            });
+            let _ = tx.try_send(notice(
+                false,
+                "read-only console: silences can only be created from an operator console".into(),
+            ));
             return;
         }
         let Some(src) = self.config.sources.get(req.source).cloned() else {
-            let _ = tx.try_send(Outcome {
-                ok: false,
-                text: "no such Alertmanager source".into(),
-            });
+            let _ = tx.try_send(notice(false, "no such Alertmanager source".into()));
             return;
         };
         let operator = self.operator.clone();
@@ -186,7 +174,7 @@ impl Executor {
                 },
             };
             tracing::info!("silence: {}", outcome.text);
-            let _ = tx.send(outcome).await;
+            let _ = tx.send(Feedback::Notice(outcome)).await;
         });
     }
 }
