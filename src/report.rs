@@ -151,7 +151,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
             (Event::CheckConfirmed, Some(s)) => {
                 s.details.push(format!("confirmed by {}", e.operator.user));
             }
-            (Event::ActionIntent { command, lag }, Some(s)) => {
+            (Event::ActionIntent { command, lag, .. }, Some(s)) => {
                 s.details
                     .push(format!("intent (journaled before running): `{command}`"));
                 if cutover_steps.contains(&s.step) {

@@ -275,6 +275,7 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
         event: baton::wizard::incident::Event::ActionIntent {
             command: "touch ran".into(),
             lag: None,
+            settle: None,
         },
     };
     let err = exec.run_action(plan, &inc).expect_err("refused");

@@ -82,6 +82,7 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
         vec![Event::ActionIntent {
             command: format!("POST http://127.0.0.1:18080/api/pairs/{pair}/failover"),
             lag: Some(0.8),
+            settle: None,
         }],
     );
     t += Duration::milliseconds(1500);

@@ -377,6 +377,7 @@ impl App {
                     self.model.now,
                     Event::ActionIntent {
                         command: plan.display.clone(),
+                        settle: plan.settle.clone(),
                         lag: inc
                             .pair
                             .as_deref()

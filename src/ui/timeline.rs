@@ -25,7 +25,7 @@ pub fn summary(e: &Entry) -> (String, Role) {
         }
         Event::InputRecorded { text } => (format!("answer: {text}"), Role::Text),
         Event::WaitDone { how } => (format!("wait done: {how}"), Role::Ok),
-        Event::ActionIntent { command, lag } => (
+        Event::ActionIntent { command, lag, .. } => (
             format!(
                 "intent: {command}{}",
                 lag.map(|l| format!(" (lag {l:.1}s)")).unwrap_or_default()

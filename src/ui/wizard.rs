@@ -343,25 +343,13 @@ fn action(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
                 format!(" OUTCOME UNKNOWN: {reason}"),
                 t.style(Role::Critical),
             )));
-            if let Some(settle) = inc.current().and_then(|s| s.settle.clone()) {
-                let ctx = crate::wizard::vars::template_context(
-                    &app.model,
-                    inc.pair.as_deref().and_then(|p| app.model.pair(p)),
-                    &inc.id,
-                    "",
-                );
-                let rendered = minijinja::Environment::new()
-                    .render_str(&settle, &ctx)
-                    .unwrap_or(settle);
-                let word = match decide::settled(inc, &app.model, now, &rendered) {
+            if let Some(settle) = inc.intent_settle() {
+                let word = match decide::settled(inc, &app.model, now, settle) {
                     Ok(true) => "holds now: the live state says it happened",
                     Ok(false) => "does not hold now",
                     Err(_) => "cannot be decided now",
                 };
-                l.push(Line::from(muted(
-                    app,
-                    format!(" settle {rendered}: {word}"),
-                )));
+                l.push(Line::from(muted(app, format!(" settle {settle}: {word}"))));
             }
             l.push(hint("v", "you checked: it happened"));
             l.push(hint("V", "you checked: it did not happen"));

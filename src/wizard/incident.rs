@@ -69,6 +69,10 @@ pub enum Event {
         command: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lag: Option<f64>,
+        /// The settle expression rendered when the action started (after a
+        /// failover `{{ standby.id }}` names another instance).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settle: Option<String>,
     },
     ActionResult {
         ok: bool,
@@ -282,6 +286,17 @@ impl Incident {
             self.step = 0;
             self.phase_started = at;
         }
+    }
+
+    /// The settle expression journaled with the current step's last intent.
+    pub fn intent_settle(&self) -> Option<&str> {
+        let step = self.current()?.id.as_str();
+        self.entries.iter().rev().find_map(|e| match &e.event {
+            Event::ActionIntent { settle, .. } if e.step.as_deref() == Some(step) => {
+                settle.as_deref()
+            }
+            _ => None,
+        })
     }
 
     /// Rebuilds an incident from its journal. An action whose intent has

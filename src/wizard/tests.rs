@@ -91,6 +91,7 @@ fn seed_000_pair_failover_through_every_step() {
         vec![Event::ActionIntent {
             command: plan.display.clone(),
             lag: None,
+            settle: None,
         }],
     );
     assert!(
@@ -210,6 +211,7 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
         vec![Event::ActionIntent {
             command: "POST x".into(),
             lag: None,
+            settle: None,
         }],
     );
 
@@ -257,4 +259,66 @@ fn drill_mode_shows_the_action_without_running_it() {
         "{}",
         plan.display
     );
+}
+
+#[test]
+fn the_settle_check_uses_what_was_journaled_when_the_action_started() {
+    use crate::sources::report::{InstanceReport, PairReport, Payload, SourceUpdate};
+    let model = fixture::model(48, "primary-crash", 30);
+    let rb = shipped(&model);
+    let t = model.now;
+    let mut inc = Incident::new(
+        "INC-S",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        t,
+    );
+    for text in ["", "", "why"] {
+        let ev = decide::confirm(&inc, &model, t, text).expect("step");
+        journal(&mut inc, t, ev);
+    }
+    let plan = decide::plan_action(&inc, &model, t, "acct-1003").expect("plan");
+    journal(
+        &mut inc,
+        t,
+        vec![
+            Event::ActionIntent {
+                command: plan.display.clone(),
+                lag: None,
+                settle: plan.settle.clone(),
+            },
+            Event::ActionUnknown {
+                reason: "timed out".into(),
+            },
+        ],
+    );
+    // After the failover the old primary is the standby: rendering the
+    // settle template now would name the wrong instance.
+    let mut after = fixture::model(48, "calm", 30);
+    let inst = |id: &str, status: &str| InstanceReport {
+        id: id.into(),
+        status: Some(status.into()),
+        health_score: Some(80.0),
+        ..InstanceReport::default()
+    };
+    after.apply(SourceUpdate {
+        source: 0,
+        at: after.now,
+        latency: std::time::Duration::ZERO,
+        next_poll: None,
+        result: Ok(Payload::Fleet {
+            pairs: vec![PairReport {
+                id: "acct-1003".into(),
+                primary: inst("gw-1003-b", "ACTIVE"),
+                standby: Some(inst("gw-1003-a", "DOWN")),
+                replication_lag_seconds: Some(0.0),
+            }],
+            skipped: Vec::new(),
+        }),
+    });
+    let settle = inc.intent_settle().expect("journaled with the intent");
+    assert_eq!(settle, "primary.id == \"gw-1003-b\"");
+    assert_eq!(decide::settled(&inc, &after, after.now, settle), Ok(true));
 }
