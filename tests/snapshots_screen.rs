@@ -206,3 +206,32 @@ fn no_size_panics_or_overflows() {
         }
     }
 }
+
+#[test]
+fn environment_and_watch_frames_have_their_colours() {
+    use ratatui::style::Color;
+    let mut app = fixture::app(48, "calm", 10, "default");
+    let mut config = (*app.model.config).clone();
+    config.console.frame_color = Some("red".into());
+    app.model.config = std::sync::Arc::new(config);
+    app.set_read_only();
+    let mut term = Terminal::new(TestBackend::new(120, 36)).expect("test backend");
+    term.draw(|f| baton::ui::draw(f, &app)).expect("draw");
+    let buf = term.backend().buffer();
+    assert_eq!(
+        buf[(0, 0)].bg,
+        Color::Red,
+        "title bar in the environment's colour"
+    );
+    assert_eq!(buf[(119, 0)].bg, Color::Red);
+    let watch = baton::theme::Theme::builtin("default")
+        .expect("theme")
+        .style(baton::theme::Role::Watch)
+        .bg;
+    assert_eq!(
+        Some(buf[(0, 1)].fg),
+        watch,
+        "pane frames in the WATCH colour"
+    );
+    assert!(term.backend().to_string().contains(" WATCH "));
+}
