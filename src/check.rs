@@ -66,7 +66,20 @@ pub fn run(cli: &Cli) -> ExitCode {
         report(keymap::load(name, dir.as_deref()).map(|_| format!("keymap {name}")));
     }
     if let Some(c) = &cfg {
-        let (runbooks, errors) = crate::wizard::runbook::load_all(c, dir.as_deref());
+        let (templates, errors) = crate::wizard::templates::load_all(c, dir.as_deref());
+        for name in templates.names() {
+            let file = templates
+                .file(name)
+                .map(|f| f.display().to_string())
+                .unwrap_or_default();
+            println!("ok    template {name} ({file})");
+        }
+        report(if errors.is_empty() {
+            Ok("templates".into())
+        } else {
+            Err(crate::diag::Diagnostics(errors))
+        });
+        let (runbooks, errors) = crate::wizard::runbook::load_all(c, dir.as_deref(), &templates);
         for r in &runbooks {
             println!("ok    runbook {} ({})", r.id, r.file.display());
         }

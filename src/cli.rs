@@ -195,7 +195,9 @@ async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
 /// Resolves theme and keymap (CLI over NO_COLOR over config) and builds the app.
 pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) -> Result<App> {
     let (theme, keymap) = resolve_look(cli, &cfg, config_dir).map_err(|d| eyre!("{d}"))?;
-    let (runbooks, errors) = crate::wizard::runbook::load_all(&cfg, config_dir);
+    let (templates, mut errors) = crate::wizard::templates::load_all(&cfg, config_dir);
+    let (runbooks, rb_errors) = crate::wizard::runbook::load_all(&cfg, config_dir, &templates);
+    errors.extend(rb_errors);
     let model = Model::new(Arc::new(cfg), Utc::now());
     let mut app = App::new(model, keymap, theme, mode);
     if cli.read_only {
@@ -203,6 +205,7 @@ pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) 
     }
     app.drill = cli.drill;
     app.runbooks = runbooks.into_iter().map(Arc::new).collect();
+    app.templates = Arc::new(templates);
     // Over SSH but outside tmux/screen, a dropped session kills the console:
     // say so once (the wizard itself resumes from the journal either way).
     let on_ssh = std::env::var_os("SSH_CONNECTION").is_some();
@@ -211,13 +214,14 @@ pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) 
         app.say("tip: run baton inside tmux or screen on the bastion, so a dropped SSH session costs nothing", false);
     }
     if !errors.is_empty() {
-        // The console runs on the runbooks that loaded; the rest is named.
+        // The console runs on the runbooks and templates that loaded; the
+        // rest is named.
         for e in &errors {
-            tracing::warn!("runbook: {e}");
+            tracing::warn!("runbook or template: {e}");
         }
         app.say(
             format!(
-                "{} runbook problem(s), e.g. {}: run `baton check`",
+                "{} runbook or template problem(s), e.g. {}: run `baton check`",
                 errors.len(),
                 errors[0]
             ),
@@ -276,12 +280,15 @@ fn report(
         ),
         Lookup::NotFound(_) => (Config::default(), None),
     };
-    let runbooks: Vec<Arc<crate::wizard::runbook::Runbook>> =
-        crate::wizard::runbook::load_all(&cfg, dir.as_deref())
-            .0
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+    let runbooks: Vec<Arc<crate::wizard::runbook::Runbook>> = crate::wizard::runbook::load_all(
+        &cfg,
+        dir.as_deref(),
+        &crate::wizard::templates::load_all(&cfg, dir.as_deref()).0,
+    )
+    .0
+    .into_iter()
+    .map(Arc::new)
+    .collect();
     let r = match crate::report::from_file(journal, &runbooks) {
         Ok(r) => r,
         Err(e) => {

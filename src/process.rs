@@ -1,5 +1,5 @@
 //! Running a program with its arguments (never through a shell), stdin
-//! closed, output captured up to a limit. Dropping the future kills the
+//! closed or fed a given text, output captured up to a limit. Dropping the future kills the
 //! program, so a caller's timeout really stops it.
 
 use std::process::{ExitStatus, Stdio};
@@ -15,20 +15,46 @@ pub struct Captured {
 }
 
 pub async fn run(argv: &[String], max_out: u64, max_err: u64) -> Result<Captured, String> {
+    run_with_input(argv, None, max_out, max_err).await
+}
+
+/// As `run`, with `input` written to the program's stdin (then closed).
+pub async fn run_with_input(
+    argv: &[String],
+    input: Option<&[u8]>,
+    max_out: u64,
+    max_err: u64,
+) -> Result<Captured, String> {
+    use tokio::io::AsyncWriteExt as _;
     let (program, rest) = argv.split_first().ok_or("empty command")?;
     let mut child = tokio::process::Command::new(program)
         .args(rest)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let feed = async {
+        if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+            // A program that exits without reading is not an error here:
+            // its exit status says what happened.
+            let _ = stdin.write_all(text).await;
+        }
+    };
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut so = child.stdout.take().ok_or("no stdout")?.take(max_out + 1);
     let mut se = child.stderr.take().ok_or("no stderr")?.take(max_err);
-    let (r1, r2) = tokio::join!(so.read_to_end(&mut stdout), se.read_to_end(&mut stderr));
+    let ((), r1, r2) = tokio::join!(
+        feed,
+        so.read_to_end(&mut stdout),
+        se.read_to_end(&mut stderr)
+    );
     r1.map_err(|e| format!("reading the output of {program}: {e}"))?;
     r2.map_err(|e| format!("reading the errors of {program}: {e}"))?;
     let truncated = stdout.len() as u64 > max_out;

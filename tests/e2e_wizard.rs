@@ -299,7 +299,7 @@ async fn watch_mode_cannot_start_journal_lock_or_act() {
         baton::theme::Theme::plain(),
         Mode::Watch,
     );
-    app.runbooks = baton::wizard::runbook::load_all(&app.model.config, None)
+    app.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
         .0
         .into_iter()
         .map(Arc::new)
@@ -360,7 +360,7 @@ fn with_several_runbooks_the_operator_chooses() {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    let shipped = baton::wizard::runbook::load_all(&app.model.config, None)
+    let shipped = baton::wizard::runbook::load_shipped(&app.model.config)
         .0
         .remove(0);
     let mut other = shipped.clone();
@@ -392,7 +392,7 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
     let mut config = (*model.config).clone();
     config.console.journal_dir = dir.join("journal-is-a-file");
     std::fs::write(&config.console.journal_dir, "x").expect("file");
-    let rb = Arc::new(baton::wizard::runbook::load_all(&config, None).0.remove(0));
+    let rb = Arc::new(baton::wizard::runbook::load_shipped(&config).0.remove(0));
     let earlier = model.now - chrono::Duration::seconds(10);
     let mut inc = Incident::new(
         "INC-W",

@@ -27,7 +27,7 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
     };
     let model = fixture::model(48, scenario, 30);
     let rb = Arc::new(
-        baton::wizard::runbook::load_all(&model.config, None)
+        baton::wizard::runbook::load_shipped(&model.config)
             .0
             .remove(0),
     );
@@ -58,6 +58,8 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
         vec![Event::Started {
             title: "Pair failover (seed 000)".into(),
             drill: false,
+            primary: None,
+            standby: None,
         }],
     );
     t += Duration::seconds(12);

@@ -112,11 +112,6 @@ fn monochrome_draws_no_colour_but_keeps_state_words() {
 fn wizard_of_a_failover_in_progress() {
     use baton::app::Effect;
     let mut app = fixture::app(48, "primary-crash", 30, "default");
-    app.runbooks = baton::wizard::runbook::load_all(&app.model.config, None)
-        .0
-        .into_iter()
-        .map(std::sync::Arc::new)
-        .collect();
     app.update(Action::NextCritical);
     let fx = app.update(Action::Failover);
     let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {

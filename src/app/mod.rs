@@ -1,6 +1,7 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
+pub mod composer;
 pub mod follow;
 mod perform;
 mod run;
@@ -63,6 +64,8 @@ pub enum Effect {
     },
     /// Put text on the user's clipboard through the terminal (OSC 52).
     Copy(String),
+    /// Send a notification; its outcome is journaled when it comes back.
+    Notify(Box<crate::effects::notify::Send>),
 }
 
 /// A message for the operator in the status bar, for a few seconds.
@@ -88,9 +91,15 @@ pub struct App {
     pub notice: Option<Notice>,
     pub silence_form: Option<silence_form::SilenceForm>,
     pub runbooks: Vec<std::sync::Arc<crate::wizard::runbook::Runbook>>,
+    pub templates: std::sync::Arc<crate::wizard::templates::Templates>,
     pub incidents: Vec<crate::wizard::incident::Incident>,
     pub incident_focus: usize,
     pub prompt: Option<wizard_ops::Prompt>,
+    /// Notification drafts by (incident, step): kept until sent, so a
+    /// failed send or a closed editor loses nothing.
+    pub drafts: std::collections::HashMap<(String, String), composer::Composer>,
+    /// The draft of the focused incident's current step is open.
+    pub composing: bool,
     /// Choosing a runbook for a pair: (pair, highlighted row).
     pub chooser: Option<(String, usize)>,
     /// Drill mode: actions run their `dry_run` variant; marked DRILL.
@@ -120,9 +129,12 @@ impl App {
             notice: None,
             silence_form: None,
             runbooks: Vec::new(),
+            templates: std::sync::Arc::default(),
             incidents: Vec::new(),
             incident_focus: 0,
             prompt: None,
+            drafts: std::collections::HashMap::new(),
+            composing: false,
             chooser: None,
             drill: false,
             history: Vec::new(),
@@ -190,12 +202,16 @@ impl App {
         if self.keymap.lookup(Layer::Global, Key::from_event(&ev)) == Some(Action::Quit)
             && (self.silence_form.is_some()
                 || self.view.filter_input.is_some()
-                || self.prompt.is_some())
+                || self.prompt.is_some()
+                || self.composing)
         {
             return vec![Effect::Quit];
         }
         if self.prompt.is_some() {
             return self.prompt_key(ev);
+        }
+        if self.composing && self.view.overlay.is_none() {
+            return self.composer_key(ev);
         }
         if self.chooser.is_some() {
             return self.chooser_key(ev);

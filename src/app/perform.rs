@@ -47,34 +47,12 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
             Err(e) => app.say(e, true),
         },
         Effect::Release { incident } => exec.release(&incident),
-        Effect::Copy(text) => copy(&text),
+        Effect::Copy(text) => crate::effects::notify::copy(&text),
+        Effect::Notify(send) => {
+            if let Err(e) = exec.notify(*send) {
+                app.notify_refused(e);
+            }
+        }
     }
     true
-}
-
-/// OSC 52: the terminal (local, across SSH and tmux with `set-clipboard
-/// on`) puts the text on the clipboard. Local to this user: allowed in
-/// watch mode too.
-fn copy(text: &str) {
-    use std::io::Write as _;
-    let seq = osc52(text);
-    let mut out = std::io::stdout();
-    let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
-}
-
-/// The escape sequence for `text`.
-pub fn osc52(text: &str) -> String {
-    use base64::Engine as _;
-    format!(
-        "\x1b]52;c;{}\x07",
-        base64::engine::general_purpose::STANDARD.encode(text)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn osc52_encodes_the_text() {
-        assert_eq!(super::osc52("acct-1003"), "\x1b]52;c;YWNjdC0xMDAz\x07");
-    }
 }

@@ -104,6 +104,9 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                         Vec::new()
                     }
                     Feedback::ActionDone { incident, event } => app.action_done(&incident, event),
+                    Feedback::NotifyDone { incident, step, event } => {
+                        app.notify_done(&incident, &step, event)
+                    }
                 };
                 perform(&mut app, &mut executor, fx);
                 dirty = true;

@@ -189,6 +189,9 @@ impl App {
         }
         let now = self.model.now;
         let id = format!("INC-{}-{pair_id}", now.format("%Y%m%dT%H%M%SZ"));
+        let live = self.model.pair(&pair_id);
+        let primary = live.map(|p| p.primary.id.clone());
+        let standby = live.and_then(|p| p.standby.as_ref().map(|s| s.id.clone()));
         let inc = Incident::new(
             &id,
             Arc::clone(rb),
@@ -202,6 +205,8 @@ impl App {
             Event::Started {
                 title: rb.title.clone(),
                 drill: self.drill,
+                primary,
+                standby,
             },
         );
         vec![Effect::Start {
@@ -297,6 +302,7 @@ impl App {
             }
             Action::Confirm if !inc.is_open() => self.say("this incident is closed", true),
             Action::Confirm => match kind {
+                Some(StepKind::Notify) => self.open_composer(),
                 Some(StepKind::Input) => {
                     self.prompt = Some(Prompt::new(
                         Purpose::Input,
@@ -326,7 +332,16 @@ impl App {
                 Some(StepKind::Gate | StepKind::Wait) => {
                     self.prompt = Some(Prompt::new(Purpose::Override, "why it is safe to go on"));
                 }
-                _ => self.say("only gates and waits can be overridden", true),
+                Some(StepKind::Notify) => {
+                    self.prompt = Some(Prompt::new(
+                        Purpose::Override,
+                        "why it is not sent from here (told by phone, ...)",
+                    ));
+                }
+                _ => self.say(
+                    "only gates, waits and notifications can be overridden",
+                    true,
+                ),
             },
             Action::VerifyOk | Action::VerifyFailed => {
                 match decide::verify(inc, action == Action::VerifyOk, "checked by the operator") {

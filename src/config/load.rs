@@ -218,12 +218,66 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
     }
 
     for (name, n) in &c.notify {
-        let needs_url = matches!(
-            n.kind,
-            super::NotifyKind::Webhook | super::NotifyKind::Slack | super::NotifyKind::Pagerduty
-        );
-        if needs_url && n.url.is_none() && n.kind != super::NotifyKind::Pagerduty {
-            out.push(loc.at(&[key("notify"), key(name)], "this channel needs `url`"));
+        out.extend(check_notify(name, n, loc));
+    }
+    out
+}
+
+/// What a `[notify.NAME]` channel needs for its kind.
+fn check_notify(name: &str, n: &super::NotifyCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
+    use super::NotifyKind as K;
+    let mut out = Vec::new();
+    let at = |k: &str| vec![key("notify"), key(name), key(k)];
+    let whole = [key("notify"), key(name)];
+    if name == "clipboard" && n.kind != K::Clipboard {
+        out.push(loc.at(
+            &at("kind"),
+            "`clipboard` is the builtin OSC 52 channel: give this one another name",
+        ));
+    }
+    if let Some(f) = &n.format
+        && (n.kind != K::Webhook || !matches!(f.as_str(), "json" | "slack" | "pagerduty"))
+    {
+        out.push(loc.at(
+            &at("format"),
+            "`format` is for `kind = \"webhook\"`: json, slack or pagerduty",
+        ));
+    }
+    let kind = n.effective_kind();
+    match kind {
+        K::Webhook | K::Slack => match &n.url {
+            None => out.push(loc.at(&whole, "this channel needs `url`")),
+            Some(u) if !u.starts_with("env:") => {
+                if let Err(e) = check_url(u, SourceKind::Http) {
+                    out.push(loc.at(&at("url"), e));
+                }
+            }
+            Some(_) => {}
+        },
+        K::Pagerduty if n.routing_key.is_none() => {
+            out.push(loc.at(
+                &whole,
+                "a pagerduty channel needs `routing_key` (or \"env:NAME\")",
+            ));
+        }
+        K::Command if n.command.as_ref().is_none_or(Vec::is_empty) => {
+            out.push(loc.at(
+                &whole,
+                "a command channel needs `command = [\"program\", \"arg\", ...]`",
+            ));
+        }
+        K::File if n.path.is_none() => out.push(loc.at(&whole, "a file channel needs `path`")),
+        _ => {}
+    }
+    for (k, v) in [
+        ("url", n.url.as_ref()),
+        ("routing_key", n.routing_key.as_ref()),
+    ]
+    .into_iter()
+    .chain(n.headers.iter().map(|(h, v)| (h.as_str(), Some(v))))
+    {
+        if v.map(String::as_str) == Some("env:") {
+            out.push(loc.at(&at(k), "`env:` needs a variable name"));
         }
     }
     out

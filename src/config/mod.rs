@@ -39,6 +39,8 @@ pub struct Console {
     pub theme: String,
     pub keymap: String,
     pub runbooks: Vec<PathBuf>,
+    /// Folders (or files) of notification templates, beside the shipped ones.
+    pub templates: Vec<PathBuf>,
     /// Background of the title bar, so `prod` cannot be mistaken for
     /// `staging` (`"red"`, `"#8b0000"`, `"208"`).
     pub frame_color: Option<String>,
@@ -52,6 +54,7 @@ impl Default for Console {
             theme: "default".into(),
             keymap: "default".into(),
             runbooks: vec![PathBuf::from("runbooks/")],
+            templates: vec![PathBuf::from("templates/")],
             frame_color: None,
         }
     }
@@ -264,7 +267,7 @@ pub struct InstanceCfg {
     pub health: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum NotifyKind {
     Webhook,
@@ -275,15 +278,54 @@ pub enum NotifyKind {
     Clipboard,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A channel notify steps send to. Secrets (`url`, `routing_key`, header
+/// values) may be `"env:NAME"`, read from the environment when sending.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyCfg {
     pub kind: NotifyKind,
+    /// `webhook`, `slack`: where to POST; `pagerduty`: the Events API v2
+    /// endpoint (default `https://events.pagerduty.com/v2/enqueue`).
     pub url: Option<String>,
+    /// `webhook` only: `json` (default), `slack` or `pagerduty` body.
     pub format: Option<String>,
+    /// `pagerduty`: the integration's routing key.
     pub routing_key: Option<String>,
+    /// `command`: program and arguments; the text goes to its stdin.
     pub command: Option<Vec<String>>,
+    /// `file`: appended to, one message per block.
     pub path: Option<PathBuf>,
+    /// `webhook`, `slack`, `pagerduty`: extra HTTP headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Give up after this (default 10s).
+    pub timeout: Option<Dur>,
+}
+
+impl NotifyCfg {
+    /// The kind, with `kind = "webhook", format = "slack" | "pagerduty"`
+    /// read as that kind (the spec's spelling).
+    pub fn effective_kind(&self) -> NotifyKind {
+        match (self.kind, self.format.as_deref()) {
+            (NotifyKind::Webhook, Some("slack")) => NotifyKind::Slack,
+            (NotifyKind::Webhook, Some("pagerduty")) => NotifyKind::Pagerduty,
+            (k, _) => k,
+        }
+    }
+
+    /// A builtin channel: the operator's clipboard through OSC 52.
+    pub fn clipboard() -> Self {
+        Self {
+            kind: NotifyKind::Clipboard,
+            url: None,
+            format: None,
+            routing_key: None,
+            command: None,
+            path: None,
+            headers: BTreeMap::new(),
+            timeout: None,
+        }
+    }
 }
 
 impl Config {

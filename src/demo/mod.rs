@@ -46,6 +46,7 @@ pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
         .route("/api/pairs", get(fleet))
         .route("/health/{id}", get(health))
         .route("/api/pairs/{id}/failover", post(failover))
+        .route("/api/notify", post(notify))
         .with_state(Arc::clone(&sim));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
@@ -102,6 +103,19 @@ async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCo
     }
 }
 
+/// The demo's Commander: takes any JSON message and says it was received.
+async fn notify(
+    State(sim): State<Shared>,
+    Json(msg): Json<serde_json::Value>,
+) -> impl IntoResponse {
+    let n = {
+        let mut s = sim.lock().unwrap_or_else(PoisonError::into_inner);
+        s.messages.push(msg);
+        s.messages.len()
+    };
+    Json(json!({ "received": n }))
+}
+
 /// The config the demo runs on: the real `fleet` source against the
 /// simulated fleet, polled every second.
 pub fn config(addr: SocketAddr) -> Config {
@@ -129,6 +143,14 @@ pub fn config(addr: SocketAddr) -> Config {
     match toml::from_str::<SourceCfg>(&source) {
         Ok(s) => c.sources.push(s),
         Err(e) => tracing::error!("demo source config: {e}"),
+    }
+    // The Commander's webhook: notify steps of the demo send here.
+    let commander = format!("kind = \"webhook\"\nurl = \"http://{addr}/api/notify\"\n");
+    match toml::from_str::<crate::config::NotifyCfg>(&commander) {
+        Ok(n) => {
+            c.notify.insert("commander".into(), n);
+        }
+        Err(e) => tracing::error!("demo notify config: {e}"),
     }
     c
 }

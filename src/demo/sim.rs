@@ -70,6 +70,8 @@ pub struct Sim {
     rng: u64,
     /// Seconds since the demo started.
     pub t: u64,
+    /// Notifications the demo's Commander webhook received.
+    pub messages: Vec<serde_json::Value>,
 }
 
 impl Sim {
@@ -77,6 +79,7 @@ impl Sim {
         let mut sim = Self {
             pairs: Vec::with_capacity(n),
             scenario: scenario.to_string(),
+            messages: Vec::new(),
             rng: seed | 1,
             t: 0,
         };

@@ -1,10 +1,11 @@
-//! The only place that acts on the outside world for the console (today:
-//! Alertmanager silences). A read-only console's executor refuses every
+//! The only place that acts on the outside world for the console: the
+//! journal, pair locks, actions, notifications, Alertmanager silences. A read-only console's executor refuses every
 //! effect here, whatever key or path asked for it.
 
 pub mod action;
 pub mod journal;
 pub mod lock;
+pub mod notify;
 mod silence;
 
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +44,12 @@ pub enum Feedback {
     /// An action ended (or timed out): journal this event for the incident.
     ActionDone {
         incident: String,
+        event: Event,
+    },
+    /// A notification was sent (or failed): journal this event.
+    NotifyDone {
+        incident: String,
+        step: String,
         event: Event,
     },
 }
@@ -134,6 +141,36 @@ impl Executor {
             let _ = tx
                 .send(Feedback::ActionDone {
                     incident: plan.incident.clone(),
+                    event,
+                })
+                .await;
+        });
+        Ok(())
+    }
+
+    /// Sends a notification in the background; how it ended comes back as
+    /// `Feedback::NotifyDone`. A read-only console cannot send.
+    pub fn notify(&self, send: notify::Send) -> Result<(), String> {
+        if self.read_only {
+            return Err("read-only console: it cannot send notifications".into());
+        }
+        let tx = self.feedback.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let result = notify::send(&send).await;
+            // The channel name and outcome only: URLs and keys stay out of logs.
+            tracing::info!(
+                "notify {} of {} to {}: {}",
+                send.step,
+                send.incident,
+                send.channel,
+                if result.is_ok() { "sent" } else { "failed" }
+            );
+            let event = notify::outcome(&send, started, result);
+            let _ = tx
+                .send(Feedback::NotifyDone {
+                    incident: send.incident.clone(),
+                    step: send.step.clone(),
                     event,
                 })
                 .await;

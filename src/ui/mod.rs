@@ -3,6 +3,7 @@
 
 mod alerts;
 mod bars;
+mod composer;
 mod detail;
 pub mod fmt;
 mod help;

@@ -14,7 +14,7 @@ use crate::wizard::incident::{Entry, Event};
 /// One line of text for an event's details.
 pub fn summary(e: &Entry) -> (String, Role) {
     match &e.event {
-        Event::Started { title, drill } => (
+        Event::Started { title, drill, .. } => (
             format!("started {title}{}", if *drill { " (DRILL)" } else { "" }),
             Role::Info,
         ),
@@ -47,6 +47,26 @@ pub fn summary(e: &Entry) -> (String, Role) {
             format!("verified {}: {note}", if *ok { "ok" } else { "FAILED" }),
             if *ok { Role::Ok } else { Role::Critical },
         ),
+        Event::Notified {
+            channel,
+            late,
+            due,
+            sent,
+            ..
+        } => {
+            let when = match due {
+                Some(d) if *late => format!(", LATE by {}s", (*sent - *d).num_seconds()),
+                Some(d) => format!(", {}s before its deadline", (*d - *sent).num_seconds()),
+                None => String::new(),
+            };
+            (
+                format!("sent to {channel}{when}"),
+                if *late { Role::Warn } else { Role::Ok },
+            )
+        }
+        Event::NotifyFailed { channel, error, .. } => {
+            (format!("NOT SENT to {channel}: {error}"), Role::Critical)
+        }
         Event::StepDone { outcome } => (format!("step done: {outcome}"), Role::Muted),
         Event::Aborted { reason } => (format!("ABORTED: {reason}"), Role::Critical),
         Event::Closed => ("closed".into(), Role::Ok),

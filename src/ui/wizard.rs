@@ -100,16 +100,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(if app.prompt.is_some() { 4 } else { 0 }),
     ])
     .areas(detail);
-    f.render_widget(
-        Paragraph::new(current(app, inc))
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::default()
-                    .borders(Borders::LEFT)
-                    .border_style(t.style(Role::Border)),
-            ),
-        d,
-    );
+    if app.composing && app.draft().is_some() {
+        super::composer::draw(f, d, app);
+    } else {
+        f.render_widget(
+            Paragraph::new(current(app, inc))
+                .wrap(Wrap { trim: false })
+                .block(
+                    Block::default()
+                        .borders(Borders::LEFT)
+                        .border_style(t.style(Role::Border)),
+                ),
+            d,
+        );
+    }
     if let Some(prompt) = &app.prompt {
         let title = match &prompt.error {
             Some(e) => Line::from(vec![
@@ -219,7 +223,8 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         ])
     };
     match step.kind {
-        StepKind::Check | StepKind::Notify => l.push(hint("enter", "when done")),
+        StepKind::Check => l.push(hint("enter", "when done")),
+        StepKind::Notify => super::composer::step_lines(app, inc, &mut l),
         StepKind::Gate => {
             l.push(Line::from(vec![
                 muted(app, " gate  "),

@@ -84,7 +84,9 @@ pub fn confirm(
         outcome: outcome.into(),
     };
     match step.kind {
-        StepKind::Check | StepKind::Notify => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
+        StepKind::Check => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
+        // Done only when sent (or skipped with a reason): see the composer.
+        StepKind::Notify => Err("send the message first: enter opens it".into()),
         StepKind::Gate => match evaluate(inc, model, now) {
             Some((Ok(true), values)) => Ok(vec![Event::GatePassed { values }, done("passed")]),
             Some((Ok(false), values)) => Err(format!(
@@ -164,8 +166,11 @@ pub fn override_step(
     reason: &str,
 ) -> Result<Vec<Event>, String> {
     let step = inc.current().ok_or("no current step")?;
-    if !matches!(step.kind, StepKind::Gate | StepKind::Wait) {
-        return Err("only gates and waits can be overridden".into());
+    if !matches!(
+        step.kind,
+        StepKind::Gate | StepKind::Wait | StepKind::Notify
+    ) {
+        return Err("only gates, waits and notifications can be overridden".into());
     }
     if reason.trim().len() < 3 {
         return Err("an override needs a reason".into());

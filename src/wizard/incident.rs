@@ -48,6 +48,12 @@ pub enum Event {
     Started {
         title: String,
         drill: bool,
+        /// The pair's instances at the start (the failed primary and the
+        /// standby to promote), for messages and the report.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        primary: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        standby: Option<String>,
     },
     CheckConfirmed,
     GatePassed {
@@ -87,6 +93,27 @@ pub enum Event {
     ActionVerified {
         ok: bool,
         note: String,
+    },
+    /// A notification went out: the exact text, where, and what the
+    /// channel answered. `late` when sent after `due`.
+    Notified {
+        channel: String,
+        target: String,
+        text: String,
+        response: String,
+        sent: DateTime<Utc>,
+        millis: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<DateTime<Utc>>,
+        #[serde(default)]
+        late: bool,
+    },
+    /// A send failed; the text is kept for a retry or another channel.
+    NotifyFailed {
+        channel: String,
+        target: String,
+        text: String,
+        error: String,
     },
     StepDone {
         outcome: String,
@@ -266,7 +293,9 @@ impl Incident {
             | Event::GatePassed { .. }
             | Event::GateOverridden { .. }
             | Event::InputRecorded { .. }
-            | Event::WaitDone { .. } => {}
+            | Event::WaitDone { .. }
+            | Event::Notified { .. }
+            | Event::NotifyFailed { .. } => {}
         }
         self.entries.push(e.clone());
     }
@@ -344,9 +373,15 @@ impl Incident {
                 StepKind::Wait => s.duration.or(s.timeout).or(s.deadline),
                 _ => s.deadline,
             };
+            // A notify deadline runs from its phase (or `after` step).
+            let from = if s.kind == StepKind::Notify {
+                super::notify::deadline_start(self)
+            } else {
+                self.step_started
+            };
             out.push(Timer {
                 label: format!("step {}", s.id),
-                elapsed: secs(self.step_started),
+                elapsed: secs(from),
                 target: target.map(crate::config::Dur::as_secs_f64),
             });
         }

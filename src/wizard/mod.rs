@@ -4,7 +4,9 @@
 pub mod decide;
 pub mod expr;
 pub mod incident;
+pub mod notify;
 pub mod runbook;
+pub mod templates;
 pub mod vars;
 
 #[cfg(test)]

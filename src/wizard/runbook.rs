@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::templates::Templates;
 use crate::config::{Config, Dur};
 use crate::diag::{Diagnostic, Located, Seg};
 
@@ -97,6 +98,23 @@ pub struct Step {
     pub duration: Option<Dur>,
     /// `input`: the question.
     pub prompt: Option<String>,
+    /// `notify`: name of a template (file stem in `templates/`).
+    pub template: Option<String>,
+    /// `notify`: the template written here instead of in a file.
+    pub text: Option<String>,
+    /// `notify`: a `[notify.NAME]` channel (or `clipboard`); without it the
+    /// first configured channel, else the clipboard.
+    pub channel: Option<String>,
+    /// `notify`: the deadline counts from the end of this step instead of
+    /// the start of the phase.
+    pub after: Option<String>,
+    /// `notify` to PagerDuty: resolve the incident's alert instead of
+    /// triggering it.
+    #[serde(default)]
+    pub resolve: bool,
+    /// `notify`: extra template variables (`vars.level = "L3"`).
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +138,20 @@ const EMBEDDED: &[(&str, &str)] = &[(
 )];
 
 impl Runbook {
+    /// An empty runbook, for checking templates outside any runbook.
+    pub fn placeholder() -> Self {
+        Self {
+            id: "runbook".into(),
+            title: "Runbook".into(),
+            applies_to: AppliesTo::Pair,
+            scenario: None,
+            rto: None,
+            rpo: None,
+            phases: Vec::new(),
+            file: PathBuf::new(),
+        }
+    }
+
     pub fn steps(&self) -> impl Iterator<Item = (usize, usize, &Step)> {
         self.phases
             .iter()
@@ -132,10 +164,20 @@ impl Runbook {
     }
 }
 
+/// The shipped runbooks alone (with the shipped templates), as a console
+/// without a config folder loads them.
+pub fn load_shipped(config: &Config) -> (Vec<Runbook>, Vec<Diagnostic>) {
+    load_all(config, None, &super::templates::load_all(config, None).0)
+}
+
 /// The shipped runbooks, then every runbook file of the config's
 /// `runbooks` paths (relative to the config folder). A user runbook with a
 /// shipped id replaces it.
-pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Vec<Runbook>, Vec<Diagnostic>) {
+pub fn load_all(
+    config: &Config,
+    config_dir: Option<&Path>,
+    templates: &Templates,
+) -> (Vec<Runbook>, Vec<Diagnostic>) {
     let mut files: Vec<(PathBuf, String)> = EMBEDDED
         .iter()
         .map(|(n, s)| {
@@ -149,6 +191,8 @@ pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Vec<Runbook>, Ve
     for p in &config.console.runbooks {
         let path = match config_dir {
             Some(d) if p.is_relative() => d.join(p),
+            // Relative to no config: not the current folder by accident.
+            None if p.is_relative() => continue,
             _ => p.clone(),
         };
         let list = if path.is_dir() {
@@ -182,6 +226,7 @@ pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Vec<Runbook>, Ve
                 let problems = check(
                     &rb,
                     config,
+                    templates,
                     &Located {
                         file: &path,
                         src: &src,
@@ -205,7 +250,12 @@ fn k(s: &str) -> Seg {
 }
 
 /// Everything wrong with one runbook, each with its line and key.
-pub fn check(rb: &Runbook, config: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
+pub fn check(
+    rb: &Runbook,
+    config: &Config,
+    templates: &Templates,
+    loc: &Located<'_>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let known: HashSet<String> = super::vars::known().into_iter().collect();
     let model = crate::state::Model::new(std::sync::Arc::new(config.clone()), chrono::Utc::now());
@@ -243,11 +293,19 @@ pub fn check(rb: &Runbook, config: &Config, loc: &Located<'_>) -> Vec<Diagnostic
             };
             match s.kind {
                 StepKind::Gate => require(s.expr.is_some(), "`expr`"),
-                StepKind::Action => require(s.command.is_some() != s.http.is_some(), "either `command` or `http`"),
-                StepKind::Wait => require(s.duration.is_some() || s.expr.is_some(), "`duration` or `expr`"),
+                StepKind::Action => require(
+                    s.command.is_some() != s.http.is_some(),
+                    "either `command` or `http`",
+                ),
+                StepKind::Wait => require(
+                    s.duration.is_some() || s.expr.is_some(),
+                    "`duration` or `expr`",
+                ),
                 StepKind::Input => require(s.prompt.is_some(), "`prompt`"),
                 StepKind::Check => {}
-                StepKind::Notify => out.push(loc.at(&at("kind"), "`notify` steps are not available in this build yet: use a `check` step that asks the operator to send it")),
+                StepKind::Notify => {
+                    out.extend(check_notify(rb, s, &ids, config, templates, loc, &at));
+                }
             }
             for (key, src) in [("expr", &s.expr), ("settle", &s.settle)] {
                 let Some(src) = src else { continue };
@@ -290,6 +348,81 @@ pub fn check(rb: &Runbook, config: &Config, loc: &Located<'_>) -> Vec<Diagnostic
     out
 }
 
+/// A notify step: one of `template` or `text`, a template that exists and
+/// renders, a known channel, an `after` step that comes before it.
+fn check_notify(
+    rb: &Runbook,
+    s: &Step,
+    earlier: &HashSet<&str>,
+    config: &Config,
+    templates: &Templates,
+    loc: &Located<'_>,
+    at: &dyn Fn(&str) -> Vec<Seg>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    match (&s.template, &s.text) {
+        (None, None) | (Some(_), Some(_)) => {
+            out.push(loc.at(
+                &at("kind"),
+                "a `notify` step needs either `template` or `text`",
+            ));
+        }
+        (Some(name), None) if !templates.contains(name) => {
+            let names: Vec<&str> = templates.names().collect();
+            out.push(loc.at(
+                &at("template"),
+                format!("unknown template `{name}`; templates: {}", names.join(", ")),
+            ));
+        }
+        _ => {
+            // Rendered against an incident of this runbook with every
+            // variable present, so a missing `vars.level` shows here.
+            let model =
+                crate::state::Model::new(std::sync::Arc::new(config.clone()), chrono::Utc::now());
+            let mut rb = rb.clone();
+            rb.phases.retain(|p| p.steps.iter().any(|x| x.id == s.id));
+            for p in &mut rb.phases {
+                p.steps.retain(|x| x.id == s.id);
+            }
+            let inc = super::incident::Incident::new(
+                "INC-0",
+                std::sync::Arc::new(rb),
+                None,
+                super::incident::Operator::default(),
+                false,
+                model.now,
+            );
+            if let Err(e) = super::notify::render(templates, &model, &inc, s, model.now) {
+                let key = if s.text.is_some() { "text" } else { "template" };
+                out.push(loc.at(&at(key), format!("does not render: {e}")));
+            }
+        }
+    }
+    if let Some(c) = &s.channel
+        && c != "clipboard"
+        && !config.notify.contains_key(c)
+    {
+        let mut names: Vec<&str> = config.notify.keys().map(String::as_str).collect();
+        names.push("clipboard");
+        out.push(loc.at(
+            &at("channel"),
+            format!(
+                "unknown channel `{c}`; add [notify.{c}] to the config, or use one of: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    if let Some(a) = &s.after
+        && (!earlier.contains(a.as_str()) || a == &s.id)
+    {
+        out.push(loc.at(
+            &at("after"),
+            format!("`after` must name a step before this one; `{a}` is not"),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,7 +431,12 @@ mod tests {
         let path = PathBuf::from("rb.toml");
         let config: Config = toml::from_str("[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1:1/api/pairs\"\n").expect("config");
         match crate::diag::from_toml::<Runbook>(&path, src) {
-            Ok(rb) => check(&rb, &config, &Located { file: &path, src }),
+            Ok(rb) => check(
+                &rb,
+                &config,
+                &crate::wizard::templates::load_all(&config, None).0,
+                &Located { file: &path, src },
+            ),
             Err(d) => vec![d],
         }
     }
@@ -306,7 +444,9 @@ mod tests {
     #[test]
     fn the_shipped_runbooks_are_clean() {
         let config: Config = toml::from_str("[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1:1/api/pairs\"\n").expect("config");
-        let (rbs, errs) = load_all(&config, None);
+        let (templates, terrs) = crate::wizard::templates::load_all(&config, None);
+        assert!(terrs.is_empty(), "{terrs:?}");
+        let (rbs, errs) = load_all(&config, None, &templates);
         assert!(errs.is_empty(), "{errs:?}");
         assert!(rbs.iter().any(|r| r.id == "pair-failover"));
     }

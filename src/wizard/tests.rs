@@ -7,6 +7,7 @@ use chrono::Duration;
 
 use super::decide::{self, Run};
 use super::incident::{ActionState, Event, Incident, Operator};
+use super::notify;
 use super::runbook::load_all;
 use crate::demo::fixture;
 
@@ -17,9 +18,33 @@ fn journal(inc: &mut Incident, at: chrono::DateTime<chrono::Utc>, events: Vec<Ev
     }
 }
 
+fn templates(model: &crate::state::Model) -> super::templates::Templates {
+    let (templates, errs) = super::templates::load_all(&model.config, None);
+    assert!(errs.is_empty(), "{errs:?}");
+    templates
+}
+
+/// A `Notified` event for the current step, sent at `at`, as the executor
+/// makes it.
+fn sent(inc: &Incident, at: chrono::DateTime<chrono::Utc>) -> Event {
+    let s = crate::effects::notify::Send {
+        incident: inc.id.clone(),
+        step: inc.current().map(|s| s.id.clone()).unwrap_or_default(),
+        channel: "commander".into(),
+        cfg: crate::config::NotifyCfg::clipboard(),
+        text: "{}".into(),
+        resolve: false,
+        operator: "alice@bastion".into(),
+        severity: "critical".into(),
+        sent: at,
+        due: notify::due(inc),
+    };
+    crate::effects::notify::outcome(&s, std::time::Instant::now(), Ok("HTTP 200".into()))
+}
+
 /// The shipped seed 000 runbook, checked clean against the model's config.
 fn shipped(model: &crate::state::Model) -> Arc<super::runbook::Runbook> {
-    let (runbooks, errs) = load_all(&model.config, None);
+    let (runbooks, errs) = load_all(&model.config, None, &templates(model));
     assert!(errs.is_empty(), "{errs:?}");
     Arc::new(
         runbooks
@@ -47,6 +72,8 @@ fn seed_000_pair_failover_through_every_step() {
         vec![Event::Started {
             title: "x".into(),
             drill: false,
+            primary: Some("gw-1003-a".into()),
+            standby: Some("gw-1003-b".into()),
         }],
     );
 
@@ -132,10 +159,32 @@ fn seed_000_pair_failover_through_every_step() {
     let ev = decide::confirm(&inc, &model, t, "").expect("new primary active");
     journal(&mut inc, t, ev);
 
-    // 6–7. checks; then every step is done.
+    // 6. notify: done only when sent; the failover_complete message names
+    // the failed instance and the new primary, due 60 s after the post
+    // phase began (the new primary confirmed).
+    let post_began = t;
     t += Duration::seconds(20);
-    let ev = decide::confirm(&inc, &model, t, "").expect("notify");
+    assert!(
+        decide::confirm(&inc, &model, t, "").is_err(),
+        "a notify step is done when its message is sent"
+    );
+    let step = inc.current().expect("notify step").clone();
+    let text = notify::render(&templates(&model), &model, &inc, &step, t).expect("renders");
+    let msg: serde_json::Value = serde_json::from_str(&text).expect("failover_complete is JSON");
+    assert_eq!(msg["type"], "failover_complete");
+    assert_eq!(msg["failed_instance"], "gw-1003-a");
+    assert_eq!(msg["new_primary"], "gw-1003-b");
+    assert!(msg["duration_ms"].as_i64().is_some_and(|d| d > 0), "{msg}");
+    assert_eq!(notify::due(&inc), Some(post_began + Duration::seconds(60)));
+    let ev = vec![
+        sent(&inc, t),
+        Event::StepDone {
+            outcome: "sent".into(),
+        },
+    ];
     journal(&mut inc, t, ev);
+
+    // 7. check; then every step is done.
     let ev = decide::confirm(&inc, &model, t, "").expect("reprovision");
     journal(&mut inc, t, ev);
     assert!(inc.finished());
@@ -197,6 +246,8 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
         vec![Event::Started {
             title: "x".into(),
             drill: false,
+            primary: None,
+            standby: None,
         }],
     );
     for _ in 0..2 {
@@ -321,4 +372,61 @@ fn the_settle_check_uses_what_was_journaled_when_the_action_started() {
     let settle = inc.intent_settle().expect("journaled with the intent");
     assert_eq!(settle, "primary.id == \"gw-1003-b\"");
     assert_eq!(decide::settled(&inc, &after, after.now, settle), Ok(true));
+}
+
+#[test]
+fn a_notification_deadline_met_or_missed_is_journaled() {
+    // The notify step of the shipped runbook: 60 s from the start of the
+    // post phase. Fake clock: the phase begins at t.
+    let model = fixture::model(48, "primary-crash", 30);
+    let rb = shipped(&model);
+    let t = model.now;
+    let (pi, si) = rb
+        .steps()
+        .find(|(_, _, s)| s.id == "notify-commander")
+        .map(|(p, s, _)| (p, s))
+        .expect("notify step");
+    let at_notify = |inc: &mut Incident| {
+        inc.phase = pi;
+        inc.step = si;
+        inc.phase_started = t;
+        inc.step_started = t;
+    };
+    let mut on_time = Incident::new(
+        "INC-5",
+        Arc::clone(&rb),
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        t,
+    );
+    at_notify(&mut on_time);
+    let ev = sent(&on_time, t + Duration::seconds(59));
+    assert!(
+        matches!(&ev, Event::Notified { late: false, due: Some(d), .. } if *d == t + Duration::seconds(60)),
+        "{ev:?}"
+    );
+    journal(&mut on_time, t + Duration::seconds(59), vec![ev]);
+
+    let mut late = Incident::new(
+        "INC-6",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        t,
+    );
+    at_notify(&mut late);
+    let ev = sent(&late, t + Duration::seconds(61));
+    assert!(matches!(&ev, Event::Notified { late: true, .. }), "{ev:?}");
+    // As the journal keeps it.
+    let line = serde_json::to_value(late.entry(t + Duration::seconds(61), ev)).expect("json");
+    assert_eq!(line["event"], "notified");
+    assert_eq!(line["details"]["late"], true);
+    assert_eq!(line["details"]["due"], "2027-01-15T12:05:31Z");
+    // The step timer shows the deadline counting from the phase start.
+    let timers = late.timers(t + Duration::seconds(61));
+    let step = timers.last().expect("step timer");
+    assert_eq!((step.elapsed, step.target), (61.0, Some(60.0)));
+    assert_eq!(step.level(), 2, "overdue");
 }

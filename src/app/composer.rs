@@ -1,0 +1,269 @@
+//! The notification editor of a notify step: the rendered template in a
+//! text area the operator amends, the channel it goes to (tab picks
+//! another), send, and what came back. The text survives a failed send,
+//! closing the editor, and (through the journal) a restart.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use super::{App, Effect};
+use crate::config::NotifyCfg;
+use crate::wizard::incident::{Event, Incident};
+use crate::wizard::notify;
+use crate::wizard::runbook::StepKind;
+
+pub struct Composer {
+    pub text: TextArea<'static>,
+    /// Every channel (configured, then the clipboard), and the chosen one.
+    pub channels: Vec<(String, NotifyCfg)>,
+    pub channel: usize,
+    /// Why the last send did not go out (or could not be rendered).
+    pub error: Option<String>,
+    pub sending: bool,
+}
+
+impl Composer {
+    pub fn channel(&self) -> Option<&(String, NotifyCfg)> {
+        self.channels.get(self.channel)
+    }
+
+    pub fn body(&self) -> String {
+        self.text.lines().join("\n")
+    }
+
+    fn set_text(&mut self, text: &str) {
+        let mut area = TextArea::new(text.lines().map(str::to_string).collect());
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        self.text = area;
+    }
+}
+
+fn key_of(inc: &Incident) -> Option<(String, String)> {
+    Some((inc.id.clone(), inc.current()?.id.clone()))
+}
+
+impl App {
+    /// The draft of the focused incident's current notify step, if any.
+    pub fn draft(&self) -> Option<&Composer> {
+        let inc = self.focused_incident()?;
+        self.drafts.get(&key_of(inc)?)
+    }
+
+    /// The text as it would be sent now: the draft, else the last text
+    /// that failed to go out, else the template rendered now.
+    fn initial_text(&self, inc: &Incident) -> (String, Option<String>) {
+        if let Some(Event::NotifyFailed { text, error, .. }) = notify::last_send(inc) {
+            return (text.clone(), Some(format!("last send failed: {error}")));
+        }
+        let Some(step) = inc.current() else {
+            return (String::new(), None);
+        };
+        match notify::render(&self.templates, &self.model, inc, step, self.model.now) {
+            Ok(t) => (t, None),
+            // Never a blank editor: the operator can still write the message.
+            Err(e) => (
+                step.template
+                    .as_deref()
+                    .and_then(|n| self.templates.source(n))
+                    .or_else(|| step.text.clone())
+                    .unwrap_or_default(),
+                Some(format!(
+                    "the template did not render ({e}): edit the text by hand"
+                )),
+            ),
+        }
+    }
+
+    /// Enter on a notify step: opens its draft (made on first open).
+    pub fn open_composer(&mut self) {
+        let Some(inc) = self.focused_incident() else {
+            return;
+        };
+        let (Some(k), Some(step)) = (key_of(inc), inc.current()) else {
+            return;
+        };
+        if step.kind != StepKind::Notify {
+            return;
+        }
+        if !self.drafts.contains_key(&k) {
+            let channels = notify::channels(&self.model.config);
+            let wanted = notify::default_channel(step, &self.model.config);
+            let channel = channels.iter().position(|(n, _)| *n == wanted).unwrap_or(0);
+            let (text, error) = self.initial_text(inc);
+            let mut c = Composer {
+                text: TextArea::default(),
+                channels,
+                channel,
+                error,
+                sending: false,
+            };
+            c.set_text(&text);
+            self.drafts.insert(k, c);
+        }
+        self.composing = true;
+    }
+
+    /// Keys while the editor is open: ctrl+s sends, tab picks the next
+    /// channel, ctrl+r renders the template again, esc closes (the text
+    /// stays); everything else edits.
+    pub fn composer_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let Some(k) = self.focused_incident().and_then(key_of) else {
+            self.composing = false;
+            return Vec::new();
+        };
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match ev.code {
+            KeyCode::Esc => self.composing = false,
+            KeyCode::Char('s') if ctrl => return self.send_draft(),
+            KeyCode::Tab | KeyCode::BackTab => {
+                if let Some(c) = self.drafts.get_mut(&k)
+                    && !c.channels.is_empty()
+                {
+                    let n = c.channels.len();
+                    c.channel = if ev.code == KeyCode::Tab {
+                        (c.channel + 1) % n
+                    } else {
+                        (c.channel + n - 1) % n
+                    };
+                }
+            }
+            KeyCode::Char('r') if ctrl => {
+                let fresh = self.focused_incident().map(|inc| {
+                    let step = inc.current();
+                    step.map(|s| {
+                        notify::render(&self.templates, &self.model, inc, s, self.model.now)
+                    })
+                });
+                if let (Some(Some(r)), Some(c)) = (fresh, self.drafts.get_mut(&k)) {
+                    match r {
+                        Ok(t) => {
+                            c.set_text(&t);
+                            c.error = None;
+                        }
+                        Err(e) => c.error = Some(format!("the template did not render: {e}")),
+                    }
+                }
+            }
+            _ => {
+                if let Some(c) = self.drafts.get_mut(&k)
+                    && !c.sending
+                {
+                    c.text.input(ev);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Sends the open draft to its channel.
+    fn send_draft(&mut self) -> Vec<Effect> {
+        if self.read_only {
+            self.say("read-only console: it cannot send notifications", true);
+            return Vec::new();
+        }
+        let Some(inc) = self.focused_incident() else {
+            return Vec::new();
+        };
+        let (Some(k), Some(step)) = (key_of(inc), inc.current()) else {
+            return Vec::new();
+        };
+        let due = notify::due(inc);
+        let resolve = step.resolve;
+        let severity = match notify::context(&self.model, inc, self.model.now)
+            .get_attr("incident")
+            .and_then(|i| i.get_attr("severity"))
+            .map(|v| v.to_string())
+        {
+            Ok(s) if s == "Critical" => "critical",
+            _ => "warning",
+        };
+        let operator = inc.operator.label();
+        let now = self.model.now;
+        let Some(c) = self.drafts.get_mut(&k) else {
+            return Vec::new();
+        };
+        if c.sending {
+            return Vec::new();
+        }
+        let body = c.body();
+        if body.trim().is_empty() {
+            c.error = Some("the message is empty".into());
+            return Vec::new();
+        }
+        let Some((name, cfg)) = c.channel().cloned() else {
+            return Vec::new();
+        };
+        c.sending = true;
+        c.error = None;
+        vec![Effect::Notify(Box::new(crate::effects::notify::Send {
+            incident: k.0,
+            step: k.1,
+            channel: name,
+            cfg,
+            text: body,
+            resolve,
+            operator,
+            severity: severity.into(),
+            sent: now,
+            due,
+        }))]
+    }
+
+    /// The executor refused to send (read-only).
+    pub fn notify_refused(&mut self, why: String) {
+        for c in self.drafts.values_mut() {
+            c.sending = false;
+        }
+        self.say(why, true);
+    }
+
+    /// A send ended: journal it; when it went out the step is done and the
+    /// draft is dropped, when it failed the draft stays open with the error.
+    pub fn notify_done(&mut self, incident: &str, step: &str, event: Event) -> Vec<Effect> {
+        let k = (incident.to_string(), step.to_string());
+        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+            return Vec::new();
+        };
+        let still_current = inc.current().is_some_and(|s| s.id == step);
+        let now = self.model.now;
+        let mut entries = vec![inc.entry(now, event.clone())];
+        match &event {
+            Event::Notified { late, channel, .. } => {
+                if still_current {
+                    entries.push(inc.entry(
+                        now,
+                        Event::StepDone {
+                            outcome: if *late { "sent late" } else { "sent" }.into(),
+                        },
+                    ));
+                }
+                self.drafts.remove(&k);
+                if self.focused_incident().is_some_and(|i| i.id == incident) {
+                    self.composing = false;
+                }
+                self.say(
+                    format!(
+                        "sent to {channel}{}",
+                        if *late {
+                            " (LATE: past its deadline)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    *late,
+                );
+            }
+            Event::NotifyFailed { error, channel, .. } => {
+                if let Some(c) = self.drafts.get_mut(&k) {
+                    c.sending = false;
+                    c.error = Some(format!(
+                        "not sent to {channel}: {error} · ctrl+s retries, tab picks another channel"
+                    ));
+                }
+                self.say(format!("not sent to {channel}: {error}"), true);
+            }
+            _ => {}
+        }
+        vec![Effect::Journal { entries }]
+    }
+}

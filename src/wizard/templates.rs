@@ -1,0 +1,273 @@
+//! Notification templates: the shipped ones (embedded) and the files of the
+//! config's `templates` folders, named by file stem. Loading checks syntax
+//! and every variable a template names, each with file and line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Located};
+
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "initial-alert.txt",
+        include_str!("../../templates/initial-alert.txt"),
+    ),
+    (
+        "resolution.txt",
+        include_str!("../../templates/resolution.txt"),
+    ),
+    (
+        "failover-complete.json",
+        include_str!("../../templates/failover-complete.json"),
+    ),
+    (
+        "stakeholder-notice.txt",
+        include_str!("../../templates/stakeholder-notice.txt"),
+    ),
+    (
+        "escalation.txt",
+        include_str!("../../templates/escalation.txt"),
+    ),
+];
+
+/// Roots whose keys depend on the runbook (`steps.verify-pair`), the
+/// config (`source.fleet`) or the step (`vars.level`): any key is allowed.
+const OPEN_ROOTS: [&str; 4] = ["steps", "inputs", "vars", "source"];
+
+/// The loaded templates, ready to render.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    env: Environment<'static>,
+    /// Name → file it came from.
+    files: BTreeMap<String, PathBuf>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self {
+            env: environment(),
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+/// Strict: a misspelt variable is an error, never an empty string in a
+/// message to the Commander. No escaping: JSON templates use `tojson`.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env
+}
+
+impl Templates {
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    pub fn file(&self, name: &str) -> Option<&Path> {
+        self.files.get(name).map(PathBuf::as_path)
+    }
+
+    /// The source text of a template, for a reader in watch mode.
+    pub fn source(&self, name: &str) -> Option<String> {
+        self.env
+            .get_template(name)
+            .ok()
+            .map(|t| t.source().to_string())
+    }
+
+    pub fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, String> {
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|_| format!("no template named `{name}`"))?;
+        t.render(ctx).map_err(|e| describe(&e))
+    }
+
+    /// Renders text written inside a runbook step.
+    pub fn render_inline(&self, src: &str, ctx: &minijinja::Value) -> Result<String, String> {
+        self.env.render_str(src, ctx).map_err(|e| describe(&e))
+    }
+
+    fn add(&mut self, name: String, file: PathBuf, src: String) -> Result<(), minijinja::Error> {
+        self.env.add_template_owned(name.clone(), src)?;
+        self.files.insert(name, file);
+        Ok(())
+    }
+}
+
+/// A minijinja error in one line: what, where.
+pub fn describe(e: &minijinja::Error) -> String {
+    let what = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_string);
+    match e.line() {
+        Some(l) => format!("{what} (template line {l})"),
+        None => what,
+    }
+}
+
+/// The shipped templates, then every file of the config's `templates`
+/// paths (relative to the config folder); a user file replaces a shipped
+/// template of the same name. A template with errors is left out and
+/// named, the others load.
+pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Templates, Vec<Diagnostic>) {
+    let mut files: Vec<(PathBuf, String)> = EMBEDDED
+        .iter()
+        .map(|(n, s)| {
+            (
+                PathBuf::from(format!("<embedded>/templates/{n}")),
+                (*s).to_string(),
+            )
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for p in &config.console.templates {
+        let path = match config_dir {
+            Some(d) if p.is_relative() => d.join(p),
+            // Relative to no config: not the current folder by accident.
+            None if p.is_relative() => continue,
+            _ => p.clone(),
+        };
+        let list = if path.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map(|rd| {
+                    rd.filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.is_file()
+                                && !p
+                                    .file_name()
+                                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        } else if path.is_file() {
+            vec![path.clone()]
+        } else {
+            continue; // no folder: the shipped templates remain
+        };
+        for f in list {
+            match std::fs::read_to_string(&f) {
+                Ok(s) => files.push((f, s)),
+                Err(e) => errors.push(Diagnostic::file(f, format!("cannot read: {e}"))),
+            }
+        }
+    }
+    let sample = super::notify::sample_context(config);
+    let mut out = Templates::default();
+    for (path, src) in files {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let problems = check(&name, &src, &path, &sample);
+        if problems.is_empty() {
+            if let Err(e) = out.add(name, path.clone(), src) {
+                errors.push(Diagnostic::file(path, describe(&e)));
+            }
+        } else {
+            errors.extend(problems);
+        }
+    }
+    (out, errors)
+}
+
+/// Syntax errors and unknown variables of one template, with lines.
+pub fn check(name: &str, src: &str, file: &Path, sample: &minijinja::Value) -> Vec<Diagnostic> {
+    let loc = Located { file, src };
+    let at_line = |line: usize, message: String| Diagnostic {
+        file: file.to_path_buf(),
+        line,
+        column: 1,
+        key: format!("template {name}"),
+        message,
+    };
+    let env = environment();
+    let tmpl = match env.template_from_named_str(name, src) {
+        Ok(t) => t,
+        Err(e) => return vec![at_line(e.line().unwrap_or(1), describe(&e))],
+    };
+    let mut unknown: Vec<String> = tmpl
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|v| !resolves(sample, v))
+        .collect();
+    unknown.sort();
+    unknown
+        .into_iter()
+        .map(|v| {
+            let offset = src.find(v.as_str()).unwrap_or(0);
+            at_line(
+                loc.line_col(offset).0,
+                format!(
+                    "unknown variable `{v}`; variables: {}",
+                    known_roots(sample).join(", ")
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Whether a dotted name exists in the sample context (any key below an
+/// open root counts).
+fn resolves(sample: &minijinja::Value, dotted: &str) -> bool {
+    let mut parts = dotted.split('.');
+    let Some(root) = parts.next() else {
+        return false;
+    };
+    if OPEN_ROOTS.contains(&root) {
+        return true;
+    }
+    // minijinja's own globals (`range`, `namespace`, ...).
+    if environment().globals().any(|(n, _)| n == root) {
+        return true;
+    }
+    let mut v = match sample.get_attr(root) {
+        Ok(v) if !v.is_undefined() => v,
+        _ => return false,
+    };
+    for p in parts {
+        v = match v.get_attr(p) {
+            Ok(x) if !x.is_undefined() => x,
+            _ => return false,
+        };
+    }
+    true
+}
+
+/// The names a template may use, for error messages.
+pub fn known_roots(sample: &minijinja::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(keys) = sample.try_iter() {
+        for k in keys {
+            let key = k.to_string();
+            let v = sample.get_attr(&key).unwrap_or_default();
+            let fields: Vec<String> = if v.kind() == minijinja::value::ValueKind::Map
+                && !OPEN_ROOTS.contains(&key.as_str())
+            {
+                v.try_iter()
+                    .map(|it| it.map(|f| format!("{key}.{f}")).collect())
+                    .unwrap_or_default()
+            } else if OPEN_ROOTS.contains(&key.as_str()) {
+                vec![format!("{key}.*")]
+            } else {
+                vec![key.clone()]
+            };
+            out.extend(fields);
+        }
+    }
+    out.sort();
+    out
+}
