@@ -33,7 +33,25 @@ pub struct Report {
     /// Replication lag when the cutover action was started (data-loss window).
     pub lag_at_cutover: Option<f64>,
     pub rpo: Option<f64>,
+    /// Every send of a notify step, failed ones included.
+    pub notifications: Vec<NotificationReport>,
     pub damage: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotificationReport {
+    pub step: String,
+    pub channel: String,
+    /// Where it went, without secrets.
+    pub target: String,
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    pub due: Option<DateTime<Utc>>,
+    pub late: bool,
+    /// The channel's answer, or the error.
+    pub response: String,
+    /// Exactly what was sent.
+    pub text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,6 +89,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         rto: runbook.and_then(|rb| rb.rto.map(crate::config::Dur::as_secs_f64)),
         lag_at_cutover: None,
         rpo: runbook.and_then(|rb| rb.rpo.map(crate::config::Dur::as_secs_f64)),
+        notifications: Vec::new(),
         damage,
     };
     let mut step_start = r.started;
@@ -187,6 +206,65 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                         )
                     });
                 }
+            }
+            (
+                Event::Notified {
+                    channel,
+                    target,
+                    text,
+                    response,
+                    sent,
+                    due,
+                    late,
+                    ..
+                },
+                Some(s),
+            ) => {
+                let when = match due {
+                    Some(d) if *late => format!(
+                        ", **LATE** by {}s (due {})",
+                        (*sent - *d).num_seconds(),
+                        d.format("%H:%M:%SZ")
+                    ),
+                    Some(d) => format!(" within its deadline (due {})", d.format("%H:%M:%SZ")),
+                    None => String::new(),
+                };
+                s.details
+                    .push(format!("sent to {channel} ({target}){when}: {response}"));
+                r.notifications.push(NotificationReport {
+                    step: s.step.clone(),
+                    channel: channel.clone(),
+                    target: target.clone(),
+                    at: *sent,
+                    ok: true,
+                    due: *due,
+                    late: *late,
+                    response: response.clone(),
+                    text: text.clone(),
+                });
+            }
+            (
+                Event::NotifyFailed {
+                    channel,
+                    target,
+                    text,
+                    error,
+                },
+                Some(s),
+            ) => {
+                s.details
+                    .push(format!("**not sent** to {channel} ({target}): {error}"));
+                r.notifications.push(NotificationReport {
+                    step: s.step.clone(),
+                    channel: channel.clone(),
+                    target: target.clone(),
+                    at: e.at,
+                    ok: false,
+                    due: None,
+                    late: false,
+                    response: error.clone(),
+                    text: text.clone(),
+                });
             }
             (Event::ActionUnknown { reason }, Some(s)) => {
                 s.details.push(format!("**outcome unknown**: {reason}"));
@@ -383,10 +461,7 @@ pub fn markdown(r: &Report) -> String {
     for o in &r.overrides {
         let _ = writeln!(m, "- {o}");
     }
-    let _ = writeln!(
-        m,
-        "\n## Notifications\n\nNo notify steps in this runbook (notifications are journaled once the notify step kind exists)."
-    );
+    notifications(&mut m, r);
     let _ = writeln!(m, "\n## Recorded inputs\n");
     if r.inputs.is_empty() {
         let _ = writeln!(m, "None.");
@@ -395,6 +470,49 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(m, "- {q}: {a}");
     }
     m
+}
+
+/// Each send with its deadline, then the exact texts.
+fn notifications(m: &mut String, r: &Report) {
+    let _ = writeln!(m, "\n## Notifications\n");
+    if r.notifications.is_empty() {
+        let _ = writeln!(m, "None sent.");
+        return;
+    }
+    let _ = writeln!(
+        m,
+        "| Step | Channel | Sent | Deadline | Result |\n|---|---|---|---|---|"
+    );
+    for n in &r.notifications {
+        let deadline = match (n.due, n.ok) {
+            (_, false) => "not sent".to_string(),
+            (Some(d), _) if n.late => format!(
+                "**LATE** by {}s (due {})",
+                (n.at - d).num_seconds(),
+                d.format("%H:%M:%SZ")
+            ),
+            (Some(d), _) => format!("met (due {})", d.format("%H:%M:%SZ")),
+            (None, _) => "none".to_string(),
+        };
+        let _ = writeln!(
+            m,
+            "| {} | {} ({}) | {} | {deadline} | {} |",
+            n.step,
+            n.channel,
+            n.target,
+            n.at.format("%H:%M:%SZ"),
+            n.response.replace('|', "\\|").replace('\n', " ")
+        );
+    }
+    for n in r.notifications.iter().filter(|n| n.ok) {
+        let _ = writeln!(
+            m,
+            "\nSent to {} at {}:\n\n```\n{}\n```",
+            n.channel,
+            n.at.format("%H:%M:%SZ"),
+            n.text.trim_end()
+        );
+    }
 }
 
 /// Reads a journal, tolerating a torn last line and invalid lines.

@@ -118,14 +118,42 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
             },
         ],
     );
-    t += Duration::seconds(75);
+    // The notify step: due 60 s after the post phase began; the first
+    // send fails, the retry goes out late.
+    let post_began = t;
+    let text = format!(
+        "{{\"type\": \"failover_complete\", \"failed_instance\": \"gw-{}-a\", \"new_primary\": \"gw-{}-b\", \"duration_ms\": 182000}}",
+        &pair[5..],
+        &pair[5..]
+    );
+    t += Duration::seconds(70);
+    write(
+        &mut inc,
+        t,
+        vec![Event::NotifyFailed {
+            channel: "commander".into(),
+            target: "webhook http://127.0.0.1:9/…".into(),
+            text: text.clone(),
+            error: "HTTP 500: try later".into(),
+        }],
+    );
+    t += Duration::seconds(5);
     write(
         &mut inc,
         t,
         vec![
-            Event::CheckConfirmed,
+            Event::Notified {
+                channel: "commander".into(),
+                target: "webhook http://127.0.0.1:9/…".into(),
+                text,
+                response: "HTTP 200: {\"received\": 1}".into(),
+                sent: t,
+                millis: 12,
+                due: Some(post_began + Duration::seconds(60)),
+                late: true,
+            },
             Event::StepDone {
-                outcome: "confirmed".into(),
+                outcome: "sent late".into(),
             },
         ],
     );
@@ -180,6 +208,18 @@ fn a_completed_failover_reads_as_a_post_mortem_timeline() {
         md.contains("missed by"),
         "the 95 s wait and 75 s notify overran their targets: {md}"
     );
+    assert!(
+        md.contains("| notify-commander | commander (webhook http://127.0.0.1:9/…) | 12:08:39Z | **LATE** by 15s (due 12:08:24Z) | HTTP 200: {\"received\": 1} |"),
+        "the late send, with its deadline: {md}"
+    );
+    assert!(
+        md.contains("| notify-commander | commander (webhook http://127.0.0.1:9/…) | 12:08:34Z | not sent | HTTP 500: try later |"),
+        "the failed send: {md}"
+    );
+    assert!(
+        md.contains("\"type\": \"failover_complete\""),
+        "the exact text sent: {md}"
+    );
     insta::assert_snapshot!(md);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -215,6 +255,8 @@ fn overrides_are_reported_and_json_is_available() {
         "{v}"
     );
     assert_eq!(v["steps"].as_array().map(Vec::len), Some(7));
+    assert_eq!(v["notifications"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(v["notifications"][1]["late"], true, "{v}");
     let md =
         String::from_utf8_lossy(&report(&dir, &[path.to_str().expect("utf8")]).stdout).into_owned();
     assert!(md.contains("**overridden**: Commander approved: primary is down hard (values: standby.down = false, standby.health_score = 55"), "{md}");

@@ -226,8 +226,8 @@ impl App {
         };
         let still_current = inc.current().is_some_and(|s| s.id == step);
         let now = self.model.now;
-        let mut entries = vec![inc.entry(now, event.clone())];
-        match &event {
+        let mut entries = vec![inc.entry(now, event)];
+        match &entries[0].event.clone() {
             Event::Notified { late, channel, .. } => {
                 if still_current {
                     entries.push(inc.entry(

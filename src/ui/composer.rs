@@ -40,20 +40,18 @@ pub fn deadline(app: &App, inc: &Incident) -> Option<Span<'static>> {
 }
 
 fn channel_line(app: &App, inc: &Incident) -> Line<'static> {
-    let (name, cfg) = match app.draft().and_then(|d| d.channel()) {
-        Some((n, c)) => (n.clone(), c.clone()),
-        None => {
-            let cfg = &app.model.config;
-            let name = inc
-                .current()
-                .map(|s| notify::default_channel(s, cfg))
-                .unwrap_or_default();
-            let chosen = notify::channels(cfg).into_iter().find(|(n, _)| *n == name);
-            match chosen {
-                Some(c) => c,
-                None => return Line::from(muted(app, format!(" to {name}"))),
-            }
-        }
+    let chosen = if let Some((n, c)) = app.draft().and_then(|d| d.channel()) {
+        Some((n.clone(), c.clone()))
+    } else {
+        let cfg = &app.model.config;
+        let name = inc
+            .current()
+            .map(|s| notify::default_channel(s, cfg))
+            .unwrap_or_default();
+        notify::channels(cfg).into_iter().find(|(n, _)| *n == name)
+    };
+    let Some((name, cfg)) = chosen else {
+        return Line::from(muted(app, " to (no channel)"));
     };
     Line::from(vec![
         muted(app, " to "),

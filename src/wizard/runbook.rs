@@ -481,4 +481,50 @@ mod tests {
             "{errs:?}"
         );
     }
+
+    #[test]
+    fn notify_steps_are_checked() {
+        let head = "id = \"x\"\ntitle = \"X\"\n[[phase]]\nid = \"post\"\n[[phase.step]]\nid = \"a\"\nkind = \"check\"\ntitle = \"t\"\n";
+        let step = |body: &str| {
+            format!("{head}[[phase.step]]\nid = \"n\"\nkind = \"notify\"\ntitle = \"tell\"\n{body}")
+        };
+        let errs = check_src(&step(
+            "template = \"resolutoin\"\nchannel = \"pager\"\nafter = \"zz\"\n",
+        ));
+        let got: Vec<(usize, String)> = errs.iter().map(|e| (e.line, e.key.clone())).collect();
+        assert!(
+            got.contains(&(13, "phase[0].step[1].template".into())),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("unknown template `resolutoin`")
+                    && e.message.contains("resolution")),
+            "{errs:?}"
+        );
+        assert!(
+            got.contains(&(14, "phase[0].step[1].channel".into())),
+            "{errs:?}"
+        );
+        assert!(
+            got.contains(&(15, "phase[0].step[1].after".into())),
+            "{errs:?}"
+        );
+        let errs = check_src(&step(
+            "text = \"{{ pair.id }} {{ vars.level }}\"\nafter = \"a\"\nvars = { level = \"L2\" }\nchannel = \"clipboard\"\n",
+        ));
+        assert!(errs.is_empty(), "{errs:?}");
+        let errs = check_src(&step("text = \"{{ vars.level }}\"\n"));
+        assert!(
+            errs.iter()
+                .any(|e| e.key == "phase[0].step[1].text" && e.message.contains("does not render")),
+            "{errs:?}"
+        );
+        let errs = check_src(&step(""));
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("either `template` or `text`")),
+            "{errs:?}"
+        );
+    }
 }

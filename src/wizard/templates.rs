@@ -271,3 +271,64 @@ pub fn known_roots(sample: &minijinja::Value) -> Vec<String> {
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(src: &str) -> Vec<Diagnostic> {
+        let config = Config::default();
+        check(
+            "note",
+            src,
+            Path::new("templates/note.txt"),
+            &crate::wizard::notify::sample_context(&config),
+        )
+    }
+
+    #[test]
+    fn syntax_errors_and_unknown_variables_name_file_and_line() {
+        let e = errors("fine {{ pair.id }}\nsecond\n{% if x %}never closed\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].file, Path::new("templates/note.txt"));
+        assert!(e[0].line >= 3, "{e:?}");
+        let e = errors(
+            "ok {{ pair.id }}\n{{ primary.helth }} and {{ incident.severity }}\n{{ nope }}\n",
+        );
+        let got: Vec<(usize, &str)> = e.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(
+            got[0].0 == 3 && got[0].1.starts_with("unknown variable `nope`"),
+            "{got:?}"
+        );
+        assert!(
+            got[1].0 == 2 && got[1].1.starts_with("unknown variable `primary.helth`"),
+            "{got:?}"
+        );
+        // Keys below open roots and minijinja's own globals are fine.
+        assert!(
+            errors("{{ steps['verify-pair'] }} {{ vars.level }} {{ range(3) | list }}").is_empty()
+        );
+    }
+
+    #[test]
+    fn a_user_template_replaces_a_shipped_one_and_a_broken_one_is_left_out() {
+        let dir = std::env::temp_dir().join(format!("baton-tpl-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("templates")).expect("dir");
+        std::fs::write(
+            dir.join("templates/resolution.txt"),
+            "RESOLVED {{ pair.id }}",
+        )
+        .expect("w");
+        std::fs::write(dir.join("templates/broken.txt"), "{{ pair.id ").expect("w");
+        let (t, errs) = load_all(&Config::default(), Some(&dir));
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].file.ends_with("templates/broken.txt"), "{errs:?}");
+        assert!(!t.contains("broken"));
+        let ctx = crate::wizard::notify::sample_context(&Config::default());
+        assert_eq!(t.render("resolution", &ctx).as_deref(), Ok("RESOLVED "));
+        assert!(t.contains("failover-complete"), "the shipped ones remain");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
