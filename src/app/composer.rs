@@ -34,6 +34,8 @@ impl Composer {
     fn set_text(&mut self, text: &str) {
         let mut area = TextArea::new(text.lines().map(str::to_string).collect());
         area.set_cursor_line_style(ratatui::style::Style::default());
+        // A one-line JSON message must be readable whole before it is sent.
+        area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
         self.text = area;
     }
 }
@@ -228,7 +230,14 @@ impl App {
         let now = self.model.now;
         let mut entries = vec![inc.entry(now, event)];
         match &entries[0].event.clone() {
-            Event::Notified { late, channel, .. } => {
+            Event::Notified {
+                late,
+                channel,
+                due,
+                sent,
+                response,
+                ..
+            } => {
                 if still_current {
                     entries.push(inc.entry(
                         now,
@@ -241,17 +250,12 @@ impl App {
                 if self.focused_incident().is_some_and(|i| i.id == incident) {
                     self.composing = false;
                 }
-                self.say(
-                    format!(
-                        "sent to {channel}{}",
-                        if *late {
-                            " (LATE: past its deadline)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    *late,
-                );
+                let when = match due {
+                    Some(d) if *late => format!(", LATE by {}s", (*sent - *d).num_seconds()),
+                    Some(d) => format!(", {}s before its deadline", (*d - *sent).num_seconds()),
+                    None => String::new(),
+                };
+                self.say(format!("sent to {channel}{when}: {response}"), *late);
             }
             Event::NotifyFailed { error, channel, .. } => {
                 if let Some(c) = self.drafts.get_mut(&k) {

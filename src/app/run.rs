@@ -98,6 +98,8 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                 dirty = true;
             }
             Some(f) = feedback.recv() => {
+                // What the feedback journals carries the time it came back.
+                app.model.now = Utc::now();
                 let fx = match f {
                     Feedback::Notice(o) => {
                         app.say(o.text, !o.ok);

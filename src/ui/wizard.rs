@@ -92,6 +92,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         head,
     );
 
+    let composing = app.composing && app.draft().is_some();
+    // On a narrow terminal the message gets the whole width.
+    if composing && body.width < 100 {
+        super::composer::draw(f, body, app);
+        return;
+    }
     let [steps, detail] =
         Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
     f.render_widget(Paragraph::new(step_list(app, inc)), steps);
@@ -100,7 +106,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(if app.prompt.is_some() { 4 } else { 0 }),
     ])
     .areas(detail);
-    if app.composing && app.draft().is_some() {
+    if composing {
         super::composer::draw(f, d, app);
     } else {
         f.render_widget(
@@ -184,19 +190,13 @@ fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
     lines.push(Line::default());
     lines.push(Line::from(styled("journal", t.style(Role::Header))));
     for e in inc.entries.iter().rev().take(6) {
-        let what = serde_json::to_value(&e.event)
-            .ok()
-            .and_then(|v| v.get("event").and_then(|x| x.as_str()).map(str::to_string))
-            .unwrap_or_default();
+        let (what, role) = super::timeline::summary(e);
         lines.push(Line::from(vec![
             styled(
                 format!(" {} ", e.at.format("%H:%M:%SZ")),
                 t.style(Role::Timer),
             ),
-            muted(
-                app,
-                format!("{} {what}", e.step.clone().unwrap_or_default()),
-            ),
+            styled(what, t.style(role)),
         ]));
     }
     lines
