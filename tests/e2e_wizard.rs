@@ -63,9 +63,19 @@ fn seed_000_failover_on_the_demo_with_keys_only() {
     t.wait_for("the promotion", |s| s.contains("succeeded: HTTP 200"));
     t.keys(&["Enter"]);
     // The wait step finishes by itself once the new primary is ACTIVE.
-    t.wait_for("the post phase", |s| s.contains("▶ Notify the Commander"));
+    t.wait_for("the post phase", |s| {
+        s.contains("▶ Notify the Commander") && s.contains("deadline due in")
+    });
+    // The notify step: the failover_complete message opens in the editor,
+    // the operator adds to it and sends it to the demo Commander's webhook.
     t.keys(&["Enter"]);
-    t.wait_for("the last step", |s| s.contains("▶ Queue reprovision"));
+    t.wait_for("the message editor", |s| {
+        s.contains("message due in") && s.contains("\"type\": \"failover_complete\"")
+    });
+    t.keys(&["End", "Left", ", \"by\": \"tester\"", "C-s"]);
+    t.wait_for("the message sent within its deadline", |s| {
+        s.contains("before its deadline") && s.contains("▶ Queue reprovision")
+    });
     t.keys(&["Enter"]);
     t.wait_for("every step done", |s| s.contains("every step done"));
     t.keys(&["c"]);
@@ -96,6 +106,22 @@ fn seed_000_failover_on_the_demo_with_keys_only() {
         .expect("result journaled");
     assert!(intent < result, "{ev:?}");
     assert_eq!(lines[result]["details"]["ok"], true);
+    let sent = &lines[ev.iter().position(|e| e == "notified").expect("notified")];
+    assert_eq!(sent["details"]["channel"], "commander");
+    assert_eq!(sent["details"]["late"], false);
+    assert!(
+        sent["details"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("\"failed_instance\": \"gw-1003-a\"")
+                && t.contains("\"by\": \"tester\"")),
+        "the edited text, exactly: {sent}"
+    );
+    assert!(
+        sent["details"]["response"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("HTTP 200")),
+        "{sent}"
+    );
     assert_eq!(ev.first().map(String::as_str), Some("started"));
     assert_eq!(ev.last().map(String::as_str), Some("closed"));
     assert!(
