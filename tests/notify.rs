@@ -486,6 +486,8 @@ fn every_shipped_template_rendered_for_a_fixed_incident() {
             drill: false,
             primary: Some("gw-1003-a".into()),
             standby: Some("gw-1003-b".into()),
+            region: None,
+            provider: None,
         },
     );
     put(&mut inc, 10, done());

@@ -60,6 +60,8 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
             drill: false,
             primary: None,
             standby: None,
+            region: None,
+            provider: None,
         }],
     );
     t += Duration::seconds(12);

@@ -226,7 +226,10 @@ impl App {
         let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
             return Vec::new();
         };
-        let still_current = inc.current().is_some_and(|s| s.id == step);
+        // A bulk step's automatic progress report does not end the step.
+        let still_current = inc
+            .current()
+            .is_some_and(|s| s.id == step && s.kind == StepKind::Notify);
         let now = self.model.now;
         let mut entries = vec![inc.entry(now, event)];
         match &entries[0].event.clone() {

@@ -1,6 +1,7 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
+pub mod bulk;
 pub mod composer;
 pub mod follow;
 mod perform;
@@ -58,6 +59,17 @@ pub enum Effect {
         plan: crate::wizard::decide::ActionPlan,
         intent: crate::wizard::incident::Entry,
     },
+    /// Lock, journal the intents, then run one batch of a bulk step.
+    RunBulk {
+        plans: Vec<(String, crate::wizard::decide::ActionPlan)>,
+        intents: Vec<crate::wizard::incident::Entry>,
+    },
+    /// Ask a probe wait's endpoints once more (reading only).
+    Probe {
+        incident: String,
+        step: String,
+        urls: Vec<(String, String)>,
+    },
     /// Release the pair lock of a closed or aborted incident.
     Release {
         incident: String,
@@ -100,8 +112,10 @@ pub struct App {
     pub drafts: std::collections::HashMap<(String, String), composer::Composer>,
     /// The draft of the focused incident's current step is open.
     pub composing: bool,
+    /// Probe rounds asked and not yet answered, by incident.
+    pub probing: std::collections::HashSet<String>,
     /// Choosing a runbook for a pair: (pair, highlighted row).
-    pub chooser: Option<(String, usize)>,
+    pub chooser: Option<(wizard_ops::Target, usize)>,
     /// Drill mode: actions run their `dry_run` variant; marked DRILL.
     pub drill: bool,
     /// Journal entries of past incidents (cooldown, per-day limits).
@@ -135,6 +149,7 @@ impl App {
             prompt: None,
             drafts: std::collections::HashMap::new(),
             composing: false,
+            probing: std::collections::HashSet::new(),
             chooser: None,
             drill: false,
             history: Vec::new(),

@@ -23,10 +23,9 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
     match e {
         Effect::Quit => return false,
         Effect::Silence(req) => exec.silence(req),
-        Effect::Start { incident, entry } => match exec.start(incident.pair.as_deref(), &entry) {
+        Effect::Start { incident, entry } => match exec.start(incident.lock_name().as_deref(), &entry) {
             Ok(()) => {
-                let on = incident.pair.as_deref().unwrap_or("the estate");
-                app.say(format!("{} started on {on}", incident.id), false);
+                app.say(format!("{} started on {}", incident.id, incident.target()), false);
                 app.history.push(entry.clone());
                 app.started(*incident, &entry);
             }
@@ -46,6 +45,37 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
             }
             Err(e) => app.say(e, true),
         },
+        Effect::RunBulk { plans, intents } => {
+            let incident = plans.first().map(|(_, p)| p.incident.clone());
+            match exec.run_bulk(plans, &intents) {
+                Ok(locked_out) => {
+                    let started: Vec<_> = intents
+                        .into_iter()
+                        .filter(|e| {
+                            !matches!(&e.event, crate::wizard::incident::Event::BulkIntent { pair, .. }
+                                if locked_out.iter().any(|(p, _)| p == pair))
+                        })
+                        .collect();
+                    app.history.extend(started.iter().cloned());
+                    app.applied(&started);
+                    if let Some(inc) = incident {
+                        let fx = app.bulk_locked_out(&inc, locked_out);
+                        for e in fx {
+                            run(app, exec, e);
+                        }
+                    }
+                }
+                Err(e) => app.say(e, true),
+            }
+        }
+        Effect::Probe {
+            incident,
+            step,
+            urls,
+        } => {
+            app.probing.insert(incident.clone());
+            exec.probe(incident, step, urls, std::time::Duration::from_secs(5), app.model.now);
+        }
         Effect::Release { incident } => exec.release(&incident),
         Effect::Copy(text) => crate::effects::notify::copy(&text),
         Effect::Notify(send) => {

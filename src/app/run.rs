@@ -106,6 +106,13 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                         Vec::new()
                     }
                     Feedback::ActionDone { incident, event } => app.action_done(&incident, event),
+                    Feedback::ProbeDone { incident, round } => {
+                        app.probe_done(&incident, round);
+                        Vec::new()
+                    }
+                    Feedback::BulkDone { incident, pair, event } => {
+                        app.bulk_done(&incident, &pair, event)
+                    }
                     Feedback::NotifyDone { incident, step, event } => {
                         app.notify_done(&incident, &step, event)
                     }
@@ -151,8 +158,8 @@ fn resume(app: &mut App, executor: &mut Executor) {
     let open = crate::app::wizard_ops::unfinished(&all, &app.runbooks);
     let mut resumed = 0;
     for inc in open {
-        if let Some(pair) = inc.pair.clone()
-            && let Err(e) = executor.relock(&inc.id, &pair)
+        if let Some(name) = inc.lock_name()
+            && let Err(e) = executor.relock(&inc.id, &name)
         {
             app.say(format!("{} not resumed: {e}", inc.id), true);
             continue;
@@ -163,5 +170,9 @@ fn resume(app: &mut App, executor: &mut Executor) {
     if resumed > 0 {
         app.view.wizard = true;
         app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
+    }
+    // Follow-up horizons that came due while baton was not running.
+    if let Some(text) = super::wizard_ops::due_reminder(app) {
+        app.say(text, true);
     }
 }

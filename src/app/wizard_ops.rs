@@ -51,6 +51,23 @@ impl Prompt {
     }
 }
 
+/// What a runbook is started on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Pair(String),
+    /// A row of the Regions pane: a region and its provider.
+    Area { region: String, provider: String },
+}
+
+impl Target {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Pair(p) => p.clone(),
+            Self::Area { region, provider } => format!("{region} ({provider})"),
+        }
+    }
+}
+
 /// A failover of one pair is refused while another is open for it, above
 /// `max_concurrent`, within `cooldown` of the last promotion, and past
 /// `max_per_day` promotions today (history read from the journal).
@@ -58,12 +75,17 @@ pub fn start_refusal(app: &App, pair: &str) -> Option<String> {
     if app
         .incidents
         .iter()
-        .any(|i| i.is_open() && i.pair.as_deref() == Some(pair))
+        .any(|i| i.is_open() && i.runbook.lock && i.pair.as_deref() == Some(pair))
     {
         return Some(format!("a failover of {pair} is already open here"));
     }
     let limits = &app.model.config.limits;
-    let open = app.incidents.iter().filter(|i| i.is_open()).count();
+    // Follow-up checklists (no lock) are not failovers.
+    let open = app
+        .incidents
+        .iter()
+        .filter(|i| i.is_open() && i.runbook.lock)
+        .count();
     if open >= limits.max_concurrent as usize {
         return Some(format!(
             "{open} failovers are open: max_concurrent is {}",
@@ -117,7 +139,8 @@ impl App {
         self.incidents.get(self.incident_focus)
     }
 
-    /// `f` on the selected pair.
+    /// `f`: on the selected pair, or on the selected row of the Regions
+    /// pane (a region or provider runbook).
     pub fn start_failover(&mut self) -> Vec<Effect> {
         if self.read_only {
             self.say(
@@ -126,53 +149,83 @@ impl App {
             );
             return Vec::new();
         }
-        let Some(pair) = self.view.selected_pair(&self.model) else {
-            return Vec::new();
-        };
-        let pair_id = pair.id.clone();
-        let configured = pair.runbook.clone();
-        let choices = self.pair_runbooks();
-        let rb = match configured {
-            // The pair names its runbook in the config: no question.
-            Some(id) => self.runbooks.iter().find(|r| r.id == id).cloned(),
-            None if choices.len() > 1 => {
-                self.chooser = Some((pair_id, 0));
+        let target = if self.view.focus == super::Pane::Regions {
+            let Some(r) = self.model.regions.get(self.view.region_selected) else {
                 return Vec::new();
+            };
+            Target::Area {
+                region: r.region.clone(),
+                provider: r.provider.clone(),
             }
-            None => choices.first().cloned(),
+        } else {
+            let Some(pair) = self.view.selected_pair(&self.model) else {
+                return Vec::new();
+            };
+            // The pair names its runbook in the config: no question.
+            if let Some(id) = pair.runbook.clone() {
+                let pair_id = pair.id.clone();
+                let Some(rb) = self.runbooks.iter().find(|r| r.id == id).cloned() else {
+                    self.say(format!("the pair names runbook `{id}`, which is not loaded: see `baton check`"), true);
+                    return Vec::new();
+                };
+                return self.start_with(&Target::Pair(pair_id), &rb);
+            }
+            Target::Pair(pair.id.clone())
         };
-        let Some(rb) = rb else {
-            self.say("no runbook applies to this pair: see `baton check`", true);
-            return Vec::new();
-        };
-        self.start_with(&pair_id, &rb)
+        let choices = self.runbooks_for(&target);
+        match choices.len() {
+            0 => {
+                self.say(
+                    format!("no runbook applies to {}: see `baton check`", target.label()),
+                    true,
+                );
+                Vec::new()
+            }
+            1 => self.start_with(&target, &choices[0]),
+            _ => {
+                self.chooser = Some((target, 0));
+                Vec::new()
+            }
+        }
     }
 
-    /// Runbooks that can be started on a pair.
-    pub fn pair_runbooks(&self) -> Vec<Arc<Runbook>> {
+    /// Runbooks that can be started on a target.
+    pub fn runbooks_for(&self, target: &Target) -> Vec<Arc<Runbook>> {
         self.runbooks
             .iter()
-            .filter(|r| r.applies_to == AppliesTo::Pair)
+            .filter(|r| match target {
+                Target::Pair(_) => r.applies_to == AppliesTo::Pair,
+                Target::Area { .. } => {
+                    matches!(r.applies_to, AppliesTo::Region | AppliesTo::Provider)
+                }
+            })
             .cloned()
             .collect()
     }
 
+    /// Runbooks that can be started on a pair.
+    pub fn pair_runbooks(&self) -> Vec<Arc<Runbook>> {
+        self.runbooks_for(&Target::Pair(String::new()))
+    }
+
     /// Keys while choosing a runbook: arrows (or j/k) move, enter starts, esc cancels.
     pub fn chooser_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Some((pair, pos)) = self.chooser.clone() else {
+        let Some((target, pos)) = self.chooser.clone() else {
             return Vec::new();
         };
-        let n = self.pair_runbooks().len();
+        let n = self.runbooks_for(&target).len();
         match ev.code {
             KeyCode::Esc => self.chooser = None,
-            KeyCode::Up | KeyCode::Char('k') => self.chooser = Some((pair, pos.saturating_sub(1))),
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.chooser = Some((target, pos.saturating_sub(1)));
+            }
             KeyCode::Down | KeyCode::Char('j') => {
-                self.chooser = Some((pair, (pos + 1).min(n.saturating_sub(1))));
+                self.chooser = Some((target, (pos + 1).min(n.saturating_sub(1))));
             }
             KeyCode::Enter => {
                 self.chooser = None;
-                if let Some(rb) = self.pair_runbooks().get(pos).cloned() {
-                    return self.start_with(&pair, &rb);
+                if let Some(rb) = self.runbooks_for(&target).get(pos).cloned() {
+                    return self.start_with(&target, &rb);
                 }
             }
             _ => {}
@@ -180,33 +233,63 @@ impl App {
         Vec::new()
     }
 
-    /// Starts `rb` on a pair after the safety checks.
-    pub fn start_with(&mut self, pair_id: &str, rb: &Arc<Runbook>) -> Vec<Effect> {
-        let pair_id = pair_id.to_string();
-        if let Some(why) = start_refusal(self, &pair_id) {
-            self.say(format!("failover refused: {why}"), true);
-            return Vec::new();
-        }
+    /// Starts `rb` on a target after the safety checks.
+    pub fn start_with(&mut self, target: &Target, rb: &Arc<Runbook>) -> Vec<Effect> {
         let now = self.model.now;
-        let id = format!("INC-{}-{pair_id}", now.format("%Y%m%dT%H%M%SZ"));
-        let live = self.model.pair(&pair_id);
+        let (pair, area) = match target {
+            Target::Pair(p) => (Some(p.clone()), None),
+            Target::Area { region, provider } => (
+                None,
+                Some(crate::wizard::area::Area {
+                    region: (rb.applies_to != AppliesTo::Provider).then(|| region.clone()),
+                    provider: (rb.applies_to == AppliesTo::Provider).then(|| provider.clone()),
+                }),
+            ),
+        };
+        if rb.lock {
+            if let Some(p) = &pair
+                && let Some(why) = start_refusal(self, p)
+            {
+                self.say(format!("failover refused: {why}"), true);
+                return Vec::new();
+            }
+            if let Some(a) = &area
+                && self
+                    .incidents
+                    .iter()
+                    .any(|i| i.is_open() && i.area.as_ref() == Some(a) && i.runbook.lock)
+            {
+                self.say(format!("refused: an incident on {} is already open here", a.label()), true);
+                return Vec::new();
+            }
+        }
+        let name = pair
+            .clone()
+            .or_else(|| area.as_ref().map(|a| a.lock_name().trim_start_matches("area-").to_string()))
+            .unwrap_or_default();
+        let id = format!("INC-{}-{name}", now.format("%Y%m%dT%H%M%SZ"));
+        let live = pair.as_deref().and_then(|p| self.model.pair(p));
         let primary = live.map(|p| p.primary.id.clone());
         let standby = live.and_then(|p| p.standby.as_ref().map(|s| s.id.clone()));
-        let inc = Incident::new(
+        let drill = self.drill || rb.drill;
+        let mut inc = Incident::new(
             &id,
             Arc::clone(rb),
-            Some(pair_id),
+            pair,
             Operator::from_env(),
-            self.drill,
+            drill,
             now,
         );
+        inc.area.clone_from(&area);
         let entry = inc.entry(
             now,
             Event::Started {
                 title: rb.title.clone(),
-                drill: self.drill,
+                drill,
                 primary,
                 standby,
+                region: area.as_ref().and_then(|a| a.region.clone()),
+                provider: area.as_ref().and_then(|a| a.provider.clone()),
             },
         );
         vec![Effect::Start {
@@ -248,13 +331,15 @@ impl App {
         }]
     }
 
-    /// Wait steps whose condition now holds finish by themselves.
+    /// Wait steps whose condition now holds finish by themselves; bulk
+    /// steps launch their next batches.
     pub fn auto_progress(&mut self) -> Vec<Effect> {
         if self.read_only {
             return Vec::new();
         }
         let now = self.model.now;
-        let mut out = Vec::new();
+        let mut out = self.bulk_progress();
+        out.extend(self.probe_rounds());
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
             if inc
                 .current()
@@ -357,8 +442,24 @@ impl App {
                     self.say("already closed", true);
                 } else if inc.finished() {
                     let id = inc.id.clone();
+                    let follow_up = inc.runbook.then.clone();
+                    let target = match (&inc.pair, &inc.area) {
+                        (Some(p), _) => Some(Target::Pair(p.clone())),
+                        (None, Some(a)) => Some(Target::Area {
+                            region: a.region.clone().unwrap_or_default(),
+                            provider: a.provider.clone().unwrap_or_default(),
+                        }),
+                        _ => None,
+                    };
                     let mut fx = self.journal_events(inc, vec![Event::Closed]);
                     fx.push(Effect::Release { incident: id });
+                    // The follow-up checklist (by horizon) starts now.
+                    if let (Some(next), Some(target)) = (follow_up, target) {
+                        match self.runbooks.iter().find(|r| r.id == next).cloned() {
+                            Some(rb) => fx.extend(self.start_with(&target, &rb)),
+                            None => self.say(format!("follow-up runbook `{next}` is not loaded"), true),
+                        }
+                    }
                     return fx;
                 } else {
                     self.say("steps remain: finish them, or abort with a reason", true);
@@ -472,6 +573,31 @@ impl App {
         }
         Vec::new()
     }
+}
+
+/// "follow-up … is due" for open incidents whose current phase has a
+/// horizon that has begun.
+pub fn due_reminder(app: &App) -> Option<String> {
+    let now = app.model.now;
+    let due: Vec<String> = app
+        .incidents
+        .iter()
+        .filter(|i| i.is_open())
+        .filter_map(|i| {
+            let at = decide::phase_due(i)?;
+            let phase = i.runbook.phases.get(i.phase)?;
+            (at <= now).then(|| {
+                format!(
+                    "{} on {}: \"{}\" due since {}",
+                    i.runbook.title,
+                    i.target(),
+                    phase.title.as_deref().unwrap_or(&phase.id),
+                    at.format("%Y-%m-%d %H:%M UTC")
+                )
+            })
+        })
+        .collect();
+    (!due.is_empty()).then(|| format!("follow-up due: {}", due.join("; ")))
 }
 
 /// Open incidents of the journal folder, replayed, for resuming on start.

@@ -46,6 +46,17 @@ pub enum Feedback {
         incident: String,
         event: Event,
     },
+    /// One pair's action of a bulk step ended.
+    BulkDone {
+        incident: String,
+        pair: String,
+        event: Event,
+    },
+    /// A round of a probe wait came back.
+    ProbeDone {
+        incident: String,
+        round: crate::wizard::probe::Round,
+    },
     /// A notification was sent (or failed): journal this event.
     NotifyDone {
         incident: String,
@@ -146,6 +157,99 @@ impl Executor {
                 .await;
         });
         Ok(())
+    }
+
+    /// A batch of a bulk step: takes each pair's lock (a pair locked by
+    /// another console is returned with the reason, not run), journals the
+    /// intents of the others in one flushed write, then runs them. If the
+    /// intents cannot be written nothing runs.
+    pub fn run_bulk(
+        &mut self,
+        plans: Vec<(String, ActionPlan)>,
+        intents: &[Entry],
+    ) -> Result<Vec<(String, String)>, String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        let mut locked_out = Vec::new();
+        let mut go = Vec::new();
+        for (pair, plan) in plans {
+            let key = format!("{}/{pair}", plan.incident);
+            match lock::take(&self.journal_dir, &pair) {
+                Ok(l) => {
+                    self.locks.insert(key, l);
+                    go.push((pair, plan));
+                }
+                Err(e) => locked_out.push((pair, e)),
+            }
+        }
+        let writing: Vec<Entry> = intents
+            .iter()
+            .filter(|e| {
+                matches!(&e.event, Event::BulkIntent { pair, .. } if go.iter().any(|(p, _)| p == pair))
+            })
+            .cloned()
+            .collect();
+        if let Err(e) = self.journal(&writing) {
+            for (pair, plan) in &go {
+                self.locks.remove(&format!("{}/{pair}", plan.incident));
+            }
+            return Err(format!("bulk batch not run: {e}"));
+        }
+        for (pair, plan) in go {
+            let tx = self.feedback.clone();
+            tokio::spawn(async move {
+                let event = action::run(&plan).await;
+                let _ = tx
+                    .send(Feedback::BulkDone {
+                        incident: plan.incident.clone(),
+                        pair,
+                        event,
+                    })
+                    .await;
+            });
+        }
+        Ok(locked_out)
+    }
+
+    /// One round of a probe wait: a GET per item, in parallel, each
+    /// bounded by `timeout`. Reading only, so it is not journaled.
+    pub fn probe(
+        &self,
+        incident: String,
+        step: String,
+        urls: Vec<(String, String)>,
+        timeout: Duration,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        let tx = self.feedback.clone();
+        tokio::spawn(async move {
+            let client = crate::sources::client::build(timeout, urls.len().max(1), None);
+            let asks = urls.into_iter().map(|(item, url)| {
+                let client = client.clone();
+                async move {
+                    let result = match client {
+                        Err(e) => Err(e),
+                        Ok(c) => tokio::time::timeout(timeout, crate::sources::client::get_bounded(&c, &url, &reqwest::header::HeaderMap::new(), crate::sources::client::MAX_HEALTH_BODY))
+                            .await
+                            .unwrap_or_else(|_| Err(format!("no answer within {}", humantime::format_duration(timeout))))
+                            .and_then(|(status, body)| {
+                                serde_json::from_slice::<serde_json::Value>(&body)
+                                    .map(|j| (status, j))
+                                    .map_err(|e| format!("HTTP {status}, not JSON: {e}"))
+                            }),
+                    };
+                    crate::wizard::probe::Answer { item, result }
+                }
+            });
+            let answers = futures::future::join_all(asks).await;
+            let _ = tx
+                .send(Feedback::ProbeDone {
+                    incident,
+                    round: crate::wizard::probe::Round { step, at, answers },
+                })
+                .await;
+        });
     }
 
     /// Sends a notification in the background; how it ended comes back as

@@ -68,9 +68,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Report) => report::draw(f, popup(area, 96, 94), app),
         None => {}
     }
-    if let Some((pair, pos)) = &app.chooser {
+    if let Some((target, pos)) = &app.chooser {
         let r = popup(area, 70, 50);
-        wizard::chooser(f, r, app, pair, *pos);
+        wizard::chooser(f, r, app, target, *pos);
     }
     if let Some(form) = &app.silence_form {
         let r = popup(area, 80, 100);

@@ -67,6 +67,39 @@ pub fn summary(e: &Entry) -> (String, Role) {
         Event::NotifyFailed { channel, error, .. } => {
             (format!("NOT SENT to {channel}: {error}"), Role::Critical)
         }
+        Event::BulkPlan {
+            pairs,
+            escalated,
+            ineligible,
+        } => (
+            format!(
+                "bulk plan: {} to fail over, {} to escalate, {} not eligible",
+                pairs.len(),
+                escalated.len(),
+                ineligible.len()
+            ),
+            Role::Info,
+        ),
+        Event::BulkIntent { pair, command } => (format!("{pair}: intent {command}"), Role::Info),
+        Event::BulkResult {
+            pair,
+            ok: true,
+            status,
+            ..
+        } => (format!("{pair}: succeeded ({status})"), Role::Ok),
+        Event::BulkResult { pair, status, .. } => {
+            (format!("{pair}: FAILED ({status})"), Role::Critical)
+        }
+        Event::BulkSkipped { pair, reason } => (format!("{pair}: skipped: {reason}"), Role::Warn),
+        Event::BulkProgress {
+            done,
+            ok,
+            failed,
+            total,
+        } => (
+            format!("progress: {done}/{total} done, {ok} ok, {failed} failed"),
+            Role::Info,
+        ),
         Event::StepDone { outcome } => (format!("step done: {outcome}"), Role::Muted),
         Event::Aborted { reason } => (format!("ABORTED: {reason}"), Role::Critical),
         Event::Closed => ("closed".into(), Role::Ok),

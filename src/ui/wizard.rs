@@ -145,10 +145,22 @@ fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut lines = Vec::new();
     for (pi, phase) in inc.runbook.phases.iter().enumerate() {
-        let target = phase
+        let mut target = phase
             .target
             .map(|d| format!(" (target {d})"))
             .unwrap_or_default();
+        // A follow-up horizon: when it is (or was) due.
+        if let Some(d) = phase.due
+            && let Ok(d) = chrono::Duration::from_std(d.0)
+        {
+            let at = inc.started + d;
+            let when = if at > app.model.now {
+                format!(" (due {})", at.format("%a %H:%M UTC"))
+            } else {
+                " (due now)".to_string()
+            };
+            target.push_str(&when);
+        }
         lines.push(Line::from(styled(
             format!(
                 "{}{target}",
@@ -225,6 +237,7 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
     match step.kind {
         StepKind::Check => l.push(hint("enter", "when done")),
         StepKind::Notify => super::composer::step_lines(app, inc, &mut l),
+        StepKind::Bulk => bulk(app, inc, &mut l),
         StepKind::Gate => {
             l.push(Line::from(vec![
                 muted(app, " gate  "),
@@ -362,6 +375,101 @@ fn action(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     }
 }
 
+/// A bulk step: the plan, then progress, failures and escalations.
+fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
+    let t = &app.theme;
+    let limits = &app.model.config.limits;
+    let batch = inc
+        .current()
+        .and_then(|s| s.batch_size)
+        .unwrap_or(limits.batch_size);
+    let hint = |k: &str, what: String| {
+        Line::from(vec![
+            styled(format!(" {k} "), t.style(Role::Key)),
+            muted(app, what),
+        ])
+    };
+    let Some(b) = &inc.bulk else {
+        if let Some(area) = &inc.area {
+            let s = area.stats(&app.model);
+            l.push(Line::from(styled(
+                format!(
+                    " {} pair(s) have their primary in {}: {} can fail over now, {} to escalate (standby on the same provider), {} not eligible",
+                    s.pairs,
+                    area.label(),
+                    s.eligible,
+                    s.escalate,
+                    s.ineligible
+                ),
+                t.style(Role::Text),
+            )));
+        }
+        l.push(Line::default());
+        l.push(hint(
+            "enter",
+            format!(
+                "plan and start: batches of {batch}, at most {} in flight",
+                limits.max_concurrent
+            ),
+        ));
+        return;
+    };
+    let failed = b.failed();
+    let in_flight = b.in_flight().count();
+    let done = b.finished.len();
+    let total = b.planned.len();
+    let width = 30usize;
+    let filled = (done * width).checked_div(total).unwrap_or(width);
+    l.push(Line::from(vec![
+        styled(
+            format!(" {}{} ", "█".repeat(filled), "░".repeat(width - filled)),
+            t.style(Role::Ok),
+        ),
+        styled(
+            format!(
+                "{done}/{total} done · {} ok · {} failed · {in_flight} in flight",
+                b.ok(),
+                failed.len()
+            ),
+            t.style(Role::Text),
+        ),
+    ]));
+    for (p, why) in failed.iter().take(5) {
+        l.push(Line::from(styled(
+            format!("   ✖ {p}: {why}"),
+            t.style(Role::Critical),
+        )));
+    }
+    if failed.len() > 5 {
+        l.push(Line::from(muted(
+            app,
+            format!("   … {} more (timeline: t)", failed.len() - 5),
+        )));
+    }
+    if !b.escalated.is_empty() {
+        l.push(Line::from(styled(
+            format!(
+                " escalate to the Commander ({}): standby on the primary's provider",
+                b.escalated.len()
+            ),
+            t.style(Role::Warn),
+        )));
+        for (p, why) in b.escalated.iter().take(3) {
+            l.push(Line::from(muted(app, format!("   ▲ {p}: {why}"))));
+        }
+    }
+    if !b.ineligible.is_empty() {
+        l.push(Line::from(muted(
+            app,
+            format!(" {} not eligible now (listed in the report)", b.ineligible.len()),
+        )));
+    }
+    l.push(Line::default());
+    if b.complete() {
+        l.push(hint("enter", "done: go on to the summary".into()));
+    }
+}
+
 /// The standby against every rule that decides whether it may be promoted,
 /// with each value and its age.
 fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
@@ -440,18 +548,24 @@ fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     ));
 }
 
-/// The runbook chooser for a failover of one pair.
-pub fn chooser(f: &mut Frame, area: Rect, app: &App, pair: &str, pos: usize) {
+/// The runbook chooser for a pair or an area.
+pub fn chooser(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    target: &crate::app::wizard_ops::Target,
+    pos: usize,
+) {
     let inner = super::overlay_frame(
         f,
         area,
         app,
-        &format!("Fail over {pair} with"),
+        &format!("Start on {} with", target.label()),
         "↑↓ choose · enter start · esc cancel",
     );
     let t = &app.theme;
     let lines: Vec<Line<'static>> = app
-        .pair_runbooks()
+        .runbooks_for(target)
         .iter()
         .enumerate()
         .map(|(i, r)| {

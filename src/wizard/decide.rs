@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use super::expr::{self, Scope};
 use super::incident::{ActionState, Event, Incident};
 use super::runbook::StepKind;
+use super::area::Verdict;
+use super::runbook::Step;
 use super::vars::{PairScope, template_context};
 use crate::state::Model;
 
@@ -38,11 +40,12 @@ pub enum Run {
     Nothing,
 }
 
-fn scope<'a>(inc: &Incident, model: &'a Model, now: DateTime<Utc>) -> PairScope<'a> {
+fn scope<'a>(inc: &'a Incident, model: &'a Model, now: DateTime<Utc>) -> PairScope<'a> {
     let waiting = inc.current().is_some_and(|s| s.kind == StepKind::Wait);
     PairScope {
         model,
         pair: inc.pair.as_deref().and_then(|p| model.pair(p)),
+        area: inc.area.as_ref(),
         elapsed: (now - inc.started).num_milliseconds() as f64 / 1000.0,
         since: waiting.then_some(inc.step_started),
     }
@@ -80,6 +83,15 @@ pub fn confirm(
     let step = inc
         .current()
         .ok_or("every step is done: close the incident")?;
+    if let Some(due) = phase_due(inc)
+        && now < due
+    {
+        return Err(format!(
+            "these checks are due at {} (in {}): come back then",
+            due.format("%Y-%m-%d %H:%M UTC"),
+            humantime::format_duration(std::time::Duration::from_secs((due - now).num_seconds().max(0) as u64))
+        ));
+    }
     let done = |outcome: &str| Event::StepDone {
         outcome: outcome.into(),
     };
@@ -87,6 +99,19 @@ pub fn confirm(
         StepKind::Check => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
         // Done only when sent (or skipped with a reason): see the composer.
         StepKind::Notify => Err("send the message first: enter opens it".into()),
+        StepKind::Bulk => match &inc.bulk {
+            None => bulk_plan(inc, model),
+            Some(b) if b.complete() => Ok(vec![done(&format!(
+                "{} failed over, {} failed or skipped, {} escalated",
+                b.ok(),
+                b.failed().len(),
+                b.escalated.len()
+            ))]),
+            Some(b) => Err(format!(
+                "{} pair(s) still to go: the step ends when every one has a result",
+                b.planned.len() - b.finished.len()
+            )),
+        },
         StepKind::Gate => match evaluate(inc, model, now) {
             Some((Ok(true), values)) => Ok(vec![Event::GatePassed { values }, done("passed")]),
             Some((Ok(false), values)) => Err(format!(
@@ -128,6 +153,12 @@ pub fn confirm(
     }
 }
 
+/// When the current phase's horizon begins (`due` after the start).
+pub fn phase_due(inc: &Incident) -> Option<DateTime<Utc>> {
+    let d = inc.runbook.phases.get(inc.phase)?.due?;
+    Some(inc.started + chrono::Duration::from_std(d.0).ok()?)
+}
+
 pub enum WaitState {
     Done(String),
     Waiting(String),
@@ -139,6 +170,26 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
         return WaitState::Waiting("no step".into());
     };
     let waited = (now - inc.step_started).to_std().unwrap_or_default();
+    if let Some(probe) = &step.probe {
+        // `expect` may name template variables (`{{ area.region }}`).
+        let expect = step.expect.as_deref().map_or_else(
+            || "status < 400".to_string(),
+            |x| {
+                super::templates::environment()
+                    .render_str(x, super::notify::context(model, inc, now))
+                    .unwrap_or_else(|_| x.to_string())
+            },
+        );
+        let expect = expect.as_str();
+        let every = probe.every.map_or(5, |d| d.0.as_secs());
+        let round = inc.probe.as_ref().filter(|r| r.step == step.id);
+        return match round.map(|r| super::probe::judge(expect, r)) {
+            Some(Ok(how)) => WaitState::Done(how),
+            _ if step.timeout.is_some_and(|t| waited >= t.0) => WaitState::TimedOut,
+            Some(Err(why)) => WaitState::Waiting(format!("{why} (asked every {every}s)")),
+            None => WaitState::Waiting("asking…".into()),
+        };
+    }
     if let Some(d) = step.duration {
         return if waited >= d.0 {
             WaitState::Done(format!("{d} elapsed"))
@@ -239,31 +290,50 @@ pub fn plan_action(
             }
         }
     }
-    let ctx = template_context(model, pair, &inc.id, &inc.operator.label());
-    let env = {
-        let mut e = minijinja::Environment::new();
-        e.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        e
-    };
-    let render = |t: &str| {
-        env.render_str(t, &ctx)
-            .map_err(|e| format!("template `{t}`: {e}"))
-    };
-    let program = if inc.drill {
+    let ctx = super::notify::context(model, inc, now);
+    let (run, display) = render_run(step, inc.drill, &ctx)?;
+    Ok(ActionPlan {
+        incident: inc.id.clone(),
+        step: step.id.clone(),
+        display,
+        run,
+        timeout: step.timeout.map_or(Duration::from_secs(30), |d| d.0),
+        settle: step
+            .settle
+            .as_deref()
+            .map(|t| render(t, &ctx))
+            .transpose()?,
+    })
+}
+
+fn render(t: &str, ctx: &minijinja::Value) -> Result<String, String> {
+    super::templates::environment()
+        .render_str(t, ctx)
+        .map_err(|e| format!("template `{t}`: {e}"))
+}
+
+/// The program or request of an action (or bulk) step rendered for a
+/// context, and how it is shown: `dry_run` in drill mode (or nothing).
+fn render_run(step: &Step, drill: bool, ctx: &minijinja::Value) -> Result<(Run, String), String> {
+    let program = if drill {
         step.dry_run.as_ref()
     } else {
         step.command.as_ref()
     };
     let run = match (program, &step.http) {
-        (Some(argv), _) => Run::Program(argv.iter().map(|a| render(a)).collect::<Result<_, _>>()?),
-        (None, Some(h)) if !inc.drill => Run::Http {
+        (Some(argv), _) => Run::Program(
+            argv.iter()
+                .map(|a| render(a, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
+        (None, Some(h)) if !drill => Run::Http {
             method: h.method.to_uppercase(),
-            url: render(&h.url)?,
-            body: h.body.as_deref().map(render).transpose()?,
+            url: render(&h.url, ctx)?,
+            body: h.body.as_deref().map(|b| render(b, ctx)).transpose()?,
             headers: h
                 .headers
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), render(v)?)))
+                .map(|(k, v)| Ok((k.clone(), render(v, ctx)?)))
                 .collect::<Result<_, String>>()?,
         },
         _ => Run::Nothing,
@@ -293,14 +363,104 @@ pub fn plan_action(
                 .unwrap_or_default()
         ),
     };
-    Ok(ActionPlan {
-        incident: inc.id.clone(),
-        step: step.id.clone(),
-        display,
-        run,
-        timeout: step.timeout.map_or(Duration::from_secs(30), |d| d.0),
-        settle: step.settle.as_deref().map(render).transpose()?,
-    })
+    Ok((run, display))
+}
+
+/// Enter on a bulk step that has no plan: every affected pair judged now,
+/// in fleet order.
+pub fn bulk_plan(inc: &Incident, model: &Model) -> Result<Vec<Event>, String> {
+    let area = inc
+        .area
+        .as_ref()
+        .ok_or("a bulk step runs on a region or provider incident")?;
+    let mut pairs = Vec::new();
+    let mut escalated = Vec::new();
+    let mut ineligible = Vec::new();
+    for p in area.affected(model) {
+        match area.verdict(model, p) {
+            Verdict::Eligible => pairs.push(p.id.clone()),
+            Verdict::Escalate(why) => escalated.push((p.id.clone(), why)),
+            Verdict::Ineligible(why) => ineligible.push((p.id.clone(), why)),
+        }
+    }
+    if pairs.is_empty() && escalated.is_empty() && ineligible.is_empty() {
+        return Err(format!("no pair has its primary in {}", area.label()));
+    }
+    Ok(vec![Event::BulkPlan {
+        pairs,
+        escalated,
+        ineligible,
+    }])
+}
+
+/// The next batches of a running bulk step: never more than
+/// `max_concurrent` in flight, batches of `batch_size`. A planned pair that
+/// is no longer eligible, or that `refused` names a reason for (cooldown,
+/// per-day limit, a failover already open), is skipped with the reason.
+pub fn bulk_next(
+    inc: &Incident,
+    model: &Model,
+    refused: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<(String, ActionPlan)>, Vec<Event>) {
+    let (Some(step), Some(bulk), Some(area)) = (inc.current(), &inc.bulk, &inc.area) else {
+        return (Vec::new(), Vec::new());
+    };
+    let limits = &model.config.limits;
+    let batch = step
+        .batch_size
+        .unwrap_or(limits.batch_size)
+        .clamp(1, limits.max_concurrent.max(1)) as usize;
+    let room = (limits.max_concurrent as usize).saturating_sub(bulk.in_flight().count());
+    let mut plans = Vec::new();
+    let mut skipped = Vec::new();
+    let waiting: Vec<&String> = bulk.waiting().collect();
+    // Whole batches only: a batch starts when it fits under max_concurrent.
+    let take = (room / batch) * batch;
+    for id in waiting {
+        if plans.len() >= take {
+            break;
+        }
+        let Some(p) = model.pair(id) else {
+            skipped.push(Event::BulkSkipped {
+                pair: id.clone(),
+                reason: "no longer reported by any source".into(),
+            });
+            continue;
+        };
+        let why = match area.verdict(model, p) {
+            Verdict::Eligible => refused(id),
+            Verdict::Escalate(w) | Verdict::Ineligible(w) => Some(w),
+        };
+        if let Some(reason) = why {
+            skipped.push(Event::BulkSkipped {
+                pair: id.clone(),
+                reason,
+            });
+            continue;
+        }
+        let ctx = minijinja::value::merge_maps([
+            template_context(model, Some(p), &inc.id, &inc.operator.label()),
+            minijinja::context! { area => area.label() },
+        ]);
+        match render_run(step, inc.drill, &ctx) {
+            Ok((run, display)) => plans.push((
+                id.clone(),
+                ActionPlan {
+                    incident: inc.id.clone(),
+                    step: step.id.clone(),
+                    display,
+                    run,
+                    timeout: step.timeout.map_or(Duration::from_secs(30), |d| d.0),
+                    settle: None,
+                },
+            )),
+            Err(reason) => skipped.push(Event::BulkSkipped {
+                pair: id.clone(),
+                reason,
+            }),
+        }
+    }
+    (plans, skipped)
 }
 
 /// After an unknown outcome the operator says what they saw.

@@ -54,6 +54,11 @@ pub enum Event {
         primary: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         standby: Option<String>,
+        /// A region or provider incident: the area it was started on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
     },
     CheckConfirmed,
     GatePassed {
@@ -115,6 +120,38 @@ pub enum Event {
         text: String,
         error: String,
     },
+    /// A bulk step began: the pairs it will fail over, in order, and those
+    /// it will not (escalated: standby on the primary's provider; or not
+    /// eligible now), each with the reason.
+    BulkPlan {
+        pairs: Vec<String>,
+        escalated: Vec<(String, String)>,
+        ineligible: Vec<(String, String)>,
+    },
+    /// Written and flushed before this pair's action runs.
+    BulkIntent {
+        pair: String,
+        command: String,
+    },
+    /// How one pair's action ended (`ok = false` includes unknown).
+    BulkResult {
+        pair: String,
+        ok: bool,
+        status: String,
+        millis: u64,
+    },
+    /// A planned pair not run: no longer eligible, or locked elsewhere.
+    BulkSkipped {
+        pair: String,
+        reason: String,
+    },
+    /// Every `progress_every` completions.
+    BulkProgress {
+        done: usize,
+        ok: usize,
+        failed: usize,
+        total: usize,
+    },
     StepDone {
         outcome: String,
     },
@@ -162,11 +199,57 @@ pub enum ActionState {
     },
 }
 
+/// A bulk step as the journal says it stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bulk {
+    pub planned: Vec<String>,
+    pub escalated: Vec<(String, String)>,
+    pub ineligible: Vec<(String, String)>,
+    /// Pairs whose intent is journaled, in order.
+    pub started: Vec<String>,
+    /// Pair → (ok, status): results and skips.
+    pub finished: std::collections::BTreeMap<String, (bool, String)>,
+}
+
+impl Bulk {
+    pub fn in_flight(&self) -> impl Iterator<Item = &String> {
+        self.started
+            .iter()
+            .filter(|p| !self.finished.contains_key(*p))
+    }
+
+    /// Planned pairs not started yet (nor skipped).
+    pub fn waiting(&self) -> impl Iterator<Item = &String> {
+        self.planned
+            .iter()
+            .filter(|p| !self.started.contains(p) && !self.finished.contains_key(*p))
+    }
+
+    pub fn ok(&self) -> usize {
+        self.finished.values().filter(|(ok, _)| *ok).count()
+    }
+
+    pub fn failed(&self) -> Vec<(&String, &String)> {
+        self.finished
+            .iter()
+            .filter(|(_, (ok, _))| !ok)
+            .map(|(p, (_, why))| (p, why))
+            .collect()
+    }
+
+    pub fn complete(&self) -> bool {
+        !self.planned.is_empty() && self.finished.len() >= self.planned.len()
+            || self.planned.is_empty() && !self.escalated.is_empty()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Incident {
     pub id: String,
     pub runbook: Arc<Runbook>,
     pub pair: Option<String>,
+    /// The region or provider of an area incident (bulk, regional).
+    pub area: Option<super::area::Area>,
     pub operator: Operator,
     pub drill: bool,
     pub started: DateTime<Utc>,
@@ -177,6 +260,10 @@ pub struct Incident {
     pub action: ActionState,
     pub closed: Option<DateTime<Utc>>,
     pub aborted: Option<String>,
+    /// The current bulk step, once planned.
+    pub bulk: Option<Bulk>,
+    /// The last round of the current probe wait (live, not journaled).
+    pub probe: Option<super::probe::Round>,
     pub entries: Vec<Entry>,
 }
 
@@ -193,6 +280,7 @@ impl Incident {
             id: id.to_string(),
             runbook,
             pair,
+            area: None,
             operator,
             drill,
             started: at,
@@ -203,6 +291,8 @@ impl Incident {
             action: ActionState::Idle,
             closed: None,
             aborted: None,
+            bulk: None,
+            probe: None,
             entries: Vec::new(),
         }
     }
@@ -218,6 +308,26 @@ impl Incident {
 
     pub fn is_open(&self) -> bool {
         self.closed.is_none()
+    }
+
+    /// The lock it holds on this host: its pair's or its area's; none for
+    /// a runbook with `lock = false` (a follow-up checklist).
+    pub fn lock_name(&self) -> Option<String> {
+        if !self.runbook.lock {
+            return None;
+        }
+        self.pair
+            .clone()
+            .or_else(|| self.area.as_ref().map(super::area::Area::lock_name))
+    }
+
+    /// What it runs on, for titles: the pair, the area, or the estate.
+    pub fn target(&self) -> String {
+        match (&self.pair, &self.area) {
+            (Some(p), _) => p.clone(),
+            (None, Some(a)) => a.label(),
+            (None, None) => "the estate".into(),
+        }
     }
 
     /// A journal entry for an event at the current position.
@@ -237,11 +347,22 @@ impl Incident {
     /// The one state transition: every change goes through the journal.
     pub fn apply(&mut self, e: &Entry) {
         match &e.event {
-            Event::Started { drill, .. } => {
+            Event::Started {
+                drill,
+                region,
+                provider,
+                ..
+            } => {
                 self.started = e.at;
                 self.phase_started = e.at;
                 self.step_started = e.at;
                 self.drill = *drill;
+                if region.is_some() || provider.is_some() {
+                    self.area = Some(super::area::Area {
+                        region: region.clone(),
+                        provider: provider.clone(),
+                    });
+                }
             }
             Event::ActionIntent { command, .. } => {
                 self.action = ActionState::Running {
@@ -283,7 +404,41 @@ impl Incident {
                     }
                 };
             }
-            Event::StepDone { .. } => self.advance(e.at),
+            Event::BulkPlan {
+                pairs,
+                escalated,
+                ineligible,
+            } => {
+                self.bulk = Some(Bulk {
+                    planned: pairs.clone(),
+                    escalated: escalated.clone(),
+                    ineligible: ineligible.clone(),
+                    ..Bulk::default()
+                });
+            }
+            Event::BulkIntent { pair, .. } => {
+                if let Some(b) = self.bulk.as_mut() {
+                    b.started.push(pair.clone());
+                }
+            }
+            Event::BulkResult {
+                pair, ok, status, ..
+            } => {
+                if let Some(b) = self.bulk.as_mut() {
+                    b.finished.insert(pair.clone(), (*ok, status.clone()));
+                }
+            }
+            Event::BulkSkipped { pair, reason } => {
+                if let Some(b) = self.bulk.as_mut() {
+                    b.finished
+                        .insert(pair.clone(), (false, format!("not run: {reason}")));
+                }
+            }
+            Event::StepDone { .. } => {
+                self.bulk = None;
+                self.probe = None;
+                self.advance(e.at);
+            }
             Event::Aborted { reason } => {
                 self.aborted = Some(reason.clone());
                 self.closed = Some(e.at);
@@ -295,7 +450,8 @@ impl Incident {
             | Event::InputRecorded { .. }
             | Event::WaitDone { .. }
             | Event::Notified { .. }
-            | Event::NotifyFailed { .. } => {}
+            | Event::NotifyFailed { .. }
+            | Event::BulkProgress { .. } => {}
         }
         self.entries.push(e.clone());
     }
@@ -348,6 +504,16 @@ impl Incident {
             inc.action = ActionState::Unknown {
                 reason: "the session ended while the action ran".into(),
             };
+        }
+        // Bulk actions that were running: unknown, listed, never re-run.
+        if let Some(b) = inc.bulk.as_mut() {
+            let running: Vec<String> = b.in_flight().cloned().collect();
+            for p in running {
+                b.finished.insert(
+                    p,
+                    (false, "OUTCOME UNKNOWN: the session ended while it ran; check it".into()),
+                );
+            }
         }
         Some(inc)
     }

@@ -1,10 +1,12 @@
 //! Failover wizards: runbooks, gate expressions, and the incident state
 //! machine. No IO here: the executor writes the journal and runs actions.
 
+pub mod area;
 pub mod decide;
 pub mod expr;
 pub mod incident;
 pub mod notify;
+pub mod probe;
 pub mod runbook;
 pub mod templates;
 pub mod vars;

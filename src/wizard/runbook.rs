@@ -26,6 +26,15 @@ pub struct Runbook {
     pub rto: Option<Dur>,
     /// Recovery point objective (data-loss window), compared with lag at cutover.
     pub rpo: Option<Dur>,
+    /// Takes the pair's (or area's) lock and counts toward max_concurrent;
+    /// a follow-up checklist does not.
+    #[serde(default = "yes")]
+    pub lock: bool,
+    /// Always runs in drill mode: actions run their `dry_run`, marked DRILL.
+    #[serde(default)]
+    pub drill: bool,
+    /// Started on the same target when this one closes (a follow-up).
+    pub then: Option<String>,
     #[serde(rename = "phase")]
     pub phases: Vec<Phase>,
     /// Where it was loaded from, for messages.
@@ -38,7 +47,10 @@ pub struct Runbook {
 pub enum AppliesTo {
     #[default]
     Pair,
+    /// Started from the Regions pane on one region (all its primaries).
     Region,
+    /// Started from the Regions pane on the row's provider (all its primaries).
+    Provider,
     Estate,
 }
 
@@ -49,6 +61,9 @@ pub struct Phase {
     pub title: Option<String>,
     /// Time target for the phase.
     pub target: Option<Dur>,
+    /// Not before this long after the incident started (follow-up horizons:
+    /// "15m", "1h", "24h", "1w").
+    pub due: Option<Dur>,
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -62,6 +77,8 @@ pub enum StepKind {
     Wait,
     Input,
     Notify,
+    /// The step's action run on every eligible pair of the area, in batches.
+    Bulk,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +132,28 @@ pub struct Step {
     /// `notify`: extra template variables (`vars.level = "L3"`).
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// `bulk`: pairs per batch (default `limits.batch_size`); at most
+    /// `limits.max_concurrent` actions are in flight.
+    pub batch_size: Option<u32>,
+    /// `bulk`: a progress report every this many completions (default 10),
+    /// sent to `channel` when set.
+    pub progress_every: Option<u32>,
+    /// `wait`: poll this until `expect` holds for every item.
+    pub probe: Option<Probe>,
+    /// `wait` with `probe`, `action` over HTTP: an expression over the JSON
+    /// answer's top-level fields (and `status`) that must hold.
+    pub expect: Option<String>,
+}
+
+/// A request a wait step repeats: once per item of `each` (`{{ item }}`),
+/// every `every` (default 5s).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    pub url: String,
+    #[serde(default)]
+    pub each: Vec<String>,
+    pub every: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +165,10 @@ pub struct HttpAction {
     pub body: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_method() -> String {
@@ -147,6 +190,9 @@ impl Runbook {
             scenario: None,
             rto: None,
             rpo: None,
+            lock: true,
+            drill: false,
+            then: None,
             phases: Vec::new(),
             file: PathBuf::new(),
         }
@@ -258,8 +304,7 @@ pub fn check(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let known: HashSet<String> = super::vars::known().into_iter().collect();
-    let model = crate::state::Model::new(std::sync::Arc::new(config.clone()), chrono::Utc::now());
-    let ctx = super::vars::template_context(&model, None, "INC-0", "operator");
+    let ctx = super::notify::sample_context(config);
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     if rb.phases.is_empty() {
@@ -306,6 +351,14 @@ pub fn check(
                 StepKind::Notify => {
                     out.extend(check_notify(rb, s, &ids, config, templates, loc, &at));
                 }
+                StepKind::Bulk => {
+                    if s.command.is_some() == s.http.is_some() {
+                        out.push(loc.at(&at("kind"), "a `bulk` step needs either `command` or `http`, run for each pair"));
+                    }
+                    if !matches!(rb.applies_to, AppliesTo::Region | AppliesTo::Provider) {
+                        out.push(loc.at(&at("kind"), "a `bulk` step belongs in a runbook with `applies_to = \"region\"` or `\"provider\"`"));
+                    }
+                }
             }
             for (key, src) in [("expr", &s.expr), ("settle", &s.settle)] {
                 let Some(src) = src else { continue };
@@ -337,6 +390,22 @@ pub fn check(
                         .chain(h.headers.values())
                 }))
                 .collect();
+            if let Some(p) = &s.probe {
+                let c = minijinja::value::merge_maps([ctx.clone(), minijinja::context! { item => "x" }]);
+                if let Err(e) = env.render_str(&p.url, c) {
+                    out.push(loc.at(&at("probe"), format!("template `{}`: {e}", p.url)));
+                }
+            }
+            if let Some(x) = &s.expect {
+                match env.render_str(x, &ctx) {
+                    Err(e) => out.push(loc.at(&at("expect"), format!("template `{x}`: {e}"))),
+                    Ok(r) => {
+                        if let Err(e) = super::expr::parse(&r) {
+                            out.push(loc.at(&at("expect"), format!("invalid expression: {e}")));
+                        }
+                    }
+                }
+            }
             for t in templates {
                 if let Err(e) = env.render_str(t, &ctx) {
                     let key = if s.http.is_some() { "http" } else { "command" };

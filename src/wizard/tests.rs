@@ -74,6 +74,8 @@ fn seed_000_pair_failover_through_every_step() {
             drill: false,
             primary: Some("gw-1003-a".into()),
             standby: Some("gw-1003-b".into()),
+            region: None,
+            provider: None,
         }],
     );
 
@@ -248,6 +250,8 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
             drill: false,
             primary: None,
             standby: None,
+            region: None,
+            provider: None,
         }],
     );
     for _ in 0..2 {

@@ -30,13 +30,57 @@ pub fn known() -> Vec<String> {
     for t in ["critical_below", "standby_min", "lag_warn", "lag_abort"] {
         v.push(format!("thresholds.{t}"));
     }
+    for a in AREA_FIELDS {
+        v.push(format!("area.{a}"));
+    }
     v
+}
+
+/// Variables of a region or provider incident (see `area::Stats`).
+const AREA_FIELDS: [&str; 11] = [
+    "region",
+    "provider",
+    "pairs",
+    "failing",
+    "eligible",
+    "escalate",
+    "ineligible",
+    "standby_down",
+    "unreachable",
+    "max_lag",
+    "outage",
+];
+
+fn area_value(area: &super::area::Area, model: &Model, field: &str) -> Option<Value> {
+    let text = |o: &Option<String>| Value::Str(o.clone().unwrap_or_default());
+    let n = |x: usize| Value::Num(x as f64);
+    if field == "region" {
+        return Some(text(&area.region));
+    }
+    if field == "provider" {
+        return Some(text(&area.provider));
+    }
+    let s = area.stats(model);
+    Some(match field {
+        "pairs" => n(s.pairs),
+        "failing" => n(s.failing),
+        "eligible" => n(s.eligible),
+        "escalate" => n(s.escalate),
+        "ineligible" => n(s.ineligible),
+        "standby_down" => n(s.standby_down),
+        "unreachable" => n(s.unreachable),
+        "max_lag" => Value::Num(s.max_lag),
+        "outage" => Value::Bool(s.outage),
+        _ => return None,
+    })
 }
 
 /// Live values for one pair (and the incident's elapsed seconds).
 pub struct PairScope<'a> {
     pub model: &'a Model,
     pub pair: Option<&'a Pair>,
+    /// The region or provider of an area incident.
+    pub area: Option<&'a super::area::Area>,
     pub elapsed: f64,
     /// Only data received after this counts (a wait after an action must
     /// not be satisfied by what was seen before the action).
@@ -65,6 +109,12 @@ impl Scope for PairScope<'_> {
             "thresholds.lag_warn" => return Value::Num(t.lag_warn.as_secs_f64()),
             "thresholds.lag_abort" => return Value::Num(t.lag_abort.as_secs_f64()),
             _ => {}
+        }
+        if let Some(field) = name.strip_prefix("area.") {
+            return self
+                .area
+                .and_then(|a| area_value(a, self.model, field))
+                .unwrap_or_else(missing);
         }
         let Some(p) = self.pair else { return missing() };
         // Values from data older than its bound are not values.

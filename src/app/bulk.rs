@@ -1,0 +1,197 @@
+//! Bulk steps inside the app: launching the next batches as results come
+//! back, journaling each pair's result, progress every `progress_every`
+//! completions (sent to the step's channel when it has one).
+
+use super::{App, Effect};
+use crate::wizard::decide;
+use crate::wizard::incident::Event;
+use crate::wizard::runbook::StepKind;
+
+impl App {
+    /// The next batches of every running bulk step (and the planned pairs
+    /// that must be skipped now). Called with the other automatic progress.
+    pub fn bulk_progress(&self) -> Vec<Effect> {
+        if self.read_only {
+            return Vec::new();
+        }
+        let now = self.model.now;
+        let mut out = Vec::new();
+        for inc in self.incidents.iter().filter(|i| i.is_open()) {
+            if inc.current().is_none_or(|s| s.kind != StepKind::Bulk) || inc.bulk.is_none() {
+                continue;
+            }
+            let refused = |pair: &str| {
+                if self
+                    .incidents
+                    .iter()
+                    .any(|i| i.is_open() && i.pair.as_deref() == Some(pair) && i.runbook.lock)
+                {
+                    return Some(format!("a failover of {pair} is already open here"));
+                }
+                super::wizard_ops::start_refusal_history(self, pair)
+            };
+            let (plans, skipped) = decide::bulk_next(inc, &self.model, &refused);
+            if !skipped.is_empty() {
+                out.push(Effect::Journal {
+                    entries: skipped.into_iter().map(|e| inc.entry(now, e)).collect(),
+                });
+            }
+            if !plans.is_empty() {
+                let intents = plans
+                    .iter()
+                    .map(|(pair, plan)| {
+                        inc.entry(
+                            now,
+                            Event::BulkIntent {
+                                pair: pair.clone(),
+                                command: plan.display.clone(),
+                            },
+                        )
+                    })
+                    .collect();
+                out.push(Effect::RunBulk { plans, intents });
+            }
+        }
+        out
+    }
+
+    /// Probe waits due for another round (every `every`, one at a time).
+    pub fn probe_rounds(&self) -> Vec<Effect> {
+        if self.read_only {
+            return Vec::new();
+        }
+        let now = self.model.now;
+        let mut out = Vec::new();
+        for inc in self.incidents.iter().filter(|i| i.is_open()) {
+            let Some(step) = inc.current() else { continue };
+            let Some(probe) = &step.probe else { continue };
+            if step.kind != StepKind::Wait || self.probing.contains(&inc.id) {
+                continue;
+            }
+            let every = probe.every.map_or(5, |d| d.0.as_secs()) as i64;
+            let fresh = inc
+                .probe
+                .as_ref()
+                .is_some_and(|r| r.step == step.id && (now - r.at).num_seconds() < every);
+            if fresh {
+                continue;
+            }
+            let ctx = crate::wizard::notify::context(&self.model, inc, now);
+            match crate::wizard::probe::urls(inc, &ctx) {
+                Ok(urls) => out.push(Effect::Probe {
+                    incident: inc.id.clone(),
+                    step: step.id.clone(),
+                    urls,
+                }),
+                Err(e) => tracing::warn!("{}: {e}", inc.id),
+            }
+        }
+        out
+    }
+
+    /// A probe round came back: kept on the incident; the wait ends (and
+    /// is journaled) by the usual automatic progress.
+    pub fn probe_done(&mut self, incident: &str, round: crate::wizard::probe::Round) {
+        self.probing.remove(incident);
+        if let Some(inc) = self.incidents.iter_mut().find(|i| i.id == incident)
+            && inc.current().is_some_and(|s| s.id == round.step)
+        {
+            inc.probe = Some(round);
+        }
+    }
+
+    /// Pairs whose lock another console holds: skipped, with the reason.
+    pub fn bulk_locked_out(&self, incident: &str, locked: Vec<(String, String)>) -> Vec<Effect> {
+        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+            return Vec::new();
+        };
+        if locked.is_empty() {
+            return Vec::new();
+        }
+        vec![Effect::Journal {
+            entries: locked
+                .into_iter()
+                .map(|(pair, reason)| inc.entry(self.model.now, Event::BulkSkipped { pair, reason }))
+                .collect(),
+        }]
+    }
+
+    /// One pair's action ended: journal the result, release its lock, and
+    /// report progress every `progress_every` completions.
+    pub fn bulk_done(&mut self, incident: &str, pair: &str, event: Event) -> Vec<Effect> {
+        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+            return Vec::new();
+        };
+        let (ok, status, millis) = match event {
+            Event::ActionResult {
+                ok, status, millis, ..
+            } => (ok, status, millis),
+            Event::ActionUnknown { reason } => (false, format!("OUTCOME UNKNOWN: {reason}"), 0),
+            other => (false, format!("{other:?}"), 0),
+        };
+        let now = self.model.now;
+        let mut entries = vec![inc.entry(
+            now,
+            Event::BulkResult {
+                pair: pair.to_string(),
+                ok,
+                status,
+                millis,
+            },
+        )];
+        let mut fx = Vec::new();
+        let mut say = None;
+        if let (Some(b), Some(step)) = (&inc.bulk, inc.current()) {
+            let every = step.progress_every.unwrap_or(10).max(1) as usize;
+            let done = b.finished.len() + 1;
+            let total = b.planned.len();
+            if done % every == 0 || done == total {
+                let ok_count = b.ok() + usize::from(ok);
+                let failed = done - ok_count;
+                entries.push(inc.entry(
+                    now,
+                    Event::BulkProgress {
+                        done,
+                        ok: ok_count,
+                        failed,
+                        total,
+                    },
+                ));
+                let text = format!(
+                    "[PROGRESS] {} {}: {done}/{total} failovers done, {ok_count} ok, {failed} failed ({})",
+                    inc.runbook.title,
+                    inc.target(),
+                    inc.id
+                );
+                say = Some((text.clone(), failed > 0));
+                if let Some(name) = &step.channel
+                    && let Some((_, cfg)) = crate::wizard::notify::channels(&self.model.config)
+                        .into_iter()
+                        .find(|(n, _)| n == name)
+                {
+                    fx.push(Effect::Notify(Box::new(crate::effects::notify::Send {
+                        incident: inc.id.clone(),
+                        step: step.id.clone(),
+                        channel: name.clone(),
+                        cfg,
+                        text,
+                        resolve: false,
+                        operator: inc.operator.label(),
+                        severity: "warning".into(),
+                        sent: now,
+                        due: None,
+                    })));
+                }
+            }
+        }
+        if let Some((text, error)) = say {
+            self.say(text, error);
+        }
+        let mut out = vec![Effect::Journal { entries }];
+        out.push(Effect::Release {
+            incident: format!("{incident}/{pair}"),
+        });
+        out.extend(fx);
+        out
+    }
+}

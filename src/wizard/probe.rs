@@ -1,0 +1,115 @@
+//! Probe waits: a request repeated for each item (resolvers, endpoints)
+//! until an expression over every JSON answer holds (DNS propagation,
+//! automation resumed). The requests are the executor's; this is the
+//! judging, without IO.
+
+use chrono::{DateTime, Utc};
+
+use super::expr::{self, Scope, Value};
+use super::incident::Incident;
+
+/// The answer of one item of the last round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub item: String,
+    /// HTTP status and JSON body, or why there is none.
+    pub result: Result<(u16, serde_json::Value), String>,
+}
+
+/// The last round of a probe wait (not journaled: the wait's end is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    pub step: String,
+    pub at: DateTime<Utc>,
+    pub answers: Vec<Answer>,
+}
+
+/// `status`, `item`, and the answer's fields by dotted path.
+struct AnswerScope<'a> {
+    item: &'a str,
+    status: u16,
+    json: &'a serde_json::Value,
+}
+
+impl Scope for AnswerScope<'_> {
+    fn get(&self, name: &str) -> Value {
+        match name {
+            "status" => return Value::Num(f64::from(self.status)),
+            "item" => return Value::Str(self.item.to_string()),
+            _ => {}
+        }
+        let mut v = self.json;
+        for part in name.split('.') {
+            match v.get(part) {
+                Some(x) => v = x,
+                None => return Value::Missing(name.to_string()),
+            }
+        }
+        match v {
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => n.as_f64().map_or(Value::Missing(name.into()), Value::Num),
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            other => Value::Str(other.to_string()),
+        }
+    }
+}
+
+/// The rendered URL of each item (`{{ item }}`), or one URL without items.
+pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, String)>, String> {
+    let probe = inc
+        .current()
+        .and_then(|s| s.probe.as_ref())
+        .ok_or("no probe")?;
+    let env = super::templates::environment();
+    let items: Vec<String> = if probe.each.is_empty() {
+        vec![String::new()]
+    } else {
+        probe.each.clone()
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let c = minijinja::value::merge_maps([ctx.clone(), minijinja::context! { item => item.clone() }]);
+            env.render_str(&probe.url, c)
+                .map(|u| (item, u))
+                .map_err(|e| format!("probe url: {e}"))
+        })
+        .collect()
+}
+
+/// Whether `expect` holds for every answer: `Ok(summary)` when it does,
+/// `Err(what is still missing)` otherwise.
+pub fn judge(expect: &str, round: &Round) -> Result<String, String> {
+    let e = expr::parse(expect)?;
+    let mut missing = Vec::new();
+    for a in &round.answers {
+        let label = if a.item.is_empty() { "the endpoint".to_string() } else { a.item.clone() };
+        match &a.result {
+            Ok((status, json)) => {
+                let scope = AnswerScope {
+                    item: &a.item,
+                    status: *status,
+                    json,
+                };
+                if e.eval(&scope) != Ok(true) {
+                    let seen: Vec<String> = e.vars().iter().map(|v| format!("{v} = {}", scope.get(v))).collect();
+                    missing.push(format!("{label}: {}", seen.join(", ")));
+                }
+            }
+            Err(err) => missing.push(format!("{label}: {err}")),
+        }
+    }
+    if missing.is_empty() {
+        Ok(format!(
+            "{expect} holds for all {} answer(s)",
+            round.answers.len()
+        ))
+    } else {
+        Err(format!(
+            "{}/{} hold; {}",
+            round.answers.len() - missing.len(),
+            round.answers.len(),
+            missing.join("; ")
+        ))
+    }
+}
