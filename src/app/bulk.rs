@@ -17,7 +17,7 @@ impl App {
         let now = self.model.now;
         let mut out = Vec::new();
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
-            if inc.current().is_none_or(|s| s.kind != StepKind::Bulk) || inc.bulk.is_none() {
+            if inc.current().is_none_or(|s| s.kind != StepKind::Bulk) || inc.current_bulk().is_none() {
                 continue;
             }
             let refused = |pair: &str| {
@@ -141,7 +141,7 @@ impl App {
         )];
         let mut fx = Vec::new();
         let mut say = None;
-        if let (Some(b), Some(step)) = (&inc.bulk, inc.current()) {
+        if let (Some(b), Some(step)) = (inc.current_bulk(), inc.current()) {
             let every = step.progress_every.unwrap_or(10).max(1) as usize;
             let done = b.finished.len() + 1;
             let total = b.planned.len();

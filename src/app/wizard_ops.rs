@@ -494,11 +494,12 @@ impl App {
                     Event::ActionIntent {
                         command: plan.display.clone(),
                         settle: plan.settle.clone(),
-                        lag: inc
-                            .pair
-                            .as_deref()
-                            .and_then(|p| self.model.pair(p))
-                            .and_then(|p| p.lag),
+                        // A pair's lag, or the worst of an area's pairs.
+                        lag: match (&inc.pair, &inc.area) {
+                            (Some(p), _) => self.model.pair(p).and_then(|p| p.lag),
+                            (None, Some(a)) => Some(a.stats(&self.model).max_lag),
+                            _ => None,
+                        },
                     },
                 );
                 vec![Effect::RunAction { plan, intent }]

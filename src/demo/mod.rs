@@ -47,6 +47,12 @@ pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
         .route("/health/{id}", get(health))
         .route("/api/pairs/{id}/failover", post(failover))
         .route("/api/notify", post(notify))
+        .route("/api/pairs/{id}/reprovision", post(reprovision))
+        .route("/api/regions/{id}/failover", post(failover_region))
+        .route("/api/dns/{name}", get(dns_get).post(dns_set))
+        .route("/api/automation", get(automation))
+        .route("/api/automation/{op}", post(automation_set))
+        .route("/api/ops/{op}", post(operation))
         .with_state(Arc::clone(&sim));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
@@ -101,6 +107,70 @@ async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCo
     } else {
         StatusCode::NOT_FOUND
     }
+}
+
+async fn reprovision(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
+    match sim.lock().unwrap_or_else(PoisonError::into_inner).reprovision(&id) {
+        Some(new) => Json(json!({ "pair": id, "new_standby": new, "queued": true })).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn failover_region(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
+    match sim.lock().unwrap_or_else(PoisonError::into_inner).failover_region(&id) {
+        Some(n) => Json(json!({ "region": id, "failed_over": n })).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Resolver {
+    resolver: Option<String>,
+}
+
+/// A DNS record as one resolver answers it: a change reaches resolver k
+/// of `sim::RESOLVERS` 2(k+1) seconds after it was made (propagation).
+async fn dns_get(
+    State(sim): State<Shared>,
+    Path(name): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Resolver>,
+) -> impl IntoResponse {
+    let s = sim.lock().unwrap_or_else(PoisonError::into_inner);
+    let resolver = q.resolver.unwrap_or_default();
+    Json(json!({ "name": name, "resolver": resolver, "answer": s.dns_answer(&name, &resolver) }))
+}
+
+async fn dns_set(
+    State(sim): State<Shared>,
+    Path(name): Path<String>,
+    Json(body): Json<serde_json::Value>,
+) -> impl IntoResponse {
+    let answer = body["answer"].as_str().unwrap_or("primary").to_string();
+    sim.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .dns_set(&name, &answer);
+    Json(json!({ "name": name, "answer": answer, "ttl": 60 }))
+}
+
+async fn automation(State(sim): State<Shared>) -> impl IntoResponse {
+    let paused = sim.lock().unwrap_or_else(PoisonError::into_inner).automation_paused;
+    Json(json!({ "paused": paused }))
+}
+
+async fn automation_set(State(sim): State<Shared>, Path(op): Path<String>) -> axum::response::Response {
+    let paused = match op.as_str() {
+        "pause" => true,
+        "resume" => false,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    sim.lock().unwrap_or_else(PoisonError::into_inner).automation_paused = paused;
+    Json(json!({ "paused": paused })).into_response()
+}
+
+/// Operations with no effect on the simulation (scale up, snapshot,
+/// freeze…): accepted and named, so the runbooks that call them run.
+async fn operation(Path(op): Path<String>, body: Option<Json<serde_json::Value>>) -> impl IntoResponse {
+    Json(json!({ "ok": true, "op": op, "request": body.map(|b| b.0) }))
 }
 
 /// The demo's Commander: takes any JSON message and says it was received.

@@ -51,6 +51,8 @@ struct SimPair {
     b: SimInstance,
     a_is_primary: bool,
     lag: f64,
+    /// A new standby replaced the failed instance: the script leaves it be.
+    reprovisioned: bool,
 }
 
 impl SimPair {
@@ -72,7 +74,14 @@ pub struct Sim {
     pub t: u64,
     /// Notifications the demo's Commander webhook received.
     pub messages: Vec<serde_json::Value>,
+    /// DNS records: name → (previous answer, answer, second it changed).
+    dns: std::collections::BTreeMap<String, (String, String, u64)>,
+    /// Automatic failover tooling paused by a runbook.
+    pub automation_paused: bool,
 }
+
+/// The resolvers the demo's DNS answers for, slowest last.
+pub const RESOLVERS: [&str; 3] = ["1.1.1.1", "8.8.8.8", "9.9.9.9"];
 
 impl Sim {
     pub fn new(n: usize, scenario: &str, seed: u64) -> Self {
@@ -80,6 +89,8 @@ impl Sim {
             pairs: Vec::with_capacity(n),
             scenario: scenario.to_string(),
             messages: Vec::new(),
+            dns: std::collections::BTreeMap::new(),
+            automation_paused: false,
             rng: seed | 1,
             t: 0,
         };
@@ -107,6 +118,7 @@ impl Sim {
                 },
                 a_is_primary: true,
                 lag,
+                reprovisioned: false,
             });
         }
         sim
@@ -164,7 +176,7 @@ impl Sim {
         if n == 0 {
             None
         } else {
-            self.pairs.get_mut(i % n)
+            self.pairs.get_mut(i % n).filter(|p| !p.reprovisioned)
         }
     }
 
@@ -203,6 +215,7 @@ impl Sim {
         let victims = self
             .pairs
             .iter_mut()
+            .filter(|p| !p.reprovisioned)
             .flat_map(|p| [&mut p.a, &mut p.b])
             .filter(|i| i.region == 0)
             .take(count);
@@ -228,6 +241,53 @@ impl Sim {
         p.a_is_primary = !p.a_is_primary;
         p.lag = 0.0;
         true
+    }
+
+    /// Fails over every pair whose primary is in `region` and whose
+    /// standby is up: the control plane's regional failover.
+    pub fn failover_region(&mut self, region: &str) -> Option<usize> {
+        let r = REGIONS.iter().position(|(id, _)| *id == region)?;
+        let mut n = 0;
+        for p in &mut self.pairs {
+            if p.primary().region == r && !p.standby().down {
+                p.a_is_primary = !p.a_is_primary;
+                p.lag = 0.0;
+                n += 1;
+            }
+        }
+        Some(n)
+    }
+
+    /// Replaces a failed standby with a new healthy instance (`-c`, `-d`…).
+    pub fn reprovision(&mut self, pair: &str) -> Option<String> {
+        let p = self.pairs.iter_mut().find(|p| p.id == pair)?;
+        p.reprovisioned = true;
+        let standby = if p.a_is_primary { &mut p.b } else { &mut p.a };
+        let last = standby.id.pop().unwrap_or('b');
+        standby.id.push(char::from_u32(u32::from(last) + 1).unwrap_or('x'));
+        standby.down = false;
+        standby.score = 86.0;
+        p.lag = 0.4;
+        Some(standby.id.clone())
+    }
+
+    /// What `resolver` answers for `name` now (`primary` until changed).
+    pub fn dns_answer(&self, name: &str, resolver: &str) -> String {
+        let Some((old, new, at)) = self.dns.get(name) else {
+            return "primary".into();
+        };
+        let k = RESOLVERS.iter().position(|r| *r == resolver).unwrap_or(1) as u64;
+        if self.t >= at + 2 * (k + 1) {
+            new.clone()
+        } else {
+            old.clone()
+        }
+    }
+
+    pub fn dns_set(&mut self, name: &str, answer: &str) {
+        let old = self.dns_answer(name, RESOLVERS[2]);
+        self.dns
+            .insert(name.to_string(), (old, answer.to_string(), self.t));
     }
 
     /// The fleet in the default shape of the spec.

@@ -389,7 +389,7 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
             muted(app, what),
         ])
     };
-    let Some(b) = &inc.bulk else {
+    let Some(b) = inc.current_bulk() else {
         if let Some(area) = &inc.area {
             let s = area.stats(&app.model);
             l.push(Line::from(styled(

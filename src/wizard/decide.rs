@@ -99,7 +99,7 @@ pub fn confirm(
         StepKind::Check => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
         // Done only when sent (or skipped with a reason): see the composer.
         StepKind::Notify => Err("send the message first: enter opens it".into()),
-        StepKind::Bulk => match &inc.bulk {
+        StepKind::Bulk => match inc.current_bulk() {
             None => bulk_plan(inc, model),
             Some(b) if b.complete() => Ok(vec![done(&format!(
                 "{} failed over, {} failed or skipped, {} escalated",
@@ -402,7 +402,7 @@ pub fn bulk_next(
     model: &Model,
     refused: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<(String, ActionPlan)>, Vec<Event>) {
-    let (Some(step), Some(bulk), Some(area)) = (inc.current(), &inc.bulk, &inc.area) else {
+    let (Some(step), Some(bulk), Some(area)) = (inc.current(), inc.current_bulk(), &inc.area) else {
         return (Vec::new(), Vec::new());
     };
     let limits = &model.config.limits;

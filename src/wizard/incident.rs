@@ -202,6 +202,8 @@ pub enum ActionState {
 /// A bulk step as the journal says it stands.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bulk {
+    /// The bulk step it belongs to.
+    pub step: String,
     pub planned: Vec<String>,
     pub escalated: Vec<(String, String)>,
     pub ineligible: Vec<(String, String)>,
@@ -310,6 +312,12 @@ impl Incident {
         self.closed.is_none()
     }
 
+    /// The bulk state of the current step, once it is planned.
+    pub fn current_bulk(&self) -> Option<&Bulk> {
+        let step = self.current()?;
+        self.bulk.as_ref().filter(|b| b.step == step.id)
+    }
+
     /// The lock it holds on this host: its pair's or its area's; none for
     /// a runbook with `lock = false` (a follow-up checklist).
     pub fn lock_name(&self) -> Option<String> {
@@ -410,6 +418,7 @@ impl Incident {
                 ineligible,
             } => {
                 self.bulk = Some(Bulk {
+                    step: e.step.clone().unwrap_or_default(),
                     planned: pairs.clone(),
                     escalated: escalated.clone(),
                     ineligible: ineligible.clone(),
@@ -435,7 +444,7 @@ impl Incident {
                 }
             }
             Event::StepDone { .. } => {
-                self.bulk = None;
+                // The last bulk stays for the summary that follows it.
                 self.probe = None;
                 self.advance(e.at);
             }

@@ -155,6 +155,17 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
         _ => "Warning",
     };
     let (failed, new) = started_with(inc);
+    let area = inc.area.clone().unwrap_or_default();
+    let stats = area.stats(model);
+    let bulk = inc.bulk.clone().unwrap_or_default();
+    let pairs_of = |list: &[(String, String)]| -> Vec<String> {
+        list.iter().map(|(p, why)| format!("{p} ({why})")).collect()
+    };
+    let bulk_failed: Vec<String> = bulk
+        .failed()
+        .into_iter()
+        .map(|(p, why)| format!("{p} ({why})"))
+        .collect();
     let phase = inc.runbook.phases.get(inc.phase);
     let mine = minijinja::context! {
         incident => minijinja::context! {
@@ -187,6 +198,26 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
         inputs => inputs,
         vars => vars,
         escalation => minijinja::context! { level, trigger, who, response },
+        area => minijinja::context! {
+            label => area.label(),
+            region => area.region.clone().unwrap_or_default(),
+            provider => area.provider.clone().unwrap_or_default(),
+            pairs => stats.pairs,
+            failing => stats.failing,
+            eligible => stats.eligible,
+            escalate => stats.escalate,
+            ineligible => stats.ineligible,
+            unreachable => stats.unreachable,
+            max_lag => stats.max_lag,
+            outage => stats.outage,
+        },
+        bulk => minijinja::context! {
+            planned => bulk.planned.len(),
+            ok => bulk.ok(),
+            failed => bulk_failed,
+            escalated => pairs_of(&bulk.escalated),
+            ineligible => pairs_of(&bulk.ineligible),
+        },
         lag_at_cutover => lag_at_cutover.map_or_else(|| "not measured".to_string(), |l| format!("{l:.1}s")),
     };
     // The last map wins: ours replaces the base's `incident`.

@@ -31,6 +31,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         "escalation.txt",
         include_str!("../../templates/escalation.txt"),
     ),
+    (
+        "bulk-summary.txt",
+        include_str!("../../templates/bulk-summary.txt"),
+    ),
 ];
 
 /// Roots whose keys depend on the runbook (`steps.verify-pair`), the

@@ -197,7 +197,12 @@ pub fn template_context(
         .and_then(|s| s.url.clone())
         .unwrap_or_default();
     minijinja::context! {
-        fleet => BTreeMap::from([("url", fleet_url)]),
+        // `base`: the fleet URL without its last segment, where a control
+        // plane keeps its other endpoints (`…/api`).
+        fleet => BTreeMap::from([
+            ("base", fleet_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or_default()),
+            ("url", fleet_url),
+        ]),
         pair => BTreeMap::from([("id", pair.map(|p| p.id.clone()).unwrap_or_default())]),
         primary => inst(pair.map_or(&empty, |p| &p.primary)),
         standby => inst(pair.and_then(|p| p.standby.as_ref()).unwrap_or(&empty)),
