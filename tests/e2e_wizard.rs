@@ -19,6 +19,11 @@ fn journal_lines(dir: &std::path::Path) -> Vec<serde_json::Value> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        // Follow-up checklists started at a close have their own journal.
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("INC-"))
+        })
         .collect();
     assert_eq!(files.len(), 1, "one journal per incident: {files:?}");
     std::fs::read_to_string(&files[0])
@@ -42,6 +47,10 @@ fn seed_000_failover_on_the_demo_with_keys_only() {
         s.contains("acct-1003") && s.contains("✖ CRITICAL")
     });
     t.keys(&["n", "f"]);
+    t.wait_for("the runbook chooser", |s| {
+        s.contains("Start on acct-1003 with") && s.contains("Pair failover (seed 000)")
+    });
+    t.keys(&["Enter"]);
     t.wait_for("the wizard", |s| {
         s.contains("Pair failover (seed 000) · acct-1003") && s.contains("now   HOLDS")
     });
@@ -76,6 +85,11 @@ fn seed_000_failover_on_the_demo_with_keys_only() {
     t.wait_for("the message sent within its deadline", |s| {
         s.contains("before its deadline") && s.contains("▶ Queue reprovision")
     });
+    // The reprovision is queued on the control plane: a new standby.
+    t.keys(&["Enter"]);
+    t.wait_for("the reprovision queued", |s| {
+        s.contains("succeeded: HTTP 200") && s.contains("\"new_standby\":\"gw-1003-c\"")
+    });
     t.keys(&["Enter"]);
     t.wait_for("every step done", |s| s.contains("every step done"));
     t.keys(&["c"]);
@@ -91,7 +105,10 @@ fn seed_000_failover_on_the_demo_with_keys_only() {
             .lines()
             .find(|l| l.contains("┃acct-1003"))
             .unwrap_or_default();
-        row.contains("gw-1003-b") && row.find("gw-1003-b") < row.find("gw-1003-a")
+        // The new primary, then the new standby the reprovision made.
+        row.contains("gw-1003-b")
+            && row.contains("gw-1003-c")
+            && row.find("gw-1003-b") < row.find("gw-1003-c")
     });
     let lines = journal_lines(&t.dir.join("state/baton/demo-journal"));
 
@@ -142,12 +159,12 @@ fn a_second_console_cannot_fail_over_a_locked_pair() {
     // Another process (this test) holds the pair's lock, as another baton would.
     let held = baton::effects::lock::take(&t.dir.join("state/baton/demo-journal"), "acct-1003")
         .expect("take the lock");
-    t.keys(&["n", "f"]);
+    t.keys(&["n", "f", "Enter"]);
     t.wait_for("the refusal", |s| {
         s.contains("failover not started: pair acct-1003 is already being failed over")
     });
     drop(held);
-    t.keys(&["f"]);
+    t.keys(&["f", "Enter"]);
     t.wait_for("the wizard once the lock is free", |s| {
         s.contains("Pair failover (seed 000) · acct-1003")
     });
@@ -395,7 +412,13 @@ fn with_several_runbooks_the_operator_chooses() {
     app.runbooks = vec![Arc::new(shipped), Arc::new(other)];
     app.update(Action::NextCritical);
     assert!(app.update(Action::Failover).is_empty());
-    assert_eq!(app.chooser, Some(("acct-1003".to_string(), 0)));
+    assert_eq!(
+        app.chooser,
+        Some((
+            baton::app::wizard_ops::Target::Pair("acct-1003".to_string()),
+            0
+        ))
+    );
     app.handle_key(KeyEvent::from(KeyCode::Down));
     let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
     let Some(Effect::Start { incident, .. }) = fx.first() else {

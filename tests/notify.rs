@@ -281,7 +281,7 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
 
     // A failover of acct-1003, journaled up to its notify step.
     app.update(Action::NextCritical);
-    let fx = app.update(Action::Failover);
+    let fx = common::start_failover(&mut app);
     assert!(matches!(fx.first(), Some(Effect::Start { .. })), "{fx:?}");
     assert!(perform(&mut app, &mut exec, fx));
     while app

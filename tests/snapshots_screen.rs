@@ -113,7 +113,12 @@ fn wizard_of_a_failover_in_progress() {
     use baton::app::Effect;
     let mut app = fixture::app(48, "primary-crash", 30, "default");
     app.update(Action::NextCritical);
-    let fx = app.update(Action::Failover);
+    // Several runbooks apply to a pair: the chooser, enter takes the first.
+    assert!(app.update(Action::Failover).is_empty());
+    assert!(app.chooser.is_some(), "the runbook chooser");
+    let fx = app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Enter,
+    ));
     let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
         panic!("no start effect")
     };

@@ -94,7 +94,7 @@ fn sighup_restores_the_terminal_and_leaves_a_resumable_journal() {
     t.wait_for("the crash", |s| {
         s.contains("acct-1003") && s.contains("✖ CRITICAL")
     });
-    t.keys(&["n", "f"]);
+    t.keys(&["n", "f", "Enter"]);
     t.wait_for("the wizard", |s| {
         s.contains("Pair failover (seed 000) · acct-1003") && s.contains("now   HOLDS")
     });

@@ -124,7 +124,7 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
         Mode::Operator,
     );
     operator.runbooks = runbooks(&config);
-    let fx = operator.update(baton::keymap::Action::Failover);
+    let fx = common::start_failover(&mut operator);
     assert!(perform(&mut operator, &mut op_exec, fx));
     assert_eq!(operator.incidents.len(), 1, "{:?}", operator.notice);
     let before = files_under(&journal);
@@ -253,7 +253,7 @@ async fn the_watcher_shows_the_operator_live_and_cannot_act() {
         Mode::Operator,
     );
     operator.runbooks = runbooks(&config);
-    let fx = operator.update(baton::keymap::Action::Failover);
+    let fx = common::start_failover(&mut operator);
     assert!(perform(&mut operator, &mut exec, fx));
     let started = Instant::now();
     let watcher = tokio::task::spawn_blocking(move || {

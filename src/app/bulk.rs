@@ -17,7 +17,9 @@ impl App {
         let now = self.model.now;
         let mut out = Vec::new();
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
-            if inc.current().is_none_or(|s| s.kind != StepKind::Bulk) || inc.current_bulk().is_none() {
+            if inc.current().is_none_or(|s| s.kind != StepKind::Bulk)
+                || inc.current_bulk().is_none()
+            {
                 continue;
             }
             let refused = |pair: &str| {
@@ -111,7 +113,9 @@ impl App {
         vec![Effect::Journal {
             entries: locked
                 .into_iter()
-                .map(|(pair, reason)| inc.entry(self.model.now, Event::BulkSkipped { pair, reason }))
+                .map(|(pair, reason)| {
+                    inc.entry(self.model.now, Event::BulkSkipped { pair, reason })
+                })
                 .collect(),
         }]
     }

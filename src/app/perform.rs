@@ -23,14 +23,19 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
     match e {
         Effect::Quit => return false,
         Effect::Silence(req) => exec.silence(req),
-        Effect::Start { incident, entry } => match exec.start(incident.lock_name().as_deref(), &entry) {
-            Ok(()) => {
-                app.say(format!("{} started on {}", incident.id, incident.target()), false);
-                app.history.push(entry.clone());
-                app.started(*incident, &entry);
+        Effect::Start { incident, entry } => {
+            match exec.start(incident.lock_name().as_deref(), &entry) {
+                Ok(()) => {
+                    app.say(
+                        format!("{} started on {}", incident.id, incident.target()),
+                        false,
+                    );
+                    app.history.push(entry.clone());
+                    app.started(*incident, &entry);
+                }
+                Err(e) => app.say(format!("failover not started: {e}"), true),
             }
-            Err(e) => app.say(format!("failover not started: {e}"), true),
-        },
+        }
         Effect::Journal { entries } => match exec.journal(&entries) {
             Ok(()) => {
                 app.history.extend(entries.iter().cloned());
@@ -74,7 +79,13 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
             urls,
         } => {
             app.probing.insert(incident.clone());
-            exec.probe(incident, step, urls, std::time::Duration::from_secs(5), app.model.now);
+            exec.probe(
+                incident,
+                step,
+                urls,
+                std::time::Duration::from_secs(5),
+                app.model.now,
+            );
         }
         Effect::Release { incident } => exec.release(&incident),
         Effect::Copy(text) => crate::effects::notify::copy(&text),

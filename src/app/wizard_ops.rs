@@ -56,7 +56,10 @@ impl Prompt {
 pub enum Target {
     Pair(String),
     /// A row of the Regions pane: a region and its provider.
-    Area { region: String, provider: String },
+    Area {
+        region: String,
+        provider: String,
+    },
 }
 
 impl Target {
@@ -165,7 +168,12 @@ impl App {
             if let Some(id) = pair.runbook.clone() {
                 let pair_id = pair.id.clone();
                 let Some(rb) = self.runbooks.iter().find(|r| r.id == id).cloned() else {
-                    self.say(format!("the pair names runbook `{id}`, which is not loaded: see `baton check`"), true);
+                    self.say(
+                        format!(
+                            "the pair names runbook `{id}`, which is not loaded: see `baton check`"
+                        ),
+                        true,
+                    );
                     return Vec::new();
                 };
                 return self.start_with(&Target::Pair(pair_id), &rb);
@@ -176,7 +184,10 @@ impl App {
         match choices.len() {
             0 => {
                 self.say(
-                    format!("no runbook applies to {}: see `baton check`", target.label()),
+                    format!(
+                        "no runbook applies to {}: see `baton check`",
+                        target.label()
+                    ),
                     true,
                 );
                 Vec::new()
@@ -259,27 +270,28 @@ impl App {
                     .iter()
                     .any(|i| i.is_open() && i.area.as_ref() == Some(a) && i.runbook.lock)
             {
-                self.say(format!("refused: an incident on {} is already open here", a.label()), true);
+                self.say(
+                    format!("refused: an incident on {} is already open here", a.label()),
+                    true,
+                );
                 return Vec::new();
             }
         }
         let name = pair
             .clone()
-            .or_else(|| area.as_ref().map(|a| a.lock_name().trim_start_matches("area-").to_string()))
+            .or_else(|| {
+                area.as_ref()
+                    .map(|a| a.lock_name().trim_start_matches("area-").to_string())
+            })
             .unwrap_or_default();
-        let id = format!("INC-{}-{name}", now.format("%Y%m%dT%H%M%SZ"));
+        // A follow-up checklist is not an incident of its own.
+        let prefix = if rb.lock { "INC" } else { "FUP" };
+        let id = format!("{prefix}-{}-{name}", now.format("%Y%m%dT%H%M%SZ"));
         let live = pair.as_deref().and_then(|p| self.model.pair(p));
         let primary = live.map(|p| p.primary.id.clone());
         let standby = live.and_then(|p| p.standby.as_ref().map(|s| s.id.clone()));
         let drill = self.drill || rb.drill;
-        let mut inc = Incident::new(
-            &id,
-            Arc::clone(rb),
-            pair,
-            Operator::from_env(),
-            drill,
-            now,
-        );
+        let mut inc = Incident::new(&id, Arc::clone(rb), pair, Operator::from_env(), drill, now);
         inc.area.clone_from(&area);
         let entry = inc.entry(
             now,
@@ -302,7 +314,11 @@ impl App {
     pub fn started(&mut self, mut inc: Incident, entry: &Entry) {
         inc.apply(entry);
         self.incidents.push(inc);
-        self.incident_focus = self.incidents.len() - 1;
+        // A follow-up started at a close must not take the focus from the
+        // report of the incident that closed.
+        if self.view.overlay.is_none() {
+            self.incident_focus = self.incidents.len() - 1;
+        }
         self.view.wizard = true;
     }
 
@@ -457,7 +473,9 @@ impl App {
                     if let (Some(next), Some(target)) = (follow_up, target) {
                         match self.runbooks.iter().find(|r| r.id == next).cloned() {
                             Some(rb) => fx.extend(self.start_with(&target, &rb)),
-                            None => self.say(format!("follow-up runbook `{next}` is not loaded"), true),
+                            None => {
+                                self.say(format!("follow-up runbook `{next}` is not loaded"), true);
+                            }
                         }
                     }
                     return fx;

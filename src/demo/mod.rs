@@ -109,15 +109,31 @@ async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCo
     }
 }
 
-async fn reprovision(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
-    match sim.lock().unwrap_or_else(PoisonError::into_inner).reprovision(&id) {
-        Some(new) => Json(json!({ "pair": id, "new_standby": new, "queued": true })).into_response(),
+async fn reprovision(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+) -> axum::response::Response {
+    match sim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .reprovision(&id)
+    {
+        Some(new) => {
+            Json(json!({ "pair": id, "new_standby": new, "queued": true })).into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
-async fn failover_region(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
-    match sim.lock().unwrap_or_else(PoisonError::into_inner).failover_region(&id) {
+async fn failover_region(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+) -> axum::response::Response {
+    match sim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .failover_region(&id)
+    {
         Some(n) => Json(json!({ "region": id, "failed_over": n })).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -153,23 +169,34 @@ async fn dns_set(
 }
 
 async fn automation(State(sim): State<Shared>) -> impl IntoResponse {
-    let paused = sim.lock().unwrap_or_else(PoisonError::into_inner).automation_paused;
+    let paused = sim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .automation_paused;
     Json(json!({ "paused": paused }))
 }
 
-async fn automation_set(State(sim): State<Shared>, Path(op): Path<String>) -> axum::response::Response {
+async fn automation_set(
+    State(sim): State<Shared>,
+    Path(op): Path<String>,
+) -> axum::response::Response {
     let paused = match op.as_str() {
         "pause" => true,
         "resume" => false,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    sim.lock().unwrap_or_else(PoisonError::into_inner).automation_paused = paused;
+    sim.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .automation_paused = paused;
     Json(json!({ "paused": paused })).into_response()
 }
 
 /// Operations with no effect on the simulation (scale up, snapshot,
 /// freeze…): accepted and named, so the runbooks that call them run.
-async fn operation(Path(op): Path<String>, body: Option<Json<serde_json::Value>>) -> impl IntoResponse {
+async fn operation(
+    Path(op): Path<String>,
+    body: Option<Json<serde_json::Value>>,
+) -> impl IntoResponse {
     Json(json!({ "ok": true, "op": op, "request": body.map(|b| b.0) }))
 }
 

@@ -262,9 +262,18 @@ impl Sim {
     pub fn reprovision(&mut self, pair: &str) -> Option<String> {
         let p = self.pairs.iter_mut().find(|p| p.id == pair)?;
         p.reprovisioned = true;
+        // The next letter after both members' (a, b → c; then d …).
+        let last =
+            p.a.id
+                .chars()
+                .last()
+                .max(p.b.id.chars().last())
+                .unwrap_or('b');
         let standby = if p.a_is_primary { &mut p.b } else { &mut p.a };
-        let last = standby.id.pop().unwrap_or('b');
-        standby.id.push(char::from_u32(u32::from(last) + 1).unwrap_or('x'));
+        standby.id.pop();
+        standby
+            .id
+            .push(char::from_u32(u32::from(last) + 1).unwrap_or('x'));
         standby.down = false;
         standby.score = 86.0;
         p.lag = 0.4;

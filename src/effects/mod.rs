@@ -230,14 +230,27 @@ impl Executor {
                 async move {
                     let result = match client {
                         Err(e) => Err(e),
-                        Ok(c) => tokio::time::timeout(timeout, crate::sources::client::get_bounded(&c, &url, &reqwest::header::HeaderMap::new(), crate::sources::client::MAX_HEALTH_BODY))
-                            .await
-                            .unwrap_or_else(|_| Err(format!("no answer within {}", humantime::format_duration(timeout))))
-                            .and_then(|(status, body)| {
-                                serde_json::from_slice::<serde_json::Value>(&body)
-                                    .map(|j| (status, j))
-                                    .map_err(|e| format!("HTTP {status}, not JSON: {e}"))
-                            }),
+                        Ok(c) => tokio::time::timeout(
+                            timeout,
+                            crate::sources::client::get_bounded(
+                                &c,
+                                &url,
+                                &reqwest::header::HeaderMap::new(),
+                                crate::sources::client::MAX_HEALTH_BODY,
+                            ),
+                        )
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(format!(
+                                "no answer within {}",
+                                humantime::format_duration(timeout)
+                            ))
+                        })
+                        .and_then(|(status, body)| {
+                            serde_json::from_slice::<serde_json::Value>(&body)
+                                .map(|j| (status, j))
+                                .map_err(|e| format!("HTTP {status}, not JSON: {e}"))
+                        }),
                     };
                     crate::wizard::probe::Answer { item, result }
                 }

@@ -461,7 +461,10 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     if !b.ineligible.is_empty() {
         l.push(Line::from(muted(
             app,
-            format!(" {} not eligible now (listed in the report)", b.ineligible.len()),
+            format!(
+                " {} not eligible now (listed in the report)",
+                b.ineligible.len()
+            ),
         )));
     }
     l.push(Line::default());

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::area::Verdict;
 use super::expr::{self, Scope};
 use super::incident::{ActionState, Event, Incident};
-use super::runbook::StepKind;
-use super::area::Verdict;
 use super::runbook::Step;
+use super::runbook::StepKind;
 use super::vars::{PairScope, template_context};
 use crate::state::Model;
 
@@ -89,7 +89,9 @@ pub fn confirm(
         return Err(format!(
             "these checks are due at {} (in {}): come back then",
             due.format("%Y-%m-%d %H:%M UTC"),
-            humantime::format_duration(std::time::Duration::from_secs((due - now).num_seconds().max(0) as u64))
+            humantime::format_duration(std::time::Duration::from_secs(
+                (due - now).num_seconds().max(0) as u64
+            ))
         ));
     }
     let done = |outcome: &str| Event::StepDone {
@@ -402,7 +404,8 @@ pub fn bulk_next(
     model: &Model,
     refused: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<(String, ActionPlan)>, Vec<Event>) {
-    let (Some(step), Some(bulk), Some(area)) = (inc.current(), inc.current_bulk(), &inc.area) else {
+    let (Some(step), Some(bulk), Some(area)) = (inc.current(), inc.current_bulk(), &inc.area)
+    else {
         return (Vec::new(), Vec::new());
     };
     let limits = &model.config.limits;

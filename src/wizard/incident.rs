@@ -520,7 +520,10 @@ impl Incident {
             for p in running {
                 b.finished.insert(
                     p,
-                    (false, "OUTCOME UNKNOWN: the session ended while it ran; check it".into()),
+                    (
+                        false,
+                        "OUTCOME UNKNOWN: the session ended while it ran; check it".into(),
+                    ),
                 );
             }
         }

@@ -47,7 +47,9 @@ impl Scope for AnswerScope<'_> {
         }
         match v {
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => n.as_f64().map_or(Value::Missing(name.into()), Value::Num),
+            serde_json::Value::Number(n) => {
+                n.as_f64().map_or(Value::Missing(name.into()), Value::Num)
+            }
             serde_json::Value::String(s) => Value::Str(s.clone()),
             other => Value::Str(other.to_string()),
         }
@@ -69,7 +71,10 @@ pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, Strin
     items
         .into_iter()
         .map(|item| {
-            let c = minijinja::value::merge_maps([ctx.clone(), minijinja::context! { item => item.clone() }]);
+            let c = minijinja::value::merge_maps([
+                ctx.clone(),
+                minijinja::context! { item => item.clone() },
+            ]);
             env.render_str(&probe.url, c)
                 .map(|u| (item, u))
                 .map_err(|e| format!("probe url: {e}"))
@@ -83,7 +88,11 @@ pub fn judge(expect: &str, round: &Round) -> Result<String, String> {
     let e = expr::parse(expect)?;
     let mut missing = Vec::new();
     for a in &round.answers {
-        let label = if a.item.is_empty() { "the endpoint".to_string() } else { a.item.clone() };
+        let label = if a.item.is_empty() {
+            "the endpoint".to_string()
+        } else {
+            a.item.clone()
+        };
         match &a.result {
             Ok((status, json)) => {
                 let scope = AnswerScope {
@@ -92,7 +101,11 @@ pub fn judge(expect: &str, round: &Round) -> Result<String, String> {
                     json,
                 };
                 if e.eval(&scope) != Ok(true) {
-                    let seen: Vec<String> = e.vars().iter().map(|v| format!("{v} = {}", scope.get(v))).collect();
+                    let seen: Vec<String> = e
+                        .vars()
+                        .iter()
+                        .map(|v| format!("{v} = {}", scope.get(v)))
+                        .collect();
                     missing.push(format!("{label}: {}", seen.join(", ")));
                 }
             }

@@ -175,10 +175,45 @@ fn default_method() -> String {
     "POST".into()
 }
 
-const EMBEDDED: &[(&str, &str)] = &[(
-    "pair-failover",
-    include_str!("../../runbooks/pair-failover.toml"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "pair-failover",
+        include_str!("../../runbooks/pair-failover.toml"),
+    ),
+    (
+        "pair-followup",
+        include_str!("../../runbooks/pair-followup.toml"),
+    ),
+    (
+        "pair-failback",
+        include_str!("../../runbooks/pair-failback.toml"),
+    ),
+    (
+        "service-incident",
+        include_str!("../../runbooks/service-incident.toml"),
+    ),
+    (
+        "bulk-failover-region",
+        include_str!("../../runbooks/bulk-failover-region.toml"),
+    ),
+    (
+        "bulk-failover-provider",
+        include_str!("../../runbooks/bulk-failover-provider.toml"),
+    ),
+    (
+        "regional-failover-planned",
+        include_str!("../../runbooks/regional-failover-planned.toml"),
+    ),
+    (
+        "regional-failover-emergency",
+        include_str!("../../runbooks/regional-failover-emergency.toml"),
+    ),
+    ("dr-drill", include_str!("../../runbooks/dr-drill.toml")),
+    (
+        "post-failover-followup",
+        include_str!("../../runbooks/post-failover-followup.toml"),
+    ),
+];
 
 impl Runbook {
     /// An empty runbook, for checking templates outside any runbook.
@@ -343,8 +378,8 @@ pub fn check(
                     "either `command` or `http`",
                 ),
                 StepKind::Wait => require(
-                    s.duration.is_some() || s.expr.is_some(),
-                    "`duration` or `expr`",
+                    s.duration.is_some() || s.expr.is_some() || s.probe.is_some(),
+                    "`duration`, `expr` or `probe`",
                 ),
                 StepKind::Input => require(s.prompt.is_some(), "`prompt`"),
                 StepKind::Check => {}
@@ -353,7 +388,10 @@ pub fn check(
                 }
                 StepKind::Bulk => {
                     if s.command.is_some() == s.http.is_some() {
-                        out.push(loc.at(&at("kind"), "a `bulk` step needs either `command` or `http`, run for each pair"));
+                        out.push(loc.at(
+                            &at("kind"),
+                            "a `bulk` step needs either `command` or `http`, run for each pair",
+                        ));
                     }
                     if !matches!(rb.applies_to, AppliesTo::Region | AppliesTo::Provider) {
                         out.push(loc.at(&at("kind"), "a `bulk` step belongs in a runbook with `applies_to = \"region\"` or `\"provider\"`"));
@@ -391,7 +429,10 @@ pub fn check(
                 }))
                 .collect();
             if let Some(p) = &s.probe {
-                let c = minijinja::value::merge_maps([ctx.clone(), minijinja::context! { item => "x" }]);
+                let c = minijinja::value::merge_maps([
+                    ctx.clone(),
+                    minijinja::context! { item => "x" },
+                ]);
                 if let Err(e) = env.render_str(&p.url, c) {
                     out.push(loc.at(&at("probe"), format!("template `{}`: {e}", p.url)));
                 }

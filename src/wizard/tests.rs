@@ -186,7 +186,29 @@ fn seed_000_pair_failover_through_every_step() {
     ];
     journal(&mut inc, t, ev);
 
-    // 7. check; then every step is done.
+    // 7. action: queue the reprovision of a new standby on the control plane.
+    let plan = decide::plan_action(&inc, &model, t, "").expect("reprovision plan");
+    assert_eq!(
+        plan.display,
+        "POST http://127.0.0.1:18080/api/pairs/acct-1003/reprovision"
+    );
+    journal(
+        &mut inc,
+        t,
+        vec![
+            Event::ActionIntent {
+                command: plan.display,
+                lag: None,
+                settle: None,
+            },
+            Event::ActionResult {
+                ok: true,
+                status: "HTTP 200".into(),
+                output: String::new(),
+                millis: 3,
+            },
+        ],
+    );
     let ev = decide::confirm(&inc, &model, t, "").expect("reprovision");
     journal(&mut inc, t, ev);
     assert!(inc.finished());

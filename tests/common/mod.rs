@@ -83,3 +83,15 @@ pub fn temp(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
+
+/// `f` on the selected pair; with several pair runbooks the chooser opens
+/// and `enter` takes the first (the pair failover).
+pub fn start_failover(app: &mut baton::app::App) -> Vec<baton::app::Effect> {
+    let fx = app.update(baton::keymap::Action::Failover);
+    if fx.is_empty() && app.chooser.is_some() {
+        return app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Enter,
+        ));
+    }
+    fx
+}
