@@ -19,6 +19,35 @@ pub fn perform(app: &mut App, exec: &mut Executor, effects: Vec<Effect>) -> bool
     true
 }
 
+impl App {
+    /// What an effect that finished later reported: the effects it calls
+    /// for (journal the result, next batch, …).
+    pub fn feedback(&mut self, f: crate::effects::Feedback) -> Vec<Effect> {
+        use crate::effects::Feedback;
+        match f {
+            Feedback::Notice(o) => {
+                self.say(o.text, !o.ok);
+                Vec::new()
+            }
+            Feedback::ActionDone { incident, event } => self.action_done(&incident, event),
+            Feedback::ProbeDone { incident, round } => {
+                self.probe_done(&incident, round);
+                Vec::new()
+            }
+            Feedback::BulkDone {
+                incident,
+                pair,
+                event,
+            } => self.bulk_done(&incident, &pair, event),
+            Feedback::NotifyDone {
+                incident,
+                step,
+                event,
+            } => self.notify_done(&incident, &step, event),
+        }
+    }
+}
+
 fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
     match e {
         Effect::Quit => return false,

@@ -14,7 +14,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::follow::Follower;
 use super::{App, perform};
-use crate::effects::{Executor, Feedback, journal};
+use crate::effects::{Executor, journal};
 use crate::sources;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -100,23 +100,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
             Some(f) = feedback.recv() => {
                 // What the feedback journals carries the time it came back.
                 app.model.now = Utc::now();
-                let fx = match f {
-                    Feedback::Notice(o) => {
-                        app.say(o.text, !o.ok);
-                        Vec::new()
-                    }
-                    Feedback::ActionDone { incident, event } => app.action_done(&incident, event),
-                    Feedback::ProbeDone { incident, round } => {
-                        app.probe_done(&incident, round);
-                        Vec::new()
-                    }
-                    Feedback::BulkDone { incident, pair, event } => {
-                        app.bulk_done(&incident, &pair, event)
-                    }
-                    Feedback::NotifyDone { incident, step, event } => {
-                        app.notify_done(&incident, &step, event)
-                    }
-                };
+                let fx = app.feedback(f);
                 perform(&mut app, &mut executor, fx);
                 dirty = true;
             }

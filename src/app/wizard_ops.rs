@@ -103,15 +103,27 @@ pub fn start_refusal(app: &App, pair: &str) -> Option<String> {
 pub fn start_refusal_history(app: &App, pair: &str) -> Option<String> {
     let limits = &app.model.config.limits;
     let now = app.model.now;
+    // A promotion: a `promote` action of any runbook that succeeded, or a
+    // bulk step's success for the pair.
+    let promotes = |e: &Entry| {
+        let step = e.step.as_deref().unwrap_or_default();
+        app.runbooks
+            .iter()
+            .find(|r| r.id == e.runbook)
+            .and_then(|r| r.steps().find(|(_, _, s)| s.id == step))
+            .map_or(step == "promote", |(_, _, s)| s.promote)
+    };
     let promotions: Vec<&Entry> = app
         .history
         .iter()
-        .filter(|e| e.pair.as_deref() == Some(pair) && e.step.as_deref() == Some("promote"))
-        .filter(|e| {
-            matches!(
-                e.event,
-                Event::ActionResult { ok: true, .. } | Event::ActionVerified { ok: true, .. }
-            )
+        .filter(|e| match &e.event {
+            Event::ActionResult { ok: true, .. } | Event::ActionVerified { ok: true, .. } => {
+                e.pair.as_deref() == Some(pair) && promotes(e)
+            }
+            Event::BulkResult {
+                pair: p, ok: true, ..
+            } => p == pair,
+            _ => false,
         })
         .collect();
     if let Some(last) = promotions.iter().map(|e| e.at).max() {

@@ -41,7 +41,13 @@ pub fn scenario_names() -> Vec<&'static str> {
 
 /// Starts the simulated fleet on 127.0.0.1 with an ephemeral port.
 pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
-    let sim: Shared = Arc::new(Mutex::new(Sim::new(pairs, scenario, 0x5eed_ba70)));
+    serve_sim(Sim::new(pairs, scenario, 0x5eed_ba70), true).await
+}
+
+/// Serves `sim`; with `clock` it advances one step per second, without it
+/// the caller steps it (a test's fake clock).
+pub async fn serve_sim(sim: Sim, clock: bool) -> std::io::Result<DemoFleet> {
+    let sim: Shared = Arc::new(Mutex::new(sim));
     let app = Router::new()
         .route("/api/pairs", get(fleet))
         .route("/health/{id}", get(health))
@@ -61,6 +67,10 @@ pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
             tracing::error!("demo fleet server stopped: {e}");
         }
     });
+    let mut tasks = vec![server];
+    if !clock {
+        return Ok(DemoFleet { addr, sim, tasks });
+    }
     let clock_sim = Arc::clone(&sim);
     let clock = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -73,11 +83,8 @@ pub async fn serve(pairs: usize, scenario: &str) -> std::io::Result<DemoFleet> {
                 .step();
         }
     });
-    Ok(DemoFleet {
-        addr,
-        sim,
-        tasks: vec![server, clock],
-    })
+    tasks.push(clock);
+    Ok(DemoFleet { addr, sim, tasks })
 }
 
 async fn fleet(State(sim): State<Shared>) -> impl IntoResponse {
@@ -97,15 +104,15 @@ async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::resp
     }
 }
 
-async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> StatusCode {
-    if sim
+/// Refuses (409) to promote a standby that is down, as a control plane would.
+async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
+    match sim
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .failover(&id)
     {
-        StatusCode::OK
-    } else {
-        StatusCode::NOT_FOUND
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(why) => (StatusCode::CONFLICT, Json(json!({ "error": why }))).into_response(),
     }
 }
 

@@ -234,13 +234,28 @@ impl Sim {
     }
 
     /// Swaps roles: what a promote does on the simulated fleet.
-    pub fn failover(&mut self, pair: &str) -> bool {
+    pub fn failover(&mut self, pair: &str) -> Result<(), String> {
         let Some(p) = self.pairs.iter_mut().find(|p| p.id == pair) else {
-            return false;
+            return Err(format!("no pair {pair}"));
         };
+        if p.standby().down {
+            return Err(format!("standby {} is down", p.standby().id));
+        }
         p.a_is_primary = !p.a_is_primary;
         p.lag = 0.0;
-        true
+        Ok(())
+    }
+
+    /// Takes an instance down now (tests, and the demo's what-ifs).
+    pub fn take_down(&mut self, instance: &str) {
+        for p in &mut self.pairs {
+            for i in [&mut p.a, &mut p.b] {
+                if i.id == instance {
+                    i.down = true;
+                    i.score = 0.0;
+                }
+            }
+        }
     }
 
     /// Fails over every pair whose primary is in `region` and whose
@@ -382,7 +397,7 @@ mod tests {
     #[test]
     fn failover_swaps_roles() {
         let mut s = Sim::new(3, "calm", 7);
-        assert!(s.failover("acct-1001"));
+        assert_eq!(s.failover("acct-1001"), Ok(()));
         assert_eq!(s.report()[1].primary.id, "gw-1001-b");
     }
 }

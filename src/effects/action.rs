@@ -70,6 +70,14 @@ async fn http(
         req = req.header(k, v);
     }
     if let Some(b) = body {
+        // A JSON body says so unless the runbook set its own type.
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            && serde_json::from_str::<serde_json::Value>(b).is_ok()
+        {
+            req = req.header("content-type", "application/json");
+        }
         req = req.body(b.to_string());
     }
     let resp = req

@@ -1,0 +1,622 @@
+//! Every shipped runbook run to its end on the demo fleet, through the
+//! console's own keys and executor, with a fake clock: the simulated fleet
+//! is served on 127.0.0.1 and stepped by the test, the console's clock is
+//! set by the test, actions, probes and notifications are real requests to
+//! the demo's control plane, and the journal is written to a temp folder.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton::app::wizard_ops::Target;
+use baton::app::{App, Effect, Mode, perform};
+use baton::demo::{DemoFleet, Sim};
+use baton::effects::{Executor, Feedback};
+use baton::sources::report::{Payload, SourceUpdate};
+use baton::wizard::incident::{ActionState, Incident};
+use baton::wizard::runbook::StepKind;
+use common::temp;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc;
+
+struct Harness {
+    app: App,
+    exec: Executor,
+    rx: mpsc::Receiver<Feedback>,
+    fleet: DemoFleet,
+    dir: std::path::PathBuf,
+    /// The most bulk actions seen in flight at once.
+    max_in_flight: usize,
+}
+
+impl Harness {
+    /// A demo fleet of `pairs` in `scenario`, stepped `steps` seconds.
+    async fn new(name: &str, pairs: usize, scenario: &str, steps: u64) -> Self {
+        let mut sim = Sim::new(pairs, scenario, 0x5eed_ba70);
+        for _ in 0..steps {
+            sim.step();
+        }
+        let fleet = baton::demo::serve_sim(sim, false)
+            .await
+            .expect("serve the demo fleet");
+        let dir = temp(name);
+        let mut config = baton::demo::config(fleet.addr);
+        config.console.journal_dir = dir.join("journal");
+        let model = baton::state::Model::new(Arc::new(config), baton::demo::fixture::clock());
+        let mut app = App::new(
+            model,
+            baton::keymap::Keymap::builtin("default").expect("keymap"),
+            baton::theme::Theme::plain(),
+            Mode::Operator,
+        );
+        let (templates, errs) = baton::wizard::templates::load_all(&app.model.config, None);
+        assert!(errs.is_empty(), "{errs:?}");
+        let (runbooks, errs) =
+            baton::wizard::runbook::load_all(&app.model.config, None, &templates);
+        assert!(errs.is_empty(), "{errs:?}");
+        app.runbooks = runbooks.into_iter().map(Arc::new).collect();
+        app.templates = Arc::new(templates);
+        let (tx, rx) = mpsc::channel(1024);
+        let exec = Executor::new(
+            Arc::clone(&app.model.config),
+            false,
+            "tester@bastion".into(),
+            tx,
+        );
+        let mut h = Self {
+            app,
+            exec,
+            rx,
+            fleet,
+            dir,
+            max_in_flight: 0,
+        };
+        // Three polls: an instance is down after failure_threshold (3).
+        for _ in 0..3 {
+            h.advance(1);
+        }
+        h
+    }
+
+    /// One poll of the fleet source, at the console's (fake) time.
+    fn refresh(&mut self) {
+        let pairs = self.fleet.sim.lock().expect("sim").report();
+        let now = self.app.model.now;
+        self.app.model.apply(SourceUpdate {
+            source: 0,
+            at: now,
+            latency: Duration::from_millis(1),
+            result: Ok(Payload::Fleet {
+                pairs,
+                skipped: Vec::new(),
+            }),
+            next_poll: None,
+        });
+        self.app.model.tick(now);
+        self.app.refresh();
+    }
+
+    /// The fake clock: `secs` pass for the console; the fleet is stepped
+    /// for at most two minutes of them (long jumps are for horizons).
+    fn advance(&mut self, secs: i64) {
+        for _ in 0..secs.min(120) {
+            self.fleet.sim.lock().expect("sim").step();
+        }
+        self.app.model.now += chrono::Duration::seconds(secs);
+        self.refresh();
+    }
+
+    fn perform(&mut self, fx: Vec<Effect>) {
+        assert!(perform(&mut self.app, &mut self.exec, fx), "quit");
+        for inc in &self.app.incidents {
+            if let Some(b) = inc.current_bulk() {
+                self.max_in_flight = self.max_in_flight.max(b.in_flight().count());
+            }
+        }
+    }
+
+    fn inc(&self) -> &Incident {
+        self.app.focused_incident().expect("an incident")
+    }
+
+    /// Something started that will report back.
+    fn pending(&self) -> bool {
+        !self.app.probing.is_empty()
+            || self.app.drafts.values().any(|d| d.sending)
+            || self.app.incidents.iter().any(|i| {
+                matches!(i.action, ActionState::Running { .. })
+                    || i.current_bulk().is_some_and(|b| b.in_flight().count() > 0)
+            })
+    }
+
+    /// Hands every report of the executor to the console until nothing
+    /// is pending.
+    async fn settle(&mut self) {
+        loop {
+            let f = if self.pending() {
+                match tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await {
+                    Ok(Some(f)) => f,
+                    _ => panic!("nothing came back; notice: {:?}", self.app.notice),
+                }
+            } else {
+                match self.rx.try_recv() {
+                    Ok(f) => f,
+                    Err(_) => return,
+                }
+            };
+            let fx = self.app.feedback(f);
+            self.perform(fx);
+        }
+    }
+
+    fn key(&mut self, ev: KeyEvent) {
+        let fx = self.app.handle_key(ev);
+        self.perform(fx);
+    }
+
+    fn code(&mut self, c: KeyCode) {
+        self.key(KeyEvent::from(c));
+    }
+
+    fn text(&mut self, s: &str) {
+        for c in s.chars() {
+            self.code(KeyCode::Char(c));
+        }
+    }
+
+    fn start(&mut self, runbook: &str, target: &Target) {
+        let rb = self
+            .app
+            .runbooks
+            .iter()
+            .find(|r| r.id == runbook)
+            .cloned()
+            .unwrap_or_else(|| panic!("runbook {runbook}"));
+        let fx = self.app.start_with(target, &rb);
+        assert!(!fx.is_empty(), "not started: {:?}", self.app.notice);
+        self.perform(fx);
+        self.app.view.wizard = true;
+    }
+
+    fn position(&self) -> Option<String> {
+        self.inc().current().map(|s| s.id.clone())
+    }
+
+    /// Drives the focused incident through every step with its keys, then
+    /// closes it. Returns the step ids in the order they were done.
+    async fn run_to_end(&mut self) -> Vec<String> {
+        let mut done = Vec::new();
+        for _ in 0..100 {
+            let Some(step) = self.inc().current().cloned() else {
+                break;
+            };
+            // A follow-up horizon: the clock moves on to when it is due.
+            if let Some(due) = baton::wizard::decide::phase_due(self.inc())
+                && due > self.app.model.now
+            {
+                let secs = (due - self.app.model.now).num_seconds() + 1;
+                self.advance(secs);
+            }
+            let before = self.position();
+            match step.kind {
+                StepKind::Gate | StepKind::Check => self.code(KeyCode::Enter),
+                StepKind::Input => {
+                    self.code(KeyCode::Enter);
+                    self.text(&format!("answer to {}", step.id));
+                    self.code(KeyCode::Enter);
+                }
+                StepKind::Action => {
+                    self.code(KeyCode::Enter);
+                    if step.destructive {
+                        let pair = self.inc().pair.clone().unwrap_or_default();
+                        self.text(&pair);
+                        self.code(KeyCode::Enter);
+                    }
+                    self.settle().await;
+                    assert!(
+                        matches!(self.inc().action, ActionState::Succeeded { .. }),
+                        "{}: {:?} {:?}",
+                        step.id,
+                        self.inc().action,
+                        self.app.notice
+                    );
+                    self.code(KeyCode::Enter);
+                }
+                StepKind::Wait => {
+                    for _ in 0..200 {
+                        self.perform(Vec::new());
+                        self.settle().await;
+                        if self.position() != before {
+                            break;
+                        }
+                        self.advance(1);
+                    }
+                }
+                StepKind::Notify => {
+                    self.code(KeyCode::Enter);
+                    self.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+                    self.settle().await;
+                }
+                StepKind::Bulk => {
+                    self.code(KeyCode::Enter);
+                    for _ in 0..100 {
+                        self.perform(Vec::new());
+                        self.settle().await;
+                        if self.inc().current_bulk().is_some_and(|b| b.complete()) {
+                            break;
+                        }
+                    }
+                    self.code(KeyCode::Enter);
+                }
+            }
+            assert_ne!(
+                self.position(),
+                before,
+                "stuck at {} ({:?}): {:?}",
+                step.id,
+                step.kind,
+                self.app.notice
+            );
+            done.push(step.id.clone());
+            self.advance(1);
+        }
+        self.code(KeyCode::Char('c'));
+        assert!(!self.inc().is_open(), "not closed: {:?}", self.app.notice);
+        // The report opens at the close; esc returns to the wizard.
+        assert_eq!(self.app.view.overlay, Some(baton::app::Overlay::Report));
+        self.code(KeyCode::Esc);
+        done
+    }
+
+    /// The journal of an incident, as written.
+    fn journal(&self, id: &str) -> Vec<serde_json::Value> {
+        let path = baton::effects::journal::path_of(&self.dir.join("journal"), id);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    }
+
+    /// The open follow-up started at the last close, focused.
+    fn focus_follow_up(&mut self) {
+        let pos = self
+            .app
+            .incidents
+            .iter()
+            .position(|i| i.is_open() && !i.runbook.lock)
+            .expect("a follow-up was started at the close");
+        self.app.incident_focus = pos;
+    }
+}
+
+fn count(lines: &[serde_json::Value], event: &str) -> usize {
+    lines.iter().filter(|l| l["event"] == event).count()
+}
+
+fn all_steps(h: &Harness, id: &str) -> Vec<String> {
+    h.app
+        .runbooks
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.steps().map(|(_, _, s)| s.id.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn pair_failover_then_its_follow_up_by_horizon() {
+    // primary-crash: acct-1003's primary is down after 15 s.
+    let mut h = Harness::new("rb-pair", 48, "primary-crash", 20).await;
+    h.start("pair-failover", &Target::Pair("acct-1003".into()));
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "pair-failover"));
+    let id = h.inc().id.clone();
+    let j = h.journal(&id);
+    assert_eq!(count(&j, "notified"), 1);
+    let p = h.app.model.pair("acct-1003").expect("pair");
+    assert_eq!(p.primary.id, "gw-1003-b", "promoted");
+    assert_eq!(
+        p.standby.as_ref().map(|s| s.id.as_str()),
+        Some("gw-1003-c"),
+        "a new standby was reprovisioned"
+    );
+
+    // The follow-up of seed 000 started by itself, without a lock; its
+    // 24-hour horizon opens an hour after the start.
+    h.focus_follow_up();
+    assert_eq!(h.inc().runbook.id, "pair-followup");
+    assert!(h.inc().id.starts_with("FUP-"));
+    let started = h.inc().started;
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "pair-followup"));
+    let j = h.journal(&h.inc().id.clone());
+    let gate = j
+        .iter()
+        .find(|l| l["step"] == "standby-active" && l["event"] == "gate_passed")
+        .expect("the 24-hour gate held");
+    let at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(gate["at"].clone()).expect("time");
+    assert!(
+        at >= started + chrono::Duration::hours(1),
+        "not before its horizon"
+    );
+}
+
+#[tokio::test]
+async fn failback_and_service_incident() {
+    let mut h = Harness::new("rb-failback", 48, "calm", 5).await;
+    // The pair was failed over earlier (outside this console's history).
+    h.fleet
+        .sim
+        .lock()
+        .expect("sim")
+        .failover("acct-1004")
+        .expect("failover");
+    h.refresh();
+    h.start("pair-failback", &Target::Pair("acct-1004".into()));
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "pair-failback"));
+    assert_eq!(
+        h.app.model.pair("acct-1004").map(|p| p.primary.id.clone()),
+        Some("gw-1004-a".into()),
+        "back on the original primary"
+    );
+    assert!(
+        !h.fleet.sim.lock().expect("sim").automation_paused,
+        "automation resumed"
+    );
+    // Flapping protection: a failover of the same pair right after is refused.
+    let rb = h
+        .app
+        .runbooks
+        .iter()
+        .find(|r| r.id == "pair-failover")
+        .cloned()
+        .expect("rb");
+    assert!(
+        h.app
+            .start_with(&Target::Pair("acct-1004".into()), &rb)
+            .is_empty()
+    );
+    let why = h
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(why.contains("cooldown is 5m"), "{why}");
+
+    // Seed 003 on another pair, crashed for the occasion.
+    h.fleet.sim.lock().expect("sim").take_down("gw-1007-a");
+    h.advance(1);
+    h.start("service-incident", &Target::Pair("acct-1007".into()));
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "service-incident"));
+    let j = h.journal(&h.inc().id.clone());
+    let texts: Vec<&str> = j
+        .iter()
+        .filter(|l| l["event"] == "notified")
+        .filter_map(|l| l["details"]["text"].as_str())
+        .collect();
+    assert!(texts[0].starts_with("[INCIDENT] acct-1007"), "{texts:?}");
+    assert!(
+        texts[1].starts_with("[ESCALATION L1] acct-1007"),
+        "{texts:?}"
+    );
+    assert!(texts[2].starts_with("[RESOLVED] acct-1007"), "{texts:?}");
+}
+
+#[tokio::test]
+async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent() {
+    // 360 pairs: aws runs the primaries of eu-west-1 and us-east-1 (240);
+    // eu-west-1's standbys are on hetzner (fail over), us-east-1's are on
+    // aws in eu-west-1 (escalate: same provider).
+    let mut h = Harness::new("rb-bulk", 360, "provider-outage", 60).await;
+    h.start(
+        "bulk-failover-provider",
+        &Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into(),
+        },
+    );
+    // Up to the bulk step.
+    for _ in 0..3 {
+        h.code(KeyCode::Enter);
+    }
+    h.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    h.settle().await;
+    assert_eq!(h.position().as_deref(), Some("failover-all"));
+    h.code(KeyCode::Enter);
+    let (planned, escalated) = {
+        let b = h.inc().current_bulk().expect("planned");
+        (b.planned.clone(), b.escalated.len())
+    };
+    assert!(planned.len() >= 110, "{} planned", planned.len());
+    assert_eq!(escalated, 120, "us-east-1's standbys share aws");
+    // One standby dies after the plan: its promotion fails (409) and the
+    // others go on.
+    let victim = planned[57].clone();
+    let standby = h
+        .app
+        .model
+        .pair(&victim)
+        .and_then(|p| p.standby.as_ref().map(|s| s.id.clone()))
+        .expect("standby");
+    h.fleet.sim.lock().expect("sim").take_down(&standby);
+    for _ in 0..100 {
+        h.perform(Vec::new());
+        h.settle().await;
+        if h.inc().current_bulk().is_some_and(|b| b.complete()) {
+            break;
+        }
+    }
+    let b = h.inc().current_bulk().expect("bulk").clone();
+    assert!(b.complete());
+    assert_eq!(b.ok(), planned.len() - 1);
+    assert_eq!(
+        b.failed()
+            .first()
+            .map(|(p, why)| (p.as_str(), why.contains("409"))),
+        Some((victim.as_str(), true)),
+        "{:?}",
+        b.failed()
+    );
+    let max = h.app.model.config.limits.max_concurrent as usize;
+    assert!(
+        h.max_in_flight <= max && h.max_in_flight >= 40,
+        "{} in flight at most (max_concurrent {max}, batches of 20)",
+        h.max_in_flight
+    );
+    h.code(KeyCode::Enter);
+    let rest = h.run_to_end().await;
+    assert_eq!(rest, ["escalate-design-flaws", "summary", "follow-up-list"]);
+    let j = h.journal(&h.inc().id.clone());
+    assert_eq!(count(&j, "bulk_intent"), planned.len());
+    assert_eq!(count(&j, "bulk_result"), planned.len());
+    assert!(count(&j, "bulk_progress") >= planned.len() / 10);
+    // Every intent is on disk before its result.
+    for p in &planned {
+        let i = j
+            .iter()
+            .position(|l| l["event"] == "bulk_intent" && l["details"]["pair"] == **p);
+        let r = j
+            .iter()
+            .position(|l| l["event"] == "bulk_result" && l["details"]["pair"] == **p);
+        assert!(i < r && i.is_some(), "{p}");
+    }
+    let summary = j
+        .iter()
+        .rfind(|l| l["event"] == "notified")
+        .and_then(|l| l["details"]["text"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    assert!(
+        summary.contains(&format!("{} of {}", planned.len() - 1, planned.len()))
+            && summary.contains(&victim),
+        "{summary}"
+    );
+    let _ = std::fs::remove_dir_all(&h.dir);
+}
+
+#[tokio::test]
+async fn bulk_failover_of_a_region() {
+    let mut h = Harness::new("rb-bulk-region", 48, "provider-outage", 60).await;
+    h.start(
+        "bulk-failover-region",
+        &Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into(),
+        },
+    );
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "bulk-failover-region"));
+    assert!(
+        h.app
+            .model
+            .pairs
+            .iter()
+            .all(|p| p.primary.region != "eu-west-1" || p.standby.as_ref().is_none_or(|s| s.down)),
+        "every primary that could move left eu-west-1"
+    );
+}
+
+#[tokio::test]
+async fn planned_regional_failover_then_the_follow_up_by_horizon() {
+    let mut h = Harness::new("rb-planned", 48, "calm", 5).await;
+    let region = Target::Area {
+        region: "eu-central-1".into(),
+        provider: "hetzner".into(),
+    };
+    h.start("regional-failover-planned", &region);
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "regional-failover-planned"));
+    assert!(
+        h.app
+            .model
+            .pairs
+            .iter()
+            .all(|p| p.primary.region != "eu-central-1"),
+        "no primary left in the region"
+    );
+    let j = h.journal(&h.inc().id.clone());
+    let dns = j
+        .iter()
+        .find(|l| l["step"] == "dns-propagation" && l["event"] == "wait_done")
+        .expect("propagation journaled");
+    assert!(
+        dns["details"]["how"]
+            .as_str()
+            .is_some_and(|h| h.contains("holds for all 3 answer(s)")),
+        "{dns}"
+    );
+    // The follow-up by horizon: 15 min, 1 h, 24 h, 1 week.
+    h.focus_follow_up();
+    assert_eq!(h.inc().runbook.id, "post-failover-followup");
+    let t0 = h.inc().started;
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "post-failover-followup"));
+    assert!(h.app.model.now >= t0 + chrono::Duration::hours(24));
+}
+
+#[tokio::test]
+async fn emergency_regional_failover_in_a_provider_outage() {
+    let mut h = Harness::new("rb-emergency", 48, "provider-outage", 60).await;
+    h.start(
+        "regional-failover-emergency",
+        &Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into(),
+        },
+    );
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "regional-failover-emergency"));
+    let j = h.journal(&h.inc().id.clone());
+    let intent = j
+        .iter()
+        .find(|l| l["step"] == "promote-dr" && l["event"] == "action_intent")
+        .expect("intent");
+    assert!(
+        intent["details"]["lag"].is_number(),
+        "the area's lag at cutover"
+    );
+}
+
+#[tokio::test]
+async fn dr_drill_runs_nothing_real_and_says_drill() {
+    let mut h = Harness::new("rb-drill", 48, "calm", 5).await;
+    h.start(
+        "dr-drill",
+        &Target::Area {
+            region: "eu-central-1".into(),
+            provider: "hetzner".into(),
+        },
+    );
+    assert!(h.inc().drill, "a drill runbook is always a drill");
+    let done = h.run_to_end().await;
+    assert_eq!(done, all_steps(&h, "dr-drill"));
+    let j = h.journal(&h.inc().id.clone());
+    assert_eq!(j[0]["details"]["drill"], true);
+    let commands: Vec<&str> = j
+        .iter()
+        .filter(|l| l["event"] == "action_intent")
+        .filter_map(|l| l["details"]["command"].as_str())
+        .collect();
+    assert!(
+        commands.iter().all(|c| c.starts_with("echo ")),
+        "only dry runs: {commands:?}"
+    );
+    assert!(
+        h.app
+            .model
+            .pairs
+            .iter()
+            .any(|p| p.primary.region == "eu-central-1"),
+        "nothing moved"
+    );
+    let report = baton::report::markdown(&baton::report::build(
+        &h.inc().entries,
+        Some(&h.inc().runbook),
+        Vec::new(),
+    ));
+    assert!(report.contains("DRILL"), "{report}");
+}
