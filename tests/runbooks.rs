@@ -243,7 +243,11 @@ impl Harness {
                     for _ in 0..100 {
                         self.perform(Vec::new());
                         self.settle().await;
-                        if self.inc().current_bulk().is_some_and(|b| b.complete()) {
+                        if self
+                            .inc()
+                            .current_bulk()
+                            .is_some_and(baton::wizard::incident::Bulk::complete)
+                        {
                             break;
                         }
                     }
@@ -447,7 +451,10 @@ async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent
     for _ in 0..100 {
         h.perform(Vec::new());
         h.settle().await;
-        if h.inc().current_bulk().is_some_and(|b| b.complete()) {
+        if h.inc()
+            .current_bulk()
+            .is_some_and(baton::wizard::incident::Bulk::complete)
+        {
             break;
         }
     }
