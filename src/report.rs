@@ -35,7 +35,21 @@ pub struct Report {
     pub rpo: Option<f64>,
     /// Every send of a notify step, failed ones included.
     pub notifications: Vec<NotificationReport>,
+    /// Alertmanager silences the incident created: id, source, matchers, end.
+    pub silences: Vec<(String, String, String, DateTime<Utc>)>,
+    /// Bulk steps: pairs failed over, failed (with why), escalated.
+    pub bulk: Vec<BulkReport>,
     pub damage: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct BulkReport {
+    pub step: String,
+    pub planned: usize,
+    pub ok: usize,
+    pub failed: Vec<(String, String)>,
+    pub escalated: Vec<(String, String)>,
+    pub ineligible: Vec<(String, String)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,6 +104,8 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         lag_at_cutover: None,
         rpo: runbook.and_then(|rb| rb.rpo.map(crate::config::Dur::as_secs_f64)),
         notifications: Vec::new(),
+        silences: Vec::new(),
+        bulk: Vec::new(),
         damage,
     };
     let mut step_start = r.started;
@@ -265,6 +281,65 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     response: error.clone(),
                     text: text.clone(),
                 });
+            }
+            (
+                Event::Silenced {
+                    source,
+                    id,
+                    matchers,
+                    until,
+                },
+                Some(s),
+            ) => {
+                let m: Vec<String> = matchers.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                s.details.push(format!(
+                    "silence {id} in {source} for {} until {}",
+                    m.join(", "),
+                    until.format("%Y-%m-%d %H:%M:%SZ")
+                ));
+                r.silences
+                    .push((id.clone(), source.clone(), m.join(", "), *until));
+            }
+            (
+                Event::BulkPlan {
+                    pairs,
+                    escalated,
+                    ineligible,
+                },
+                Some(s),
+            ) => {
+                s.details.push(format!(
+                    "plan: {} to fail over, {} escalated, {} not eligible",
+                    pairs.len(),
+                    escalated.len(),
+                    ineligible.len()
+                ));
+                r.bulk.push(BulkReport {
+                    step: s.step.clone(),
+                    planned: pairs.len(),
+                    escalated: escalated.clone(),
+                    ineligible: ineligible.clone(),
+                    ..BulkReport::default()
+                });
+            }
+            (
+                Event::BulkResult {
+                    pair, ok, status, ..
+                },
+                Some(_),
+            ) => {
+                if let Some(b) = r.bulk.last_mut() {
+                    if *ok {
+                        b.ok += 1;
+                    } else {
+                        b.failed.push((pair.clone(), status.clone()));
+                    }
+                }
+            }
+            (Event::BulkSkipped { pair, reason }, Some(_)) => {
+                if let Some(b) = r.bulk.last_mut() {
+                    b.failed.push((pair.clone(), format!("not run: {reason}")));
+                }
             }
             (Event::ActionUnknown { reason }, Some(s)) => {
                 s.details.push(format!("**outcome unknown**: {reason}"));
@@ -462,6 +537,37 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(m, "- {o}");
     }
     notifications(&mut m, r);
+    if !r.bulk.is_empty() {
+        let _ = writeln!(m, "\n## Bulk failovers\n");
+        for b in &r.bulk {
+            let _ = writeln!(
+                m,
+                "- `{}`: {} of {} failed over; {} failed or skipped; {} escalated; {} not eligible",
+                b.step,
+                b.ok,
+                b.planned,
+                b.failed.len(),
+                b.escalated.len(),
+                b.ineligible.len()
+            );
+            for (p, why) in &b.failed {
+                let _ = writeln!(m, "  - follow up {p}: {why}");
+            }
+            for (p, why) in &b.escalated {
+                let _ = writeln!(m, "  - escalated {p}: {why}");
+            }
+        }
+    }
+    if !r.silences.is_empty() {
+        let _ = writeln!(m, "\n## Silences\n");
+        for (id, source, matchers, until) in &r.silences {
+            let _ = writeln!(
+                m,
+                "- `{id}` in {source} for {matchers}, ends by itself at {}",
+                until.format("%Y-%m-%d %H:%M:%SZ")
+            );
+        }
+    }
     let _ = writeln!(m, "\n## Recorded inputs\n");
     if r.inputs.is_empty() {
         let _ = writeln!(m, "None.");

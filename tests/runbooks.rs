@@ -238,6 +238,15 @@ impl Harness {
                     self.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
                     self.settle().await;
                 }
+                StepKind::Silence => {
+                    self.code(KeyCode::Enter);
+                    let f = tokio::time::timeout(Duration::from_secs(10), self.rx.recv())
+                        .await
+                        .expect("the silence came back")
+                        .expect("feedback");
+                    let fx = self.app.feedback(f);
+                    self.perform(fx);
+                }
                 StepKind::Bulk => {
                     self.code(KeyCode::Enter);
                     for _ in 0..100 {
@@ -335,6 +344,23 @@ async fn pair_failover_then_its_follow_up_by_horizon() {
     let done = h.run_to_end().await;
     assert_eq!(done, all_steps(&h, "pair-followup"));
     let j = h.journal(&h.inc().id.clone());
+    // Alert hygiene: a silence scoped to the failed primary, self-expiring.
+    let silence = j
+        .iter()
+        .find(|l| l["event"] == "silenced")
+        .expect("silence journaled");
+    assert_eq!(silence["details"]["matchers"]["instance"], "gw-1003-a");
+    let until: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(silence["details"]["until"].clone()).expect("until");
+    let at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(silence["at"].clone()).expect("at");
+    assert_eq!(until - at, chrono::Duration::hours(4), "it ends by itself");
+    let made = h.fleet.sim.lock().expect("sim").silences.clone();
+    assert_eq!(made.len(), 1, "the demo's Alertmanager holds it");
+    assert_eq!(
+        made[0].1.get("instance").map(String::as_str),
+        Some("gw-1003-a")
+    );
     let gate = j
         .iter()
         .find(|l| l["step"] == "standby-active" && l["event"] == "gate_passed")

@@ -57,6 +57,85 @@ impl App {
         out
     }
 
+    /// Enter on a `silence` step.
+    pub fn start_silence(&mut self) -> Vec<Effect> {
+        let Some(inc) = self.focused_incident() else {
+            return Vec::new();
+        };
+        match crate::wizard::decide::plan_silence(inc, &self.model, self.model.now) {
+            Ok((_, name, request)) => {
+                let labels: Vec<String> = request
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let text = format!("creating the silence in {name} for {}…", labels.join(", "));
+                let fx = vec![Effect::SilenceStep {
+                    incident: inc.id.clone(),
+                    step: inc.current().map(|s| s.id.clone()).unwrap_or_default(),
+                    request,
+                }];
+                self.say(text, false);
+                fx
+            }
+            Err(e) => {
+                self.say(e, true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// A `silence` step's silence was created: journal it with its end.
+    pub fn silence_done(
+        &mut self,
+        incident: &str,
+        step: &str,
+        source: String,
+        request: &crate::effects::SilenceRequest,
+        result: Result<String, String>,
+    ) -> Vec<Effect> {
+        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+            return Vec::new();
+        };
+        match result {
+            Ok(id) => {
+                let now = self.model.now;
+                let until = now
+                    + chrono::Duration::from_std(request.duration)
+                        .unwrap_or_else(|_| chrono::Duration::hours(4));
+                let mut entries = vec![inc.entry(
+                    now,
+                    Event::Silenced {
+                        source,
+                        id: id.clone(),
+                        matchers: request.labels.clone(),
+                        until,
+                    },
+                )];
+                if inc.current().is_some_and(|s| s.id == step) {
+                    entries.push(inc.entry(
+                        now,
+                        Event::StepDone {
+                            outcome: format!("silenced until {}", until.format("%H:%M UTC")),
+                        },
+                    ));
+                }
+                self.say(
+                    format!(
+                        "silence {id} created; it ends by itself at {}",
+                        until.format("%H:%M UTC")
+                    ),
+                    false,
+                );
+                vec![Effect::Journal { entries }]
+            }
+            Err(e) => {
+                self.say(format!("silence not created in {source}: {e}"), true);
+                Vec::new()
+            }
+        }
+    }
+
     /// Probe waits due for another round (every `every`, one at a time).
     pub fn probe_rounds(&self) -> Vec<Effect> {
         if self.read_only {

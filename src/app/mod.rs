@@ -64,6 +64,12 @@ pub enum Effect {
         plans: Vec<(String, crate::wizard::decide::ActionPlan)>,
         intents: Vec<crate::wizard::incident::Entry>,
     },
+    /// Create the silence of a `silence` step.
+    SilenceStep {
+        incident: String,
+        step: String,
+        request: crate::effects::SilenceRequest,
+    },
     /// Ask a probe wait's endpoints once more (reading only).
     Probe {
         incident: String,

@@ -30,6 +30,13 @@ impl App {
                 Vec::new()
             }
             Feedback::ActionDone { incident, event } => self.action_done(&incident, event),
+            Feedback::SilenceDone {
+                incident,
+                step,
+                source,
+                request,
+                result,
+            } => self.silence_done(&incident, &step, source, &request, result),
             Feedback::ProbeDone { incident, round } => {
                 self.probe_done(&incident, round);
                 Vec::new()
@@ -100,6 +107,15 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
                     }
                 }
                 Err(e) => app.say(e, true),
+            }
+        }
+        Effect::SilenceStep {
+            incident,
+            step,
+            request,
+        } => {
+            if let Err(e) = exec.silence_step(incident, step, request) {
+                app.say(e, true);
             }
         }
         Effect::Probe {

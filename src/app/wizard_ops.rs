@@ -258,6 +258,18 @@ impl App {
 
     /// Starts `rb` on a target after the safety checks.
     pub fn start_with(&mut self, target: &Target, rb: &Arc<Runbook>) -> Vec<Effect> {
+        self.start_following(target, rb, None)
+    }
+
+    /// As `start_with`; a follow-up names the failed primary and the
+    /// promoted standby of the failover it follows (`origin`), not the
+    /// pair's members now.
+    fn start_following(
+        &mut self,
+        target: &Target,
+        rb: &Arc<Runbook>,
+        origin: Option<(String, String)>,
+    ) -> Vec<Effect> {
         let now = self.model.now;
         let (pair, area) = match target {
             Target::Pair(p) => (Some(p.clone()), None),
@@ -300,8 +312,16 @@ impl App {
         let prefix = if rb.lock { "INC" } else { "FUP" };
         let id = format!("{prefix}-{}-{name}", now.format("%Y%m%dT%H%M%SZ"));
         let live = pair.as_deref().and_then(|p| self.model.pair(p));
-        let primary = live.map(|p| p.primary.id.clone());
-        let standby = live.and_then(|p| p.standby.as_ref().map(|s| s.id.clone()));
+        let (primary, standby) = match origin {
+            Some((p, s)) => (
+                Some(p).filter(|x| !x.is_empty()),
+                Some(s).filter(|x| !x.is_empty()),
+            ),
+            None => (
+                live.map(|p| p.primary.id.clone()),
+                live.and_then(|p| p.standby.as_ref().map(|s| s.id.clone())),
+            ),
+        };
         let drill = self.drill || rb.drill;
         let mut inc = Incident::new(&id, Arc::clone(rb), pair, Operator::from_env(), drill, now);
         inc.area.clone_from(&area);
@@ -416,6 +436,7 @@ impl App {
             Action::Confirm if !inc.is_open() => self.say("this incident is closed", true),
             Action::Confirm => match kind {
                 Some(StepKind::Notify) => self.open_composer(),
+                Some(StepKind::Silence) => return self.start_silence(),
                 Some(StepKind::Input) => {
                     self.prompt = Some(Prompt::new(
                         Purpose::Input,
@@ -445,10 +466,10 @@ impl App {
                 Some(StepKind::Gate | StepKind::Wait) => {
                     self.prompt = Some(Prompt::new(Purpose::Override, "why it is safe to go on"));
                 }
-                Some(StepKind::Notify) => {
+                Some(StepKind::Notify | StepKind::Silence) => {
                     self.prompt = Some(Prompt::new(
                         Purpose::Override,
-                        "why it is not sent from here (told by phone, ...)",
+                        "why it is not done from here (told by phone, no Alertmanager, ...)",
                     ));
                 }
                 _ => self.say(
@@ -471,6 +492,7 @@ impl App {
                 } else if inc.finished() {
                     let id = inc.id.clone();
                     let follow_up = inc.runbook.then.clone();
+                    let origin = crate::wizard::notify::started_with(inc);
                     let target = match (&inc.pair, &inc.area) {
                         (Some(p), _) => Some(Target::Pair(p.clone())),
                         (None, Some(a)) => Some(Target::Area {
@@ -484,7 +506,7 @@ impl App {
                     // The follow-up checklist (by horizon) starts now.
                     if let (Some(next), Some(target)) = (follow_up, target) {
                         match self.runbooks.iter().find(|r| r.id == next).cloned() {
-                            Some(rb) => fx.extend(self.start_with(&target, &rb)),
+                            Some(rb) => fx.extend(self.start_following(&target, &rb, Some(origin))),
                             None => {
                                 self.say(format!("follow-up runbook `{next}` is not loaded"), true);
                             }

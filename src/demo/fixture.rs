@@ -43,6 +43,15 @@ pub fn model(pairs: usize, scenario: &str, steps: u64) -> Model {
                 skipped: Vec::new(),
             }),
         });
+        // The demo's Alertmanager, read as the real source reads it.
+        let body = serde_json::to_vec(&sim.alerts(at)).unwrap_or_default();
+        model.apply(SourceUpdate {
+            source: 1,
+            at,
+            latency: Duration::from_millis(2),
+            next_poll: None,
+            result: crate::sources::alertmanager::read(&body, "severity"),
+        });
     }
     model.tick(clock());
     model

@@ -59,6 +59,8 @@ pub async fn serve_sim(sim: Sim, clock: bool) -> std::io::Result<DemoFleet> {
         .route("/api/automation", get(automation))
         .route("/api/automation/{op}", post(automation_set))
         .route("/api/ops/{op}", post(operation))
+        .route("/alertmanager/api/v2/alerts", get(am_alerts))
+        .route("/alertmanager/api/v2/silences", post(am_silence))
         .with_state(Arc::clone(&sim));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
@@ -198,6 +200,46 @@ async fn automation_set(
     Json(json!({ "paused": paused })).into_response()
 }
 
+async fn am_alerts(State(sim): State<Shared>) -> impl IntoResponse {
+    let alerts = sim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .alerts(chrono::Utc::now());
+    Json(serde_json::Value::Array(alerts))
+}
+
+/// Alertmanager's `POST /api/v2/silences`: exact matchers, an end.
+async fn am_silence(
+    State(sim): State<Shared>,
+    Json(body): Json<serde_json::Value>,
+) -> axum::response::Response {
+    let matchers: std::collections::BTreeMap<String, String> = body["matchers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            Some((
+                m["name"].as_str()?.to_string(),
+                m["value"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let Some(ends) = body["endsAt"]
+        .as_str()
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+    else {
+        return (StatusCode::BAD_REQUEST, "endsAt is required").into_response();
+    };
+    if matchers.is_empty() {
+        return (StatusCode::BAD_REQUEST, "at least one matcher").into_response();
+    }
+    let mut s = sim.lock().unwrap_or_else(PoisonError::into_inner);
+    let id = format!("demo-silence-{}", s.silences.len() + 1);
+    s.silences
+        .push((id.clone(), matchers, ends.with_timezone(&chrono::Utc)));
+    Json(json!({ "silenceID": id })).into_response()
+}
+
 /// Operations with no effect on the simulation (scale up, snapshot,
 /// freeze…): accepted and named, so the runbooks that call them run.
 async fn operation(
@@ -247,6 +289,14 @@ pub fn config(addr: SocketAddr) -> Config {
     match toml::from_str::<SourceCfg>(&source) {
         Ok(s) => c.sources.push(s),
         Err(e) => tracing::error!("demo source config: {e}"),
+    }
+    // The demo's Alertmanager: instance-down alerts, silences.
+    let am = format!(
+        "name = \"alertmanager\"\nkind = \"alertmanager\"\nurl = \"http://{addr}/alertmanager\"\ninterval = \"2s\"\ntimeout = \"800ms\"\n"
+    );
+    match toml::from_str::<SourceCfg>(&am) {
+        Ok(s) => c.sources.push(s),
+        Err(e) => tracing::error!("demo alertmanager config: {e}"),
     }
     // The Commander's webhook: notify steps of the demo send here.
     let commander = format!("kind = \"webhook\"\nurl = \"http://{addr}/api/notify\"\n");

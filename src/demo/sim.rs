@@ -78,6 +78,12 @@ pub struct Sim {
     dns: std::collections::BTreeMap<String, (String, String, u64)>,
     /// Automatic failover tooling paused by a runbook.
     pub automation_paused: bool,
+    /// Silences of the demo's Alertmanager: id, exact matchers, end.
+    pub silences: Vec<(
+        String,
+        std::collections::BTreeMap<String, String>,
+        chrono::DateTime<chrono::Utc>,
+    )>,
 }
 
 /// The resolvers the demo's DNS answers for, slowest last.
@@ -91,6 +97,7 @@ impl Sim {
             messages: Vec::new(),
             dns: std::collections::BTreeMap::new(),
             automation_paused: false,
+            silences: Vec::new(),
             rng: seed | 1,
             t: 0,
         };
@@ -293,6 +300,59 @@ impl Sim {
         standby.score = 86.0;
         p.lag = 0.4;
         Some(standby.id.clone())
+    }
+
+    /// The demo's Alertmanager alerts: one `InstanceDown` per instance
+    /// that is down, silenced when an active silence matches its labels.
+    pub fn alerts(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for p in &self.pairs {
+            for (i, role) in [(p.primary(), "primary"), (p.standby(), "standby")] {
+                if !i.down {
+                    continue;
+                }
+                let (region, provider) = REGIONS[i.region];
+                let labels: std::collections::BTreeMap<String, String> = [
+                    ("alertname", "InstanceDown"),
+                    ("instance", i.id.as_str()),
+                    ("pair", p.id.as_str()),
+                    ("role", role),
+                    ("region", region),
+                    ("provider", provider),
+                    (
+                        "severity",
+                        if role == "primary" {
+                            "critical"
+                        } else {
+                            "warning"
+                        },
+                    ),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+                let silenced_by: Vec<&String> = self
+                    .silences
+                    .iter()
+                    .filter(|(_, m, ends)| {
+                        *ends > now && m.iter().all(|(k, v)| labels.get(k) == Some(v))
+                    })
+                    .map(|(id, _, _)| id)
+                    .collect();
+                out.push(serde_json::json!({
+                    "fingerprint": i.id,
+                    "labels": labels,
+                    "annotations": { "summary": format!("{} ({role} of {}) is unreachable", i.id, p.id) },
+                    "startsAt": (now - chrono::Duration::seconds(30)).to_rfc3339(),
+                    "status": {
+                        "state": if silenced_by.is_empty() { "active" } else { "suppressed" },
+                        "silencedBy": silenced_by,
+                        "inhibitedBy": [],
+                    },
+                }));
+            }
+        }
+        out
     }
 
     /// What `resolver` answers for `name` now (`primary` until changed).

@@ -52,6 +52,14 @@ pub enum Feedback {
         pair: String,
         event: Event,
     },
+    /// The silence of a `silence` step was created (its id) or not.
+    SilenceDone {
+        incident: String,
+        step: String,
+        source: String,
+        request: SilenceRequest,
+        result: Result<String, String>,
+    },
     /// A round of a probe wait came back.
     ProbeDone {
         incident: String,
@@ -289,6 +297,40 @@ impl Executor {
                     incident: send.incident.clone(),
                     step: send.step.clone(),
                     event,
+                })
+                .await;
+        });
+        Ok(())
+    }
+
+    /// The silence of a runbook step; the outcome comes back as
+    /// `Feedback::SilenceDone` to be journaled.
+    pub fn silence_step(
+        &self,
+        incident: String,
+        step: String,
+        req: SilenceRequest,
+    ) -> Result<(), String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        let src = self
+            .config
+            .sources
+            .get(req.source)
+            .cloned()
+            .ok_or("no such Alertmanager source")?;
+        let operator = self.operator.clone();
+        let tx = self.feedback.clone();
+        tokio::spawn(async move {
+            let result = silence::create(&src, &req, &operator).await;
+            let _ = tx
+                .send(Feedback::SilenceDone {
+                    incident,
+                    step,
+                    source: src.name.clone(),
+                    request: req,
+                    result,
                 })
                 .await;
         });

@@ -100,6 +100,23 @@ pub fn summary(e: &Entry) -> (String, Role) {
             format!("progress: {done}/{total} done, {ok} ok, {failed} failed"),
             Role::Info,
         ),
+        Event::Silenced {
+            source,
+            id,
+            matchers,
+            until,
+        } => (
+            format!(
+                "silence {id} in {source} for {} until {}",
+                matchers
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                until.format("%H:%M:%SZ")
+            ),
+            Role::Info,
+        ),
         Event::StepDone { outcome } => (format!("step done: {outcome}"), Role::Muted),
         Event::Aborted { reason } => (format!("ABORTED: {reason}"), Role::Critical),
         Event::Closed => ("closed".into(), Role::Ok),

@@ -15,7 +15,11 @@ use crate::wizard::runbook::StepKind;
 
 fn clock(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
-    format!("{}:{:02}", s / 60, s % 60)
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 fn timer_span(app: &App, t: &Timer) -> Span<'static> {
@@ -84,6 +88,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     };
     let others = app.incidents.len().saturating_sub(1);
     let mut second = vec![status];
+    // Silences this incident made, counting down to their end.
+    for (id, matchers, until) in inc.silences() {
+        let left = (until - now).num_seconds();
+        let what: Vec<&String> = matchers.values().collect();
+        second.push(muted(
+            app,
+            if left > 0 {
+                format!(
+                    "   silence {} ({}) ends in {}",
+                    id.chars().take(8).collect::<String>(),
+                    what.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    clock(left as f64)
+                )
+            } else {
+                format!(
+                    "   silence {} ended",
+                    id.chars().take(8).collect::<String>()
+                )
+            },
+        ));
+    }
     if others > 0 {
         second.push(muted(app, format!("   {others} other incident(s): ] next")));
     }
@@ -238,6 +266,27 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         StepKind::Check => l.push(hint("enter", "when done")),
         StepKind::Notify => super::composer::step_lines(app, inc, &mut l),
         StepKind::Bulk => bulk(app, inc, &mut l),
+        StepKind::Silence => {
+            match decide::plan_silence(inc, &app.model, now) {
+                Ok((_, name, req)) => {
+                    let m: Vec<String> =
+                        req.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    l.push(Line::from(styled(
+                        format!(
+                            " silence in {name}: {} for {}",
+                            m.join(", "),
+                            humantime::format_duration(req.duration)
+                        ),
+                        t.style(Role::Text),
+                    )));
+                    l.push(Line::from(muted(app, format!(" comment: {}", req.comment))));
+                }
+                Err(e) => l.push(Line::from(styled(format!(" {e}"), t.style(Role::Warn)))),
+            }
+            l.push(Line::default());
+            l.push(hint("enter", "create it (it ends by itself)"));
+            l.push(hint("o", "skip with a reason"));
+        }
         StepKind::Gate => {
             l.push(Line::from(vec![
                 muted(app, " gate  "),

@@ -101,6 +101,9 @@ pub fn confirm(
         StepKind::Check => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
         // Done only when sent (or skipped with a reason): see the composer.
         StepKind::Notify => Err("send the message first: enter opens it".into()),
+        StepKind::Silence => Err(
+            "enter creates the silence; without Alertmanager, skip it with o and a reason".into(),
+        ),
         StepKind::Bulk => match inc.current_bulk() {
             None => bulk_plan(inc, model),
             Some(b) if b.complete() => Ok(vec![done(&format!(
@@ -153,6 +156,55 @@ pub fn confirm(
             ),
         },
     }
+}
+
+/// The silence the current `silence` step asks for: its Alertmanager
+/// source (index, name) and the request, matchers rendered.
+pub fn plan_silence(
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+) -> Result<(usize, String, crate::effects::SilenceRequest), String> {
+    let step = inc.current().ok_or("no current step")?;
+    let (idx, src) = model
+        .config
+        .sources
+        .iter()
+        .enumerate()
+        .find(|(_, s)| {
+            s.kind == crate::config::SourceKind::Alertmanager
+                && step.source.as_ref().is_none_or(|n| *n == s.name)
+        })
+        .ok_or("no Alertmanager source in the config: skip this step with o and a reason")?;
+    let ctx = super::notify::context(model, inc, now);
+    let mut labels = std::collections::BTreeMap::new();
+    for (k, t) in &step.matchers {
+        let v = render(t, &ctx)?;
+        if v.is_empty() {
+            return Err(format!("matcher {k} is empty: nothing to silence"));
+        }
+        labels.insert(k.clone(), v);
+    }
+    let comment = match &step.comment {
+        Some(c) => render(c, &ctx)?,
+        None => format!(
+            "baton {}: {} ({})",
+            inc.id,
+            step.title,
+            inc.operator.label()
+        ),
+    };
+    let duration = step.duration.map_or(Duration::from_hours(4), |d| d.0);
+    Ok((
+        idx,
+        src.name.clone(),
+        crate::effects::SilenceRequest {
+            source: idx,
+            labels,
+            duration,
+            comment,
+        },
+    ))
 }
 
 /// When the current phase's horizon begins (`due` after the start).

@@ -152,6 +152,13 @@ pub enum Event {
         failed: usize,
         total: usize,
     },
+    /// A silence was created in Alertmanager, ending by itself at `until`.
+    Silenced {
+        source: String,
+        id: String,
+        matchers: std::collections::BTreeMap<String, String>,
+        until: DateTime<Utc>,
+    },
     StepDone {
         outcome: String,
     },
@@ -312,6 +319,27 @@ impl Incident {
         self.closed.is_none()
     }
 
+    /// Silences this incident created, with when each ends.
+    pub fn silences(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &String,
+            &std::collections::BTreeMap<String, String>,
+            DateTime<Utc>,
+        ),
+    > {
+        self.entries.iter().filter_map(|e| match &e.event {
+            Event::Silenced {
+                id,
+                matchers,
+                until,
+                ..
+            } => Some((id, matchers, *until)),
+            _ => None,
+        })
+    }
+
     /// The bulk state of the current step, once it is planned.
     pub fn current_bulk(&self) -> Option<&Bulk> {
         let step = self.current()?;
@@ -460,7 +488,8 @@ impl Incident {
             | Event::WaitDone { .. }
             | Event::Notified { .. }
             | Event::NotifyFailed { .. }
-            | Event::BulkProgress { .. } => {}
+            | Event::BulkProgress { .. }
+            | Event::Silenced { .. } => {}
         }
         self.entries.push(e.clone());
     }

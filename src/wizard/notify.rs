@@ -60,8 +60,9 @@ fn escalation_level(model: &Model, inc: &Incident) -> &'static str {
     }
 }
 
-/// The instances of the pair when the incident started, from the journal.
-fn started_with(inc: &Incident) -> (String, String) {
+/// The instances of the pair when the incident started, from the journal
+/// (a follow-up carries those of the failover it follows).
+pub fn started_with(inc: &Incident) -> (String, String) {
     inc.entries
         .iter()
         .find_map(|e| match &e.event {

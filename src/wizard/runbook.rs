@@ -79,6 +79,8 @@ pub enum StepKind {
     Notify,
     /// The step's action run on every eligible pair of the area, in batches.
     Bulk,
+    /// A scoped, self-expiring Alertmanager silence (alert hygiene).
+    Silence,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +140,14 @@ pub struct Step {
     /// `bulk`: a progress report every this many completions (default 10),
     /// sent to `channel` when set.
     pub progress_every: Option<u32>,
+    /// `silence`: exact label matchers, each a template
+    /// (`{ instance = "{{ failover.failed_instance }}" }`).
+    #[serde(default)]
+    pub matchers: BTreeMap<String, String>,
+    /// `silence`: the Alertmanager source (default: the first one).
+    pub source: Option<String>,
+    /// `silence`: why, a template (default names the incident).
+    pub comment: Option<String>,
     /// `wait`: poll this until `expect` holds for every item.
     pub probe: Option<Probe>,
     /// `wait` with `probe`, `action` over HTTP: an expression over the JSON
@@ -385,6 +395,32 @@ pub fn check(
                 StepKind::Check => {}
                 StepKind::Notify => {
                     out.extend(check_notify(rb, s, &ids, config, templates, loc, &at));
+                }
+                StepKind::Silence => {
+                    require(
+                        !s.matchers.is_empty() && s.duration.is_some(),
+                        "`matchers` and `duration`",
+                    );
+                    if let Some(name) = &s.source
+                        && !config.sources.iter().any(|x| {
+                            &x.name == name && x.kind == crate::config::SourceKind::Alertmanager
+                        })
+                    {
+                        out.push(loc.at(
+                            &at("source"),
+                            format!("no `alertmanager` source named `{name}`"),
+                        ));
+                    }
+                    for (m, t) in &s.matchers {
+                        if let Err(e) = env.render_str(t, &ctx) {
+                            out.push(
+                                loc.at(
+                                    &at("matchers"),
+                                    format!("matcher {m}: template `{t}`: {e}"),
+                                ),
+                            );
+                        }
+                    }
                 }
                 StepKind::Bulk => {
                     if s.command.is_some() == s.http.is_some() {
