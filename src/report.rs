@@ -112,7 +112,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
     let mut cutover_steps: Vec<String> = runbook
         .map(|rb| {
             rb.steps()
-                .filter(|(_, _, s)| s.promote)
+                .filter(|(_, _, s)| s.promote || s.cutover || s.kind == StepKind::Bulk)
                 .map(|(_, _, s)| s.id.clone())
                 .collect()
         })
@@ -168,6 +168,16 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 s.seconds = Some((e.at - s.started).num_milliseconds() as f64 / 1000.0);
                 s.outcome.clone_from(outcome);
                 step_start = Some(e.at);
+                // A bulk step recovers when its last pair has a result.
+                let bulk = r.bulk.last().is_some_and(|b| b.step == s.step);
+                if bulk && cutover_steps.contains(&s.step) && r.recovery.is_none() {
+                    r.recovery = r.started.map(|st| {
+                        (
+                            (e.at - st).num_milliseconds() as f64 / 1000.0,
+                            format!("`{}` done", s.step),
+                        )
+                    });
+                }
             }
             (Event::GatePassed { values }, Some(s)) => {
                 s.details.push(format!("gate held: {values}"));

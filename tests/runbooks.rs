@@ -416,6 +416,17 @@ async fn failback_and_service_incident() {
         .map(|n| n.text.clone())
         .unwrap_or_default();
     assert!(why.contains("cooldown is 5m"), "{why}");
+    // ...and the pair's detail says so before anyone tries.
+    h.app.view.overlay = Some(baton::app::Overlay::Detail("acct-1004".into()));
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).expect("term");
+    term.draw(|f| baton::ui::draw(f, &h.app)).expect("draw");
+    let screen = term.backend().to_string();
+    assert!(
+        screen.contains("cooldown until") && screen.contains("1 of 5 today"),
+        "{screen}"
+    );
+    h.app.view.overlay = None;
 
     // Seed 003 on another pair, crashed for the occasion.
     h.fleet.sim.lock().expect("sim").take_down("gw-1007-a");

@@ -102,9 +102,31 @@ pub fn start_refusal(app: &App, pair: &str) -> Option<String> {
 /// view of an incident already open on the pair.
 pub fn start_refusal_history(app: &App, pair: &str) -> Option<String> {
     let limits = &app.model.config.limits;
+    let (last, today) = promotions(app, pair);
+    if let Some(last) = last {
+        let since = (app.model.now - last).to_std().unwrap_or_default();
+        if since < limits.cooldown.0 {
+            return Some(format!(
+                "{pair} was failed over {}s ago: cooldown is {}",
+                since.as_secs(),
+                limits.cooldown
+            ));
+        }
+    }
+    if today >= limits.max_per_day as usize {
+        return Some(format!(
+            "{pair} was failed over {today} times today: max_per_day is {}",
+            limits.max_per_day
+        ));
+    }
+    None
+}
+
+/// The pair's last promotion and how many there were today (UTC), from
+/// the journal: a `promote` action of any runbook that succeeded, or a
+/// bulk step's success for the pair. Flapping protection (seed 002).
+pub fn promotions(app: &App, pair: &str) -> (Option<chrono::DateTime<chrono::Utc>>, usize) {
     let now = app.model.now;
-    // A promotion: a `promote` action of any runbook that succeeded, or a
-    // bulk step's success for the pair.
     let promotes = |e: &Entry| {
         let step = e.step.as_deref().unwrap_or_default();
         app.runbooks
@@ -113,7 +135,7 @@ pub fn start_refusal_history(app: &App, pair: &str) -> Option<String> {
             .and_then(|r| r.steps().find(|(_, _, s)| s.id == step))
             .map_or(step == "promote", |(_, _, s)| s.promote)
     };
-    let promotions: Vec<&Entry> = app
+    let times: Vec<chrono::DateTime<chrono::Utc>> = app
         .history
         .iter()
         .filter(|e| match &e.event {
@@ -125,28 +147,13 @@ pub fn start_refusal_history(app: &App, pair: &str) -> Option<String> {
             } => p == pair,
             _ => false,
         })
+        .map(|e| e.at)
         .collect();
-    if let Some(last) = promotions.iter().map(|e| e.at).max() {
-        let since = (now - last).to_std().unwrap_or_default();
-        if since < limits.cooldown.0 {
-            return Some(format!(
-                "{pair} was failed over {}s ago: cooldown is {}",
-                since.as_secs(),
-                limits.cooldown
-            ));
-        }
-    }
-    let today = promotions
+    let today = times
         .iter()
-        .filter(|e| e.at.date_naive() == now.date_naive())
+        .filter(|t| t.date_naive() == now.date_naive())
         .count();
-    if today >= limits.max_per_day as usize {
-        return Some(format!(
-            "{pair} was failed over {today} times today: max_per_day is {}",
-            limits.max_per_day
-        ));
-    }
-    None
+    (times.into_iter().max(), today)
 }
 
 impl App {

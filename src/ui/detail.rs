@@ -23,7 +23,45 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     };
     let t = &app.theme;
     let now = app.model.now;
+    // Flapping protection (seed 002): cooldown and the daily limit.
+    let limits = &app.model.config.limits;
+    let (last, today) = crate::app::wizard_ops::promotions(app, id);
+    let cooling = last.and_then(|l| {
+        let until = l + chrono::Duration::from_std(limits.cooldown.0).ok()?;
+        (until > now).then_some(until)
+    });
+    let flapping = match (cooling, last) {
+        (Some(until), _) => styled(
+            format!(
+                "failed over {} ago: cooldown until {} · {today} of {} today",
+                last.map_or(String::new(), |l| age(now, l)),
+                until.format("%H:%M:%SZ"),
+                limits.max_per_day
+            ),
+            t.style(Role::Warn),
+        ),
+        (None, Some(l)) => styled(
+            format!(
+                "last failover {} ago · {today} of {} today",
+                age(now, l),
+                limits.max_per_day
+            ),
+            t.style(if today >= limits.max_per_day as usize {
+                Role::Critical
+            } else {
+                Role::Text
+            }),
+        ),
+        (None, None) => muted(
+            app,
+            format!(
+                "no failover in the journal · cooldown {}, at most {} a day",
+                limits.cooldown, limits.max_per_day
+            ),
+        ),
+    };
     let mut lines = vec![
+        Line::from(vec![muted(app, "failover "), flapping]),
         Line::from(vec![
             muted(app, "state   "),
             styled(state_text(p.state), t.style(state_role(p.state))),

@@ -62,7 +62,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         ]));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+    let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(inner);
 
     let mut timers = vec![];
     for tm in inc.timers(now) {
@@ -116,7 +116,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         second.push(muted(app, format!("   {others} other incident(s): ] next")));
     }
     f.render_widget(
-        Paragraph::new(vec![Line::from(timers), Line::from(second)]),
+        Paragraph::new(vec![
+            Line::from(timers),
+            Line::from(second),
+            targets(app, inc),
+        ]),
         head,
     );
 
@@ -167,6 +171,54 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         f.render_widget(pb, p);
         f.render_widget(&prompt.text, pi);
     }
+}
+
+/// Seed 001's scenario table for this run: the scenario, and the RTO and
+/// RPO achieved so far against their targets.
+fn targets(app: &App, inc: &Incident) -> Line<'static> {
+    let t = &app.theme;
+    let r = crate::report::build(&inc.entries, Some(&inc.runbook), Vec::new());
+    let mut spans = vec![muted(
+        app,
+        format!(
+            "{} · ",
+            inc.runbook
+                .scenario
+                .as_deref()
+                .unwrap_or("no scenario stated")
+        ),
+    )];
+    let judge = |actual: f64, target: f64| {
+        if actual <= target {
+            ("met", Role::Ok)
+        } else {
+            ("MISSED", Role::Critical)
+        }
+    };
+    match (inc.runbook.rto, r.recovery) {
+        (Some(rto), Some((secs, _))) => {
+            let (word, role) = judge(secs, rto.as_secs_f64());
+            spans.push(styled(
+                format!("RTO {rto}: recovered in {} ({word})", clock(secs)),
+                t.style(role),
+            ));
+        }
+        (Some(rto), None) => spans.push(muted(app, format!("RTO {rto}: not recovered yet"))),
+        (None, _) => spans.push(muted(app, "no RTO")),
+    }
+    spans.push(muted(app, " · "));
+    match (inc.runbook.rpo, r.lag_at_cutover) {
+        (Some(rpo), Some(lag)) => {
+            let (word, role) = judge(lag, rpo.as_secs_f64());
+            spans.push(styled(
+                format!("RPO {rpo}: lag {lag:.1}s at cutover ({word})"),
+                t.style(role),
+            ));
+        }
+        (Some(rpo), None) => spans.push(muted(app, format!("RPO {rpo}: no cutover yet"))),
+        (None, _) => spans.push(muted(app, "no RPO")),
+    }
+    Line::from(spans)
 }
 
 fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {

@@ -108,6 +108,10 @@ pub struct Step {
     /// `action`: promotes the standby; refused below `standby_min`, no override.
     #[serde(default)]
     pub promote: bool,
+    /// `action`: its success is the recovery point (RTO) and its intent's
+    /// lag the data-loss window (RPO); implied by `promote`.
+    #[serde(default)]
+    pub cutover: bool,
     /// `action`: killed after this (default 30s); `wait`: gives up after this.
     pub timeout: Option<Dur>,
     /// `action`: expression that shows the action took effect; watched
