@@ -513,6 +513,12 @@ async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent
         h.max_in_flight
     );
     h.code(KeyCode::Enter);
+    let r = baton::report::build(&h.inc().entries, Some(&h.inc().runbook), Vec::new());
+    assert!(r.recovery.is_some(), "the bulk step is the recovery point");
+    assert!(
+        r.lag_at_cutover.is_some(),
+        "the worst pair's lag at its intent"
+    );
     let rest = h.run_to_end().await;
     assert_eq!(rest, ["escalate-design-flaws", "summary", "follow-up-list"]);
     let j = h.journal(&h.inc().id.clone());

@@ -47,6 +47,7 @@ impl App {
                             Event::BulkIntent {
                                 pair: pair.clone(),
                                 command: plan.display.clone(),
+                                lag: self.model.pair(pair).and_then(|p| p.lag),
                             },
                         )
                     })

@@ -44,12 +44,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
                 .unwrap_or_default();
             left_spans.push(muted(app, " · "));
             left_spans.push(styled(
-                format!(
-                    "⇄ {} {}:{:02}{target}",
-                    inc.pair.as_deref().unwrap_or("estate"),
-                    secs / 60,
-                    secs % 60
-                ),
+                format!("⇄ {} {}:{:02}{target}", inc.target(), secs / 60, secs % 60),
                 t.style(role),
             ));
         }

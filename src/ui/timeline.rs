@@ -80,7 +80,9 @@ pub fn summary(e: &Entry) -> (String, Role) {
             ),
             Role::Info,
         ),
-        Event::BulkIntent { pair, command } => (format!("{pair}: intent {command}"), Role::Info),
+        Event::BulkIntent { pair, command, .. } => {
+            (format!("{pair}: intent {command}"), Role::Info)
+        }
         Event::BulkResult {
             pair,
             ok: true,

@@ -46,14 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .border_style(t.style(Role::BorderFocus))
         .title(Line::from(vec![
             styled(format!(" {} ", inc.runbook.title), t.style(Role::Title)),
-            muted(
-                app,
-                format!(
-                    "· {} · {} ",
-                    inc.pair.as_deref().unwrap_or("estate"),
-                    inc.id
-                ),
-            ),
+            muted(app, format!("· {} · {} ", inc.target(), inc.id)),
             if inc.drill {
                 styled(" DRILL ", t.style(Role::Drill))
             } else {

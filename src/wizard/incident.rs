@@ -132,6 +132,9 @@ pub enum Event {
     BulkIntent {
         pair: String,
         command: String,
+        /// The pair's replication lag at that moment (its data-loss window).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lag: Option<f64>,
     },
     /// How one pair's action ended (`ok = false` includes unknown).
     BulkResult {
