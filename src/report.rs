@@ -332,11 +332,11 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     ..BulkReport::default()
                 });
             }
-            (Event::BulkIntent { lag: Some(l), .. }, Some(s)) => {
-                // The worst pair's lag is the bulk step's data-loss window.
-                if cutover_steps.contains(&s.step) {
-                    r.lag_at_cutover = Some(r.lag_at_cutover.map_or(*l, |x: f64| x.max(*l)));
-                }
+            // The worst pair's lag is the bulk step's data-loss window.
+            (Event::BulkIntent { lag: Some(l), .. }, Some(s))
+                if cutover_steps.contains(&s.step) =>
+            {
+                r.lag_at_cutover = Some(r.lag_at_cutover.map_or(*l, |x: f64| x.max(*l)));
             }
             (
                 Event::BulkResult {
