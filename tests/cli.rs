@@ -116,3 +116,53 @@ fn unknown_scenario_is_refused_with_the_list() {
         "{err}"
     );
 }
+
+#[test]
+fn check_names_broken_templates_and_runbooks_that_refer_to_unknown_ones() {
+    let d = temp("check-notify");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[notify.ops]\nkind = \"slack\"\nurl = \"env:OPS_SLACK\"\n\n[notify.pager]\nkind = \"pagerduty\"\n",
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "baton.toml:5:9: key `notify.pager`: a pagerduty channel needs `routing_key`"
+        ),
+        "{text}"
+    );
+    std::fs::write(
+        d.join("baton.toml"),
+        "[notify.ops]\nkind = \"slack\"\nurl = \"env:OPS_SLACK\"\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(d.join("templates")).expect("dir");
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    std::fs::write(
+        d.join("templates/freeze.txt"),
+        "[FREEZE] {{ pair.id }}\n{{ primary.regoin }}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("runbooks/mine.toml"),
+        "id = \"mine\"\ntitle = \"Mine\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"tell\"\nkind = \"notify\"\ntitle = \"Tell\"\ntemplate = \"freez\"\nchannel = \"ops\"\n",
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "templates/freeze.txt:2:1: key `template freeze`: unknown variable `primary.regoin`"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "runbooks/mine.toml:9:1: key `phase[0].step[0].template`: unknown template `freez`"
+        ),
+        "{text}"
+    );
+}
