@@ -603,9 +603,24 @@ async fn planned_regional_failover_then_the_follow_up_by_horizon() {
     h.focus_follow_up();
     assert_eq!(h.inc().runbook.id, "post-failover-followup");
     let t0 = h.inc().started;
+    // Nothing is due at the start but the immediate horizon; after the
+    // immediate checks, the 1-hour ones are due 15 min after the start,
+    // and a console started then says so.
+    assert_eq!(baton::app::wizard_ops::due_reminder(&h.app), None);
     let done = h.run_to_end().await;
     assert_eq!(done, all_steps(&h, "post-failover-followup"));
     assert!(h.app.model.now >= t0 + chrono::Duration::hours(24));
+    let j = h.journal(&h.inc().id.clone());
+    let at = |step: &str| -> chrono::DateTime<chrono::Utc> {
+        let l = j
+            .iter()
+            .find(|l| l["step"] == step && l["event"] == "step_done")
+            .unwrap_or_else(|| panic!("{step} done"));
+        serde_json::from_value(l["at"].clone()).expect("time")
+    };
+    assert!(at("error-latency") >= t0 + chrono::Duration::minutes(15));
+    assert!(at("post-mortem") >= t0 + chrono::Duration::hours(1));
+    assert!(at("restored") >= t0 + chrono::Duration::hours(24));
 }
 
 #[tokio::test]
@@ -669,4 +684,34 @@ async fn dr_drill_runs_nothing_real_and_says_drill() {
         Vec::new(),
     ));
     assert!(report.contains("DRILL"), "{report}");
+}
+
+#[test]
+fn a_console_started_after_a_horizon_came_due_says_so() {
+    let mut app = baton::demo::fixture::app(48, "calm", 5, "default");
+    let rb = app
+        .runbooks
+        .iter()
+        .find(|r| r.id == "post-failover-followup")
+        .cloned()
+        .expect("shipped");
+    let t0 = app.model.now - chrono::Duration::minutes(20);
+    let mut inc = Incident::new(
+        "FUP-x",
+        rb,
+        None,
+        baton::wizard::incident::Operator::default(),
+        false,
+        t0,
+    );
+    inc.phase = 1; // the immediate checks are done
+    app.incidents.push(inc.clone());
+    let text = baton::app::wizard_ops::due_reminder(&app).expect("due");
+    assert!(
+        text.contains("Short-term (within 1 hour)") && text.contains("due since"),
+        "{text}"
+    );
+    // The 24-hour horizon is not due 20 minutes in.
+    app.incidents[0].phase = 2;
+    assert_eq!(baton::app::wizard_ops::due_reminder(&app), None);
 }
