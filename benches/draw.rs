@@ -86,9 +86,110 @@ fn gates(c: &mut Criterion) {
     );
 }
 
+/// A region incident on a 10 000-pair fleet: its gates (each area variable
+/// walks the fleet), planning a bulk step, the next batches, and drawing
+/// the wizard.
+fn area(c: &mut Criterion) {
+    use baton::app::wizard_ops::Target;
+    use baton::wizard::incident::{Incident, Operator};
+    let mut app = fixture::app(10_000, "provider-outage", 60, "default");
+    let find = |id: &str| {
+        app.runbooks
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .expect("shipped runbook")
+    };
+    let planned = find("regional-failover-planned");
+    let bulk = find("bulk-failover-provider");
+    let area = baton::wizard::area::Area {
+        region: Some("eu-west-1".into()),
+        provider: None,
+    };
+    let gates: Vec<Incident> = planned
+        .steps()
+        .filter(|(_, _, s)| s.expr.is_some())
+        .map(|(pi, si, _)| {
+            let mut inc = Incident::new(
+                "INC-A",
+                std::sync::Arc::clone(&planned),
+                None,
+                Operator::default(),
+                false,
+                app.model.now,
+            );
+            inc.area = Some(area.clone());
+            inc.phase = pi;
+            inc.step = si;
+            inc
+        })
+        .collect();
+    let model = &app.model;
+    c.bench_function(
+        "evaluate every gate of a regional wizard (10000-pair model)",
+        |b| {
+            b.iter(|| {
+                for inc in &gates {
+                    black_box(baton::wizard::decide::evaluate(inc, model, model.now));
+                }
+            });
+        },
+    );
+    let (pi, si) = bulk
+        .steps()
+        .find(|(_, _, s)| s.kind == baton::wizard::runbook::StepKind::Bulk)
+        .map(|(p, s, _)| (p, s))
+        .expect("bulk step");
+    let mut inc = Incident::new(
+        "INC-B",
+        std::sync::Arc::clone(&bulk),
+        None,
+        Operator::default(),
+        false,
+        model.now,
+    );
+    inc.area = Some(baton::wizard::area::Area {
+        region: None,
+        provider: Some("aws".into()),
+    });
+    inc.phase = pi;
+    inc.step = si;
+    c.bench_function(
+        "plan a bulk failover of a provider (10000-pair model)",
+        |b| {
+            b.iter(|| black_box(baton::wizard::decide::bulk_plan(&inc, model)));
+        },
+    );
+    let plan = baton::wizard::decide::bulk_plan(&inc, model).expect("plan");
+    for e in plan {
+        let entry = inc.entry(model.now, e);
+        inc.apply(&entry);
+    }
+    let none = |_: &str| None;
+    c.bench_function("next batches of a bulk step (10000-pair model)", |b| {
+        b.iter(|| black_box(baton::wizard::decide::bulk_next(&inc, model, &none)));
+    });
+    let fx = app.start_with(
+        &Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into(),
+        },
+        &find("regional-failover-planned"),
+    );
+    if let Some(baton::app::Effect::Start { incident, entry }) = fx.into_iter().next() {
+        app.started(*incident, &entry);
+    }
+    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("backend");
+    c.bench_function("draw a regional wizard 200x60 (10000 pairs)", |b| {
+        b.iter(|| {
+            term.draw(|f| baton::ui::draw(f, &app)).expect("draw");
+        });
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = draw, fleet, gates
+    targets = draw, fleet, gates, area
 }
 criterion_main!(benches);

@@ -46,6 +46,7 @@ fn scope<'a>(inc: &'a Incident, model: &'a Model, now: DateTime<Utc>) -> PairSco
         model,
         pair: inc.pair.as_deref().and_then(|p| model.pair(p)),
         area: inc.area.as_ref(),
+        area_stats: std::cell::OnceCell::new(),
         elapsed: (now - inc.started).num_milliseconds() as f64 / 1000.0,
         since: waiting.then_some(inc.step_started),
     }

@@ -51,7 +51,7 @@ const AREA_FIELDS: [&str; 11] = [
     "outage",
 ];
 
-fn area_value(area: &super::area::Area, model: &Model, field: &str) -> Option<Value> {
+fn area_value(area: &super::area::Area, s: &super::area::Stats, field: &str) -> Option<Value> {
     let text = |o: &Option<String>| Value::Str(o.clone().unwrap_or_default());
     let n = |x: usize| Value::Num(x as f64);
     if field == "region" {
@@ -60,7 +60,6 @@ fn area_value(area: &super::area::Area, model: &Model, field: &str) -> Option<Va
     if field == "provider" {
         return Some(text(&area.provider));
     }
-    let s = area.stats(model);
     Some(match field {
         "pairs" => n(s.pairs),
         "failing" => n(s.failing),
@@ -81,6 +80,8 @@ pub struct PairScope<'a> {
     pub pair: Option<&'a Pair>,
     /// The region or provider of an area incident.
     pub area: Option<&'a super::area::Area>,
+    /// Its counts, computed once per scope (each walks the fleet).
+    pub area_stats: std::cell::OnceCell<super::area::Stats>,
     pub elapsed: f64,
     /// Only data received after this counts (a wait after an action must
     /// not be satisfied by what was seen before the action).
@@ -113,7 +114,10 @@ impl Scope for PairScope<'_> {
         if let Some(field) = name.strip_prefix("area.") {
             return self
                 .area
-                .and_then(|a| area_value(a, self.model, field))
+                .and_then(|a| {
+                    let stats = self.area_stats.get_or_init(|| a.stats(self.model));
+                    area_value(a, stats, field)
+                })
                 .unwrap_or_else(missing);
         }
         let Some(p) = self.pair else { return missing() };
