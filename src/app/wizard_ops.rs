@@ -312,7 +312,7 @@ impl App {
             .clone()
             .or_else(|| {
                 area.as_ref()
-                    .map(|a| a.lock_name().trim_start_matches("area-").to_string())
+                    .and_then(|a| a.region.clone().or_else(|| a.provider.clone()))
             })
             .unwrap_or_default();
         // A follow-up checklist is not an incident of its own.
