@@ -45,6 +45,11 @@ pub struct Report {
 #[derive(Debug, Serialize, Default)]
 pub struct BulkReport {
     pub step: String,
+    /// Pairs whose intent was journaled.
+    pub started: Vec<String>,
+    /// Pairs with a result.
+    #[serde(skip)]
+    pub resulted: Vec<String>,
     pub planned: usize,
     pub ok: usize,
     pub failed: Vec<(String, String)>,
@@ -332,11 +337,16 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     ..BulkReport::default()
                 });
             }
-            // The worst pair's lag is the bulk step's data-loss window.
-            (Event::BulkIntent { lag: Some(l), .. }, Some(s))
-                if cutover_steps.contains(&s.step) =>
-            {
-                r.lag_at_cutover = Some(r.lag_at_cutover.map_or(*l, |x: f64| x.max(*l)));
+            (Event::BulkIntent { pair, lag, .. }, Some(s)) => {
+                if let Some(b) = r.bulk.last_mut() {
+                    b.started.push(pair.clone());
+                }
+                // The worst pair's lag is the bulk step's data-loss window.
+                if let Some(l) = lag
+                    && cutover_steps.contains(&s.step)
+                {
+                    r.lag_at_cutover = Some(r.lag_at_cutover.map_or(*l, |x: f64| x.max(*l)));
+                }
             }
             (
                 Event::BulkResult {
@@ -345,6 +355,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 Some(_),
             ) => {
                 if let Some(b) = r.bulk.last_mut() {
+                    b.resulted.push(pair.clone());
                     if *ok {
                         b.ok += 1;
                     } else {
@@ -379,6 +390,21 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 }
             }
             _ => {}
+        }
+    }
+    // An intent with no result: the session ended while it ran.
+    for b in &mut r.bulk {
+        let unknown: Vec<String> = b
+            .started
+            .iter()
+            .filter(|p| !b.resulted.contains(p))
+            .cloned()
+            .collect();
+        for p in unknown {
+            b.failed.push((
+                p,
+                "OUTCOME UNKNOWN: intent journaled, no result; check it".into(),
+            ));
         }
     }
     for s in &r.steps {

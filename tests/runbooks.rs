@@ -715,3 +715,66 @@ fn a_console_started_after_a_horizon_came_due_says_so() {
     app.incidents[0].phase = 2;
     assert_eq!(baton::app::wizard_ops::due_reminder(&app), None);
 }
+
+#[tokio::test]
+async fn a_bulk_step_cut_short_resumes_paused_and_never_reruns_what_ran() {
+    let mut h = Harness::new("rb-bulk-cut", 360, "provider-outage", 60).await;
+    h.start(
+        "bulk-failover-region",
+        &Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into(),
+        },
+    );
+    for _ in 0..3 {
+        h.code(KeyCode::Enter);
+    }
+    h.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    h.settle().await;
+    // Plan and launch the first batch; the session "ends" before any result.
+    h.code(KeyCode::Enter);
+    let id = h.inc().id.clone();
+    let (entries, _) = baton::effects::journal::read(&baton::effects::journal::path_of(
+        &h.dir.join("journal"),
+        &id,
+    ))
+    .expect("journal");
+    let started: Vec<String> = entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            baton::wizard::incident::Event::BulkIntent { pair, .. } => Some(pair.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!started.is_empty(), "a batch was launched");
+    let rb = Arc::clone(&h.inc().runbook);
+    let resumed = Incident::replay(&entries, rb).expect("replay");
+    let b = resumed.current_bulk().expect("bulk");
+    assert!(b.paused, "nothing starts again by itself");
+    assert!(b.waiting().count() > 0, "pairs not started yet");
+    assert!(
+        started.iter().all(|p| b
+            .finished
+            .get(p)
+            .is_some_and(|(ok, why)| !ok && why.contains("OUTCOME UNKNOWN"))),
+        "what was running is unknown, not re-run: {:?}",
+        b.finished
+    );
+    let none = |_: &str| None;
+    assert!(
+        baton::wizard::decide::bulk_next(&resumed, &h.app.model, &none)
+            .0
+            .is_empty()
+    );
+    let ev = baton::wizard::decide::confirm(&resumed, &h.app.model, h.app.model.now, "")
+        .expect("enter resumes");
+    assert!(matches!(
+        ev.as_slice(),
+        [baton::wizard::incident::Event::BulkResumed]
+    ));
+    // The report lists them for follow-up.
+    let r = baton::report::build(&entries, Some(&resumed.runbook), Vec::new());
+    assert_eq!(r.bulk[0].failed.len(), started.len());
+    assert!(r.bulk[0].failed[0].1.contains("OUTCOME UNKNOWN"));
+    h.settle().await;
+}

@@ -92,6 +92,7 @@ pub fn summary(e: &Entry) -> (String, Role) {
         Event::BulkResult { pair, status, .. } => {
             (format!("{pair}: FAILED ({status})"), Role::Critical)
         }
+        Event::BulkResumed => ("bulk step resumed by the operator".into(), Role::Warn),
         Event::BulkSkipped { pair, reason } => (format!("{pair}: skipped: {reason}"), Role::Warn),
         Event::BulkProgress {
             done,

@@ -564,6 +564,15 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     l.push(Line::default());
     if b.complete() {
         l.push(hint("enter", "done: go on to the summary".into()));
+    } else if b.paused {
+        l.push(Line::from(styled(
+            format!(
+                " PAUSED: the session ended during this step; actions that were running are OUTCOME UNKNOWN (check them); {} pair(s) not started",
+                b.waiting().count()
+            ),
+            t.style(Role::Critical),
+        )));
+        l.push(hint("enter", "resume the pairs not started".into()));
     }
 }
 

@@ -113,6 +113,7 @@ pub fn confirm(
                 b.failed().len(),
                 b.escalated.len()
             ))]),
+            Some(b) if b.paused => Ok(vec![Event::BulkResumed]),
             Some(b) => Err(format!(
                 "{} pair(s) still to go: the step ends when every one has a result",
                 b.planned.len() - b.finished.len()
@@ -461,6 +462,9 @@ pub fn bulk_next(
     else {
         return (Vec::new(), Vec::new());
     };
+    if bulk.paused {
+        return (Vec::new(), Vec::new());
+    }
     let limits = &model.config.limits;
     let batch = step
         .batch_size

@@ -148,6 +148,8 @@ pub enum Event {
         pair: String,
         reason: String,
     },
+    /// The operator resumed a bulk step that was interrupted.
+    BulkResumed,
     /// Every `progress_every` completions.
     BulkProgress {
         done: usize,
@@ -221,6 +223,9 @@ pub struct Bulk {
     pub started: Vec<String>,
     /// Pair → (ok, status): results and skips.
     pub finished: std::collections::BTreeMap<String, (bool, String)>,
+    /// Resumed after the session ended: nothing more starts until the
+    /// operator says so (`BulkResumed`).
+    pub paused: bool,
 }
 
 impl Bulk {
@@ -468,6 +473,11 @@ impl Incident {
                     b.finished.insert(pair.clone(), (*ok, status.clone()));
                 }
             }
+            Event::BulkResumed => {
+                if let Some(b) = self.bulk.as_mut() {
+                    b.paused = false;
+                }
+            }
             Event::BulkSkipped { pair, reason } => {
                 if let Some(b) = self.bulk.as_mut() {
                     b.finished
@@ -546,8 +556,12 @@ impl Incident {
                 reason: "the session ended while the action ran".into(),
             };
         }
-        // Bulk actions that were running: unknown, listed, never re-run.
-        if let Some(b) = inc.bulk.as_mut() {
+        // Bulk actions that were running: unknown, listed, never re-run;
+        // the rest waits for the operator.
+        if let Some(b) = inc.bulk.as_mut()
+            && !b.complete()
+        {
+            b.paused = true;
             let running: Vec<String> = b.in_flight().cloned().collect();
             for p in running {
                 b.finished.insert(
