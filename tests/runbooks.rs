@@ -249,6 +249,9 @@ impl Harness {
                 }
                 StepKind::Bulk => {
                     self.code(KeyCode::Enter);
+                    let area = self.inc().area.clone().expect("area");
+                    self.text(&area.region.or(area.provider).unwrap_or_default());
+                    self.code(KeyCode::Enter);
                     for _ in 0..100 {
                         self.perform(Vec::new());
                         self.settle().await;
@@ -468,6 +471,25 @@ async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent
     h.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
     h.settle().await;
     assert_eq!(h.position().as_deref(), Some("failover-all"));
+    // The whole provider: typed to confirm; a wrong name does nothing.
+    h.code(KeyCode::Enter);
+    h.text("hetzner");
+    h.code(KeyCode::Enter);
+    assert!(
+        h.inc().current_bulk().is_none(),
+        "nothing planned on a wrong name"
+    );
+    assert!(
+        h.app
+            .prompt
+            .as_ref()
+            .and_then(|p| p.error.clone())
+            .is_some_and(|e| e.contains("type `aws`")),
+        "the prompt says what to type"
+    );
+    h.code(KeyCode::Esc);
+    h.code(KeyCode::Enter);
+    h.text("aws");
     h.code(KeyCode::Enter);
     let (planned, escalated) = {
         let b = h.inc().current_bulk().expect("planned");
@@ -732,6 +754,8 @@ async fn a_bulk_step_cut_short_resumes_paused_and_never_reruns_what_ran() {
     h.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
     h.settle().await;
     // Plan and launch the first batch; the session "ends" before any result.
+    h.code(KeyCode::Enter);
+    h.text("eu-west-1");
     h.code(KeyCode::Enter);
     let id = h.inc().id.clone();
     let (entries, _) = baton::effects::journal::read(&baton::effects::journal::path_of(

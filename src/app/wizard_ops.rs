@@ -19,6 +19,8 @@ pub enum Purpose {
     Input,
     Override,
     TypePairId,
+    /// Before a bulk step fails over a whole region or provider.
+    TypeArea,
     Abort,
 }
 
@@ -28,6 +30,7 @@ impl Purpose {
             Self::Input => "answer",
             Self::Override => "reason for the override",
             Self::TypePairId => "type the pair id to confirm",
+            Self::TypeArea => "type the region (or provider) to fail over every pair in it",
             Self::Abort => "reason for aborting",
         }
     }
@@ -442,6 +445,15 @@ impl App {
             }
             Action::Confirm if !inc.is_open() => self.say("this incident is closed", true),
             Action::Confirm => match kind {
+                Some(StepKind::Bulk) if inc.current_bulk().is_none() => {
+                    // Many failovers at once: the area is typed, like a pair id.
+                    let name = inc
+                        .area
+                        .as_ref()
+                        .and_then(|a| a.region.clone().or_else(|| a.provider.clone()))
+                        .unwrap_or_default();
+                    self.prompt = Some(Prompt::new(Purpose::TypeArea, &name));
+                }
                 Some(StepKind::Notify) => self.open_composer(),
                 Some(StepKind::Silence) => return self.start_silence(),
                 Some(StepKind::Input) => {
@@ -601,6 +613,19 @@ impl App {
                         Ok(fx)
                     }
                     Purpose::Abort => Err("an abort needs a reason".into()),
+                    Purpose::TypeArea => {
+                        let name = inc
+                            .area
+                            .as_ref()
+                            .and_then(|a| a.region.clone().or_else(|| a.provider.clone()))
+                            .unwrap_or_default();
+                        if text == name {
+                            decide::confirm(inc, &self.model, now, "")
+                                .map(|ev| self.journal_events(inc, ev))
+                        } else {
+                            Err(format!("type `{name}` to confirm"))
+                        }
+                    }
                     Purpose::TypePairId => {
                         let fx = self.run_current(&text);
                         if fx.is_empty() {

@@ -502,7 +502,7 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         l.push(hint(
             "enter",
             format!(
-                "plan and start: batches of {batch}, at most {} in flight",
+                "type the region (or provider) to plan and start: batches of {batch}, at most {} in flight",
                 limits.max_concurrent
             ),
         ));
