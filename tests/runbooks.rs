@@ -772,6 +772,10 @@ async fn a_bulk_step_cut_short_resumes_paused_and_never_reruns_what_ran() {
         .collect();
     assert!(!started.is_empty(), "a batch was launched");
     let rb = Arc::clone(&h.inc().runbook);
+    // A watcher following the journal sees them running, not lost.
+    let watched = Incident::fold(&entries, Arc::clone(&rb)).expect("fold");
+    let w = watched.current_bulk().expect("bulk");
+    assert!(!w.paused && w.in_flight().count() == started.len());
     let resumed = Incident::replay(&entries, rb).expect("replay");
     let b = resumed.current_bulk().expect("bulk");
     assert!(b.paused, "nothing starts again by itself");

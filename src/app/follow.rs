@@ -79,20 +79,9 @@ impl Follower {
                 let rb = runbooks
                     .iter()
                     .find(|r| Some(&r.id) == e.first().map(|x| &x.runbook))?;
-                let mut inc = Incident::replay(e, Arc::clone(rb))?;
                 // A watcher cannot know that a running action was lost: it
                 // shows it running until the operator's console says more.
-                if let Some(Entry {
-                    event: Event::ActionIntent { command, .. },
-                    at,
-                    ..
-                }) = e.last()
-                {
-                    inc.action = crate::wizard::incident::ActionState::Running {
-                        since: *at,
-                        command: command.clone(),
-                    };
-                }
+                let inc = Incident::fold(e, Arc::clone(rb))?;
                 Some(inc)
             })
             .collect();

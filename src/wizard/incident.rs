@@ -535,10 +535,9 @@ impl Incident {
         })
     }
 
-    /// Rebuilds an incident from its journal. An action whose intent has
-    /// no result was running when the session ended: its outcome is
-    /// unknown and it must be checked, never re-run.
-    pub fn replay(entries: &[Entry], runbook: Arc<Runbook>) -> Option<Self> {
+    /// The incident as its journal says now, nothing assumed about what is
+    /// still running (what a watcher shows).
+    pub fn fold(entries: &[Entry], runbook: Arc<Runbook>) -> Option<Self> {
         let first = entries.first()?;
         let mut inc = Self::new(
             &first.incident,
@@ -551,6 +550,14 @@ impl Incident {
         for e in entries {
             inc.apply(e);
         }
+        Some(inc)
+    }
+
+    /// Rebuilds an incident from its journal to resume it. An action whose intent has
+    /// no result was running when the session ended: its outcome is
+    /// unknown and it must be checked, never re-run.
+    pub fn replay(entries: &[Entry], runbook: Arc<Runbook>) -> Option<Self> {
+        let mut inc = Self::fold(entries, runbook)?;
         if matches!(inc.action, ActionState::Running { .. }) {
             inc.action = ActionState::Unknown {
                 reason: "the session ended while the action ran".into(),
