@@ -1,6 +1,7 @@
 //! The config file (TOML): its shape, defaults, lookup and validation.
 
 mod duration;
+pub mod files;
 mod load;
 mod source_rules;
 mod starter;

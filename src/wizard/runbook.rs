@@ -191,40 +191,40 @@ fn default_method() -> String {
 
 const EMBEDDED: &[(&str, &str)] = &[
     (
-        "pair-failover",
+        "pair-failover.toml",
         include_str!("../../runbooks/pair-failover.toml"),
     ),
     (
-        "pair-followup",
+        "pair-followup.toml",
         include_str!("../../runbooks/pair-followup.toml"),
     ),
     (
-        "pair-failback",
+        "pair-failback.toml",
         include_str!("../../runbooks/pair-failback.toml"),
     ),
     (
-        "service-incident",
+        "service-incident.toml",
         include_str!("../../runbooks/service-incident.toml"),
     ),
     (
-        "bulk-failover-region",
+        "bulk-failover-region.toml",
         include_str!("../../runbooks/bulk-failover-region.toml"),
     ),
     (
-        "bulk-failover-provider",
+        "bulk-failover-provider.toml",
         include_str!("../../runbooks/bulk-failover-provider.toml"),
     ),
     (
-        "regional-failover-planned",
+        "regional-failover-planned.toml",
         include_str!("../../runbooks/regional-failover-planned.toml"),
     ),
     (
-        "regional-failover-emergency",
+        "regional-failover-emergency.toml",
         include_str!("../../runbooks/regional-failover-emergency.toml"),
     ),
     ("dr-drill", include_str!("../../runbooks/dr-drill.toml")),
     (
-        "post-failover-followup",
+        "post-failover-followup.toml",
         include_str!("../../runbooks/post-failover-followup.toml"),
     ),
 ];
@@ -273,46 +273,13 @@ pub fn load_all(
     config_dir: Option<&Path>,
     templates: &Templates,
 ) -> (Vec<Runbook>, Vec<Diagnostic>) {
-    let mut files: Vec<(PathBuf, String)> = EMBEDDED
-        .iter()
-        .map(|(n, s)| {
-            (
-                PathBuf::from(format!("<embedded>/runbooks/{n}.toml")),
-                (*s).to_string(),
-            )
-        })
-        .collect();
-    let mut errors = Vec::new();
-    for p in &config.console.runbooks {
-        let path = match config_dir {
-            Some(d) if p.is_relative() => d.join(p),
-            // Relative to no config: not the current folder by accident.
-            None if p.is_relative() => continue,
-            _ => p.clone(),
-        };
-        let list = if path.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(&path)
-                .map(|rd| {
-                    rd.filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            v
-        } else if path.is_file() {
-            vec![path.clone()]
-        } else {
-            continue; // a missing folder is not an error: the shipped runbooks remain
-        };
-        for f in list {
-            match std::fs::read_to_string(&f) {
-                Ok(s) => files.push((f, s)),
-                Err(e) => errors.push(Diagnostic::file(f, format!("cannot read: {e}"))),
-            }
-        }
-    }
+    let (files, mut errors) = crate::config::files::gather(
+        "runbooks",
+        EMBEDDED,
+        &config.console.runbooks,
+        config_dir,
+        |p| p.extension().is_some_and(|x| x == "toml"),
+    );
     let mut out: Vec<Runbook> = Vec::new();
     for (path, src) in files {
         match crate::diag::from_toml::<Runbook>(&path, &src) {

@@ -124,51 +124,17 @@ pub fn describe(e: &minijinja::Error) -> String {
 /// template of the same name. A template with errors is left out and
 /// named, the others load.
 pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Templates, Vec<Diagnostic>) {
-    let mut files: Vec<(PathBuf, String)> = EMBEDDED
-        .iter()
-        .map(|(n, s)| {
-            (
-                PathBuf::from(format!("<embedded>/templates/{n}")),
-                (*s).to_string(),
-            )
-        })
-        .collect();
-    let mut errors = Vec::new();
-    for p in &config.console.templates {
-        let path = match config_dir {
-            Some(d) if p.is_relative() => d.join(p),
-            // Relative to no config: not the current folder by accident.
-            None if p.is_relative() => continue,
-            _ => p.clone(),
-        };
-        let list = if path.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(&path)
-                .map(|rd| {
-                    rd.filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| {
-                            p.is_file()
-                                && !p
-                                    .file_name()
-                                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            v
-        } else if path.is_file() {
-            vec![path.clone()]
-        } else {
-            continue; // no folder: the shipped templates remain
-        };
-        for f in list {
-            match std::fs::read_to_string(&f) {
-                Ok(s) => files.push((f, s)),
-                Err(e) => errors.push(Diagnostic::file(f, format!("cannot read: {e}"))),
-            }
-        }
-    }
+    let (files, mut errors) = crate::config::files::gather(
+        "templates",
+        EMBEDDED,
+        &config.console.templates,
+        config_dir,
+        // Editor swap files and the like are not templates.
+        |p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        },
+    );
     let sample = super::notify::sample_context(config);
     let mut out = Templates::default();
     for (path, src) in files {
