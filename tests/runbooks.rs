@@ -295,6 +295,24 @@ impl Harness {
             .collect()
     }
 
+    /// A bulk runbook on eu-west-1 (aws) through its declaration: the
+    /// outage gate, the status-page check, the initial alert sent.
+    async fn up_to_the_bulk_step(&mut self, runbook: &str) {
+        self.start(
+            runbook,
+            &Target::Area {
+                region: "eu-west-1".into(),
+                provider: "aws".into(),
+            },
+        );
+        for _ in 0..3 {
+            self.code(KeyCode::Enter);
+        }
+        self.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+        self.settle().await;
+        assert_eq!(self.position().as_deref(), Some("failover-all"));
+    }
+
     /// The open follow-up started at the last close, focused.
     fn focus_follow_up(&mut self) {
         let pos = self
@@ -457,20 +475,7 @@ async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent
     // eu-west-1's standbys are on hetzner (fail over), us-east-1's are on
     // aws in eu-west-1 (escalate: same provider).
     let mut h = Harness::new("rb-bulk", 360, "provider-outage", 60).await;
-    h.start(
-        "bulk-failover-provider",
-        &Target::Area {
-            region: "eu-west-1".into(),
-            provider: "aws".into(),
-        },
-    );
-    // Up to the bulk step.
-    for _ in 0..3 {
-        h.code(KeyCode::Enter);
-    }
-    h.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
-    h.settle().await;
-    assert_eq!(h.position().as_deref(), Some("failover-all"));
+    h.up_to_the_bulk_step("bulk-failover-provider").await;
     // The whole provider: typed to confirm; a wrong name does nothing.
     h.code(KeyCode::Enter);
     h.text("hetzner");
@@ -741,18 +746,7 @@ fn a_console_started_after_a_horizon_came_due_says_so() {
 #[tokio::test]
 async fn a_bulk_step_cut_short_resumes_paused_and_never_reruns_what_ran() {
     let mut h = Harness::new("rb-bulk-cut", 360, "provider-outage", 60).await;
-    h.start(
-        "bulk-failover-region",
-        &Target::Area {
-            region: "eu-west-1".into(),
-            provider: "aws".into(),
-        },
-    );
-    for _ in 0..3 {
-        h.code(KeyCode::Enter);
-    }
-    h.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
-    h.settle().await;
+    h.up_to_the_bulk_step("bulk-failover-region").await;
     // Plan and launch the first batch; the session "ends" before any result.
     h.code(KeyCode::Enter);
     h.text("eu-west-1");
