@@ -156,8 +156,13 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
         _ => "Warning",
     };
     let (failed, new) = started_with(inc);
+    // Only an area incident walks the fleet for its counts.
     let area = inc.area.clone().unwrap_or_default();
-    let stats = area.stats(model);
+    let stats = inc
+        .area
+        .as_ref()
+        .map(|a| a.stats(model))
+        .unwrap_or_default();
     let bulk = inc.bulk.clone().unwrap_or_default();
     let pairs_of = |list: &[(String, String)]| -> Vec<String> {
         list.iter().map(|(p, why)| format!("{p} ({why})")).collect()
