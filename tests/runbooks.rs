@@ -562,6 +562,25 @@ async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent
             .position(|l| l["event"] == "bulk_result" && l["details"]["pair"] == **p);
         assert!(i < r && i.is_some(), "{p}");
     }
+    // Progress went to the Commander (the demo's webhook) every 10.
+    let progress = h
+        .fleet
+        .sim
+        .lock()
+        .expect("sim")
+        .messages
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("[PROGRESS]"))
+        })
+        .count();
+    assert_eq!(
+        progress,
+        planned.len().div_ceil(10),
+        "one report per 10 completions and at the end"
+    );
     let summary = j
         .iter()
         .rfind(|l| l["event"] == "notified")

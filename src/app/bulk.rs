@@ -248,10 +248,16 @@ impl App {
                     inc.id
                 );
                 say = Some((text.clone(), failed > 0));
-                if let Some(name) = &step.channel
+                // The step's channel, else the first configured one (never
+                // the clipboard: nobody is there to paste every 10).
+                let name = step
+                    .channel
+                    .clone()
+                    .or_else(|| self.model.config.notify.keys().next().cloned());
+                if let Some(name) = &name
                     && let Some((_, cfg)) = crate::wizard::notify::channels(&self.model.config)
                         .into_iter()
-                        .find(|(n, _)| n == name)
+                        .find(|(n, c)| n == name && c.kind != crate::config::NotifyKind::Clipboard)
                 {
                     fx.push(Effect::Notify(Box::new(crate::effects::notify::Send {
                         incident: inc.id.clone(),
