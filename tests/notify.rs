@@ -353,6 +353,16 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
         app.draft().and_then(|d| d.channel()).map(|c| c.0.as_str()),
         Some("slack")
     );
+    // ctrl+r renders the template again (the edit is gone), then the
+    // operator makes it once more.
+    app.handle_key(ctrl('r'));
+    assert!(!app.draft().expect("draft").body().contains("alice"));
+    for k in [key(KeyCode::End), key(KeyCode::Left)] {
+        app.handle_key(k);
+    }
+    for c in ", \"by\": \"alice\"".chars() {
+        app.handle_key(key(KeyCode::Char(c)));
+    }
     let fx = app.handle_key(ctrl('s'));
     assert!(perform(&mut app, &mut exec, fx));
     feedback(&mut app, &mut exec, &mut rx).await;

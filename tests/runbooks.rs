@@ -819,3 +819,52 @@ async fn a_bulk_step_cut_short_resumes_paused_and_never_reruns_what_ran() {
     assert!(r.bulk[0].failed[0].1.contains("OUTCOME UNKNOWN"));
     h.settle().await;
 }
+
+#[test]
+fn f_on_a_regions_row_offers_the_area_runbooks() {
+    use baton::keymap::Action;
+    let mut app = baton::demo::fixture::app(48, "provider-outage", 40, "default");
+    app.update(Action::PaneRegions);
+    let row = app
+        .model
+        .regions
+        .iter()
+        .position(|r| r.region == "eu-west-1")
+        .expect("row");
+    app.view.region_selected = row;
+    assert!(app.update(Action::Failover).is_empty());
+    let Some((target, _)) = app.chooser.clone() else {
+        panic!("no chooser: {:?}", app.notice)
+    };
+    assert_eq!(
+        target,
+        Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into()
+        }
+    );
+    let offered: Vec<String> = app
+        .runbooks_for(&target)
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(
+        offered.contains(&"bulk-failover-region".to_string())
+            && offered.contains(&"regional-failover-emergency".to_string())
+            && !offered.contains(&"pair-failover".to_string()),
+        "{offered:?}"
+    );
+    let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
+    let Some(Effect::Start { incident, entry }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(incident.runbook.id, offered[0]);
+    assert!(incident.pair.is_none());
+    assert_eq!(
+        incident.area.as_ref().and_then(|a| a.region.as_deref()),
+        Some("eu-west-1")
+    );
+    assert!(
+        matches!(&entry.event, baton::wizard::incident::Event::Started { region: Some(r), .. } if r == "eu-west-1")
+    );
+}
