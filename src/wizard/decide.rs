@@ -275,9 +275,9 @@ pub fn override_step(
     let step = inc.current().ok_or("no current step")?;
     if !matches!(
         step.kind,
-        StepKind::Gate | StepKind::Wait | StepKind::Notify
+        StepKind::Gate | StepKind::Wait | StepKind::Notify | StepKind::Silence
     ) {
-        return Err("only gates, waits and notifications can be overridden".into());
+        return Err("only gates, waits, notifications and silences can be overridden".into());
     }
     if reason.trim().len() < 3 {
         return Err("an override needs a reason".into());

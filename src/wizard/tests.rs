@@ -456,3 +456,56 @@ fn a_notification_deadline_met_or_missed_is_journaled() {
     assert_eq!((step.elapsed, step.target), (61.0, Some(60.0)));
     assert_eq!(step.level(), 2, "overdue");
 }
+
+#[test]
+fn a_silence_step_without_alertmanager_says_how_to_go_on() {
+    let mut model = fixture::model(48, "primary-crash", 30);
+    let rb = Arc::new(
+        load_all(&model.config, None, &templates(&model))
+            .0
+            .into_iter()
+            .find(|r| r.id == "pair-followup")
+            .expect("shipped"),
+    );
+    let (pi, si) = rb
+        .steps()
+        .find(|(_, _, s)| s.id == "suppress-alerts")
+        .map(|(p, s, _)| (p, s))
+        .expect("silence step");
+    let mut inc = Incident::new(
+        "FUP-1",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        model.now,
+    );
+    let started = inc.entry(
+        model.now,
+        Event::Started {
+            title: "x".into(),
+            drill: false,
+            primary: Some("gw-1003-a".into()),
+            standby: Some("gw-1003-b".into()),
+            region: None,
+            provider: None,
+        },
+    );
+    inc.apply(&started);
+    inc.phase = pi;
+    inc.step = si;
+    let (_, source, req) = decide::plan_silence(&inc, &model, model.now).expect("planned");
+    assert_eq!(source, "alertmanager");
+    assert_eq!(
+        req.labels.get("instance").map(String::as_str),
+        Some("gw-1003-a")
+    );
+    assert_eq!(req.duration, std::time::Duration::from_hours(4));
+    std::sync::Arc::make_mut(&mut model.config)
+        .sources
+        .retain(|s| s.kind != crate::config::SourceKind::Alertmanager);
+    let err = decide::plan_silence(&inc, &model, model.now).expect_err("no source");
+    assert!(err.contains("skip this step with o"), "{err}");
+    // ...and skipping it takes a reason, journaled as an override.
+    assert!(decide::override_step(&inc, &model, model.now, "no Alertmanager here").is_ok());
+}
