@@ -492,7 +492,7 @@ impl App {
                     ));
                 }
                 _ => self.say(
-                    "only gates, waits and notifications can be overridden",
+                    "only gates, waits, notifications and silences can be overridden",
                     true,
                 ),
             },
