@@ -17,6 +17,8 @@ pub struct Report {
     pub runbook: String,
     pub runbook_title: Option<String>,
     pub pair: Option<String>,
+    /// The region or provider of an area incident.
+    pub area: Option<String>,
     pub operators: Vec<String>,
     pub started: Option<DateTime<Utc>>,
     pub ended: Option<DateTime<Utc>>,
@@ -95,6 +97,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         runbook: first.map(|e| e.runbook.clone()).unwrap_or_default(),
         runbook_title: runbook.map(|rb| rb.title.clone()),
         pair: first.and_then(|e| e.pair.clone()),
+        area: None,
         operators: Vec::new(),
         started: first.map(|e| e.at),
         ended: None,
@@ -159,7 +162,26 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         }
         let cur = r.steps.last_mut();
         match (&e.event, cur) {
-            (Event::Started { drill, .. }, _) => r.drill = *drill,
+            (
+                Event::Started {
+                    drill,
+                    region,
+                    provider,
+                    ..
+                },
+                _,
+            ) => {
+                r.drill = *drill;
+                if region.is_some() || provider.is_some() {
+                    r.area = Some(
+                        crate::wizard::area::Area {
+                            region: region.clone(),
+                            provider: provider.clone(),
+                        }
+                        .label(),
+                    );
+                }
+            }
             (Event::Closed, _) => {
                 r.ended = Some(e.at);
                 r.outcome = "completed".into();
@@ -489,7 +511,17 @@ pub fn markdown(r: &Report) -> String {
     );
     let _ = writeln!(m, "| | |\n|---|---|");
     let _ = writeln!(m, "| Runbook | `{}` |", r.runbook);
-    let _ = writeln!(m, "| Pair | {} |", r.pair.as_deref().unwrap_or("—"));
+    match (&r.pair, &r.area) {
+        (Some(p), _) => {
+            let _ = writeln!(m, "| Pair | {p} |");
+        }
+        (None, Some(a)) => {
+            let _ = writeln!(m, "| Area | {a} |");
+        }
+        (None, None) => {
+            let _ = writeln!(m, "| Pair | — |");
+        }
+    }
     let _ = writeln!(m, "| Operators | {} |", r.operators.join(", "));
     let fmt_t = |t: Option<DateTime<Utc>>| {
         t.map_or("—".into(), |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())

@@ -730,6 +730,7 @@ async fn dr_drill_runs_nothing_real_and_says_drill() {
         Vec::new(),
     ));
     assert!(report.contains("DRILL"), "{report}");
+    assert!(report.contains("| Area | eu-central-1 |"), "{report}");
 }
 
 #[test]
