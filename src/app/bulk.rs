@@ -241,12 +241,15 @@ impl App {
                         total,
                     },
                 ));
-                let text = format!(
+                let mut text = format!(
                     "[PROGRESS] {} {}: {done}/{total} failovers done, {ok_count} ok, {failed} failed ({})",
                     inc.runbook.title,
                     inc.target(),
                     inc.id
                 );
+                if inc.drill {
+                    text = crate::wizard::notify::drill_marked(&text);
+                }
                 say = Some((text.clone(), failed > 0));
                 // The step's channel, else the first configured one (never
                 // the clipboard: nobody is there to paste every 10).

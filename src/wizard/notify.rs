@@ -253,10 +253,26 @@ pub fn render(
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let ctx = context(model, inc, now);
-    match (&step.template, &step.text) {
+    let text = match (&step.template, &step.text) {
         (Some(name), _) => templates.render(name, &ctx),
         (None, Some(src)) => templates.render_inline(src, &ctx),
         (None, None) => Err("this notify step has neither `template` nor `text`".into()),
+    }?;
+    Ok(if inc.drill { drill_marked(&text) } else { text })
+}
+
+/// A message of a drill says so, whatever its template: a JSON object
+/// gets `"drill": true`, text a `[DRILL]` prefix (unless it names the
+/// drill already). Nobody must take a drill's failover_complete for real.
+pub fn drill_marked(text: &str) -> String {
+    if let Ok(serde_json::Value::Object(mut o)) = serde_json::from_str(text) {
+        o.insert("drill".into(), serde_json::Value::Bool(true));
+        return serde_json::Value::Object(o).to_string();
+    }
+    if text.contains("DRILL") {
+        text.to_string()
+    } else {
+        format!("[DRILL] {text}")
     }
 }
 

@@ -509,3 +509,16 @@ fn a_silence_step_without_alertmanager_says_how_to_go_on() {
     // ...and skipping it takes a reason, journaled as an override.
     assert!(decide::override_step(&inc, &model, model.now, "no Alertmanager here").is_ok());
 }
+
+#[test]
+fn a_drill_says_so_in_every_message() {
+    assert_eq!(
+        notify::drill_marked(r#"{"type": "failover_complete", "duration_ms": 5}"#),
+        r#"{"drill":true,"duration_ms":5,"type":"failover_complete"}"#
+    );
+    assert_eq!(notify::drill_marked("[INCIDENT] x"), "[DRILL] [INCIDENT] x");
+    assert_eq!(
+        notify::drill_marked("[DR DRILL] starts"),
+        "[DR DRILL] starts"
+    );
+}
