@@ -42,6 +42,34 @@ fn sent(inc: &Incident, at: chrono::DateTime<chrono::Utc>) -> Event {
     crate::effects::notify::outcome(&s, std::time::Instant::now(), Ok("HTTP 200".into()))
 }
 
+/// An incident of `rb` on acct-1003 whose current step is `step`, its
+/// phase and step begun at `t`.
+fn at_step(
+    rb: &Arc<super::runbook::Runbook>,
+    id: &str,
+    step: &str,
+    t: chrono::DateTime<chrono::Utc>,
+) -> Incident {
+    let (pi, si) = rb
+        .steps()
+        .find(|(_, _, s)| s.id == step)
+        .map(|(p, s, _)| (p, s))
+        .unwrap_or_else(|| panic!("no step {step}"));
+    let mut inc = Incident::new(
+        id,
+        Arc::clone(rb),
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        t,
+    );
+    inc.phase = pi;
+    inc.step = si;
+    inc.phase_started = t;
+    inc.step_started = t;
+    inc
+}
+
 /// The shipped seed 000 runbook, checked clean against the model's config.
 fn shipped(model: &crate::state::Model) -> Arc<super::runbook::Runbook> {
     let (runbooks, errs) = load_all(&model.config, None, &templates(model));
@@ -407,26 +435,7 @@ fn a_notification_deadline_met_or_missed_is_journaled() {
     let model = fixture::model(48, "primary-crash", 30);
     let rb = shipped(&model);
     let t = model.now;
-    let (pi, si) = rb
-        .steps()
-        .find(|(_, _, s)| s.id == "notify-commander")
-        .map(|(p, s, _)| (p, s))
-        .expect("notify step");
-    let at_notify = |inc: &mut Incident| {
-        inc.phase = pi;
-        inc.step = si;
-        inc.phase_started = t;
-        inc.step_started = t;
-    };
-    let mut on_time = Incident::new(
-        "INC-5",
-        Arc::clone(&rb),
-        Some("acct-1003".into()),
-        Operator::default(),
-        false,
-        t,
-    );
-    at_notify(&mut on_time);
+    let mut on_time = at_step(&rb, "INC-5", "notify-commander", t);
     let ev = sent(&on_time, t + Duration::seconds(59));
     assert!(
         matches!(&ev, Event::Notified { late: false, due: Some(d), .. } if *d == t + Duration::seconds(60)),
@@ -434,15 +443,7 @@ fn a_notification_deadline_met_or_missed_is_journaled() {
     );
     journal(&mut on_time, t + Duration::seconds(59), vec![ev]);
 
-    let mut late = Incident::new(
-        "INC-6",
-        rb,
-        Some("acct-1003".into()),
-        Operator::default(),
-        false,
-        t,
-    );
-    at_notify(&mut late);
+    let late = at_step(&rb, "INC-6", "notify-commander", t);
     let ev = sent(&late, t + Duration::seconds(61));
     assert!(matches!(&ev, Event::Notified { late: true, .. }), "{ev:?}");
     // As the journal keeps it.
@@ -467,19 +468,7 @@ fn a_silence_step_without_alertmanager_says_how_to_go_on() {
             .find(|r| r.id == "pair-followup")
             .expect("shipped"),
     );
-    let (pi, si) = rb
-        .steps()
-        .find(|(_, _, s)| s.id == "suppress-alerts")
-        .map(|(p, s, _)| (p, s))
-        .expect("silence step");
-    let mut inc = Incident::new(
-        "FUP-1",
-        rb,
-        Some("acct-1003".into()),
-        Operator::default(),
-        false,
-        model.now,
-    );
+    let mut inc = at_step(&rb, "FUP-1", "suppress-alerts", model.now);
     let started = inc.entry(
         model.now,
         Event::Started {
@@ -492,8 +481,6 @@ fn a_silence_step_without_alertmanager_says_how_to_go_on() {
         },
     );
     inc.apply(&started);
-    inc.phase = pi;
-    inc.step = si;
     let (_, source, req) = decide::plan_silence(&inc, &model, model.now).expect("planned");
     assert_eq!(source, "alertmanager");
     assert_eq!(
