@@ -50,11 +50,9 @@ fn at_step(
     step: &str,
     t: chrono::DateTime<chrono::Utc>,
 ) -> Incident {
-    let (pi, si) = rb
-        .steps()
-        .find(|(_, _, s)| s.id == step)
-        .map(|(p, s, _)| (p, s))
-        .unwrap_or_else(|| panic!("no step {step}"));
+    let Some((pi, si, _)) = rb.steps().find(|(_, _, s)| s.id == step) else {
+        panic!("no step {step}")
+    };
     let mut inc = Incident::new(
         id,
         Arc::clone(rb),
