@@ -68,6 +68,31 @@ fn at_step(
     inc
 }
 
+/// The shipped pair failover on acct-1003 (crashed), its three pre-failover
+/// steps passed: the promote action is current.
+fn at_promote(
+    model: &crate::state::Model,
+    rb: Arc<super::runbook::Runbook>,
+    id: &str,
+    drill: bool,
+) -> Incident {
+    let t = model.now;
+    let mut inc = Incident::new(
+        id,
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        drill,
+        t,
+    );
+    for text in ["", "", "why"] {
+        let ev = decide::confirm(&inc, model, t, text).expect("pre-failover step");
+        journal(&mut inc, t, ev);
+    }
+    assert_eq!(inc.current().map(|s| s.id.as_str()), Some("promote"));
+    inc
+}
+
 /// The shipped seed 000 runbook, checked clean against the model's config.
 fn shipped(model: &crate::state::Model) -> Arc<super::runbook::Runbook> {
     let (runbooks, errs) = load_all(&model.config, None, &templates(model));
@@ -343,18 +368,7 @@ fn drill_mode_shows_the_action_without_running_it() {
     let model = fixture::model(48, "primary-crash", 30);
     let rb = shipped(&model);
     let t = model.now;
-    let mut inc = Incident::new(
-        "INC-D",
-        rb,
-        Some("acct-1003".into()),
-        Operator::default(),
-        true,
-        t,
-    );
-    for text in ["", "", "drill"] {
-        let ev = decide::confirm(&inc, &model, t, text).expect("step");
-        journal(&mut inc, t, ev);
-    }
+    let inc = at_promote(&model, rb, "INC-D", true);
     let plan = decide::plan_action(&inc, &model, t, "acct-1003").expect("plan");
     assert_eq!(plan.run, Run::Nothing);
     assert!(
@@ -370,18 +384,7 @@ fn the_settle_check_uses_what_was_journaled_when_the_action_started() {
     let model = fixture::model(48, "primary-crash", 30);
     let rb = shipped(&model);
     let t = model.now;
-    let mut inc = Incident::new(
-        "INC-S",
-        rb,
-        Some("acct-1003".into()),
-        Operator::default(),
-        false,
-        t,
-    );
-    for text in ["", "", "why"] {
-        let ev = decide::confirm(&inc, &model, t, text).expect("step");
-        journal(&mut inc, t, ev);
-    }
+    let mut inc = at_promote(&model, rb, "INC-S", false);
     let plan = decide::plan_action(&inc, &model, t, "acct-1003").expect("plan");
     journal(
         &mut inc,
