@@ -20,6 +20,11 @@ pub use sim::{SCENARIOS, Sim};
 
 type Shared = Arc<Mutex<Sim>>;
 
+/// The simulation, even after a panicked holder: the demo keeps serving.
+fn locked(sim: &Shared) -> std::sync::MutexGuard<'_, Sim> {
+    sim.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The running demo fleet; dropping it stops the server and the clock.
 pub struct DemoFleet {
     pub addr: SocketAddr,
@@ -79,10 +84,7 @@ pub async fn serve_sim(sim: Sim, clock: bool) -> std::io::Result<DemoFleet> {
         tick.tick().await;
         loop {
             tick.tick().await;
-            clock_sim
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .step();
+            locked(&clock_sim).step();
         }
     });
     tasks.push(clock);
@@ -90,15 +92,12 @@ pub async fn serve_sim(sim: Sim, clock: bool) -> std::io::Result<DemoFleet> {
 }
 
 async fn fleet(State(sim): State<Shared>) -> impl IntoResponse {
-    let pairs = sim.lock().unwrap_or_else(PoisonError::into_inner).report();
+    let pairs = locked(&sim).report();
     Json(json!({ "pairs": pairs }))
 }
 
 async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
-    let found = sim
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .instance(&id);
+    let found = locked(&sim).instance(&id);
     match found {
         Some(i) if i.is_down() => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Some(i) => Json(i).into_response(),
@@ -108,11 +107,7 @@ async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::resp
 
 /// Refuses (409) to promote a standby that is down, as a control plane would.
 async fn failover(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {
-    match sim
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .failover(&id)
-    {
+    match locked(&sim).failover(&id) {
         Ok(()) => StatusCode::OK.into_response(),
         Err(why) => (StatusCode::CONFLICT, Json(json!({ "error": why }))).into_response(),
     }
@@ -122,11 +117,7 @@ async fn reprovision(
     State(sim): State<Shared>,
     Path(id): Path<String>,
 ) -> axum::response::Response {
-    match sim
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .reprovision(&id)
-    {
+    match locked(&sim).reprovision(&id) {
         Some(new) => {
             Json(json!({ "pair": id, "new_standby": new, "queued": true })).into_response()
         }
@@ -138,11 +129,7 @@ async fn failover_region(
     State(sim): State<Shared>,
     Path(id): Path<String>,
 ) -> axum::response::Response {
-    match sim
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .failover_region(&id)
-    {
+    match locked(&sim).failover_region(&id) {
         Some(n) => Json(json!({ "region": id, "failed_over": n })).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -160,7 +147,7 @@ async fn dns_get(
     Path(name): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Resolver>,
 ) -> impl IntoResponse {
-    let s = sim.lock().unwrap_or_else(PoisonError::into_inner);
+    let s = locked(&sim);
     let resolver = q.resolver.unwrap_or_default();
     Json(json!({ "name": name, "resolver": resolver, "answer": s.dns_answer(&name, &resolver) }))
 }
@@ -171,17 +158,12 @@ async fn dns_set(
     Json(body): Json<serde_json::Value>,
 ) -> impl IntoResponse {
     let answer = body["answer"].as_str().unwrap_or("primary").to_string();
-    sim.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .dns_set(&name, &answer);
+    locked(&sim).dns_set(&name, &answer);
     Json(json!({ "name": name, "answer": answer, "ttl": 60 }))
 }
 
 async fn automation(State(sim): State<Shared>) -> impl IntoResponse {
-    let paused = sim
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .automation_paused;
+    let paused = locked(&sim).automation_paused;
     Json(json!({ "paused": paused }))
 }
 
@@ -194,17 +176,12 @@ async fn automation_set(
         "resume" => false,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    sim.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .automation_paused = paused;
+    locked(&sim).automation_paused = paused;
     Json(json!({ "paused": paused })).into_response()
 }
 
 async fn am_alerts(State(sim): State<Shared>) -> impl IntoResponse {
-    let alerts = sim
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .alerts(chrono::Utc::now());
+    let alerts = locked(&sim).alerts(chrono::Utc::now());
     Json(serde_json::Value::Array(alerts))
 }
 
@@ -233,7 +210,7 @@ async fn am_silence(
     if matchers.is_empty() {
         return (StatusCode::BAD_REQUEST, "at least one matcher").into_response();
     }
-    let mut s = sim.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut s = locked(&sim);
     let id = format!("demo-silence-{}", s.silences.len() + 1);
     s.silences
         .push((id.clone(), matchers, ends.with_timezone(&chrono::Utc)));
@@ -255,7 +232,7 @@ async fn notify(
     Json(msg): Json<serde_json::Value>,
 ) -> impl IntoResponse {
     let n = {
-        let mut s = sim.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut s = locked(&sim);
         s.messages.push(msg);
         s.messages.len()
     };
