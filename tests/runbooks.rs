@@ -855,6 +855,17 @@ fn f_on_a_regions_row_offers_the_area_runbooks() {
             && !offered.contains(&"pair-failover".to_string()),
         "{offered:?}"
     );
+    // Follow-up checklists come last, after every failover runbook.
+    assert_eq!(
+        offered.last().map(String::as_str),
+        Some("post-failover-followup")
+    );
+    let for_pair = app.runbooks_for(&Target::Pair("acct-1003".into()));
+    assert_eq!(for_pair[0].id, "pair-failover");
+    assert_eq!(
+        for_pair.last().map(|r| r.id.as_str()),
+        Some("pair-followup")
+    );
     let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
     let Some(Effect::Start { incident, entry }) = fx.first() else {
         panic!("{fx:?}")

@@ -224,7 +224,8 @@ impl App {
 
     /// Runbooks that can be started on a target.
     pub fn runbooks_for(&self, target: &Target) -> Vec<Arc<Runbook>> {
-        self.runbooks
+        let mut list: Vec<Arc<Runbook>> = self
+            .runbooks
             .iter()
             .filter(|r| match target {
                 Target::Pair(_) => r.applies_to == AppliesTo::Pair,
@@ -233,7 +234,11 @@ impl App {
                 }
             })
             .cloned()
-            .collect()
+            .collect();
+        // Failovers first; follow-up checklists (no lock) last, so one
+        // arrow key too many never lands on a checklist.
+        list.sort_by_key(|r| !r.lock);
+        list
     }
 
     /// Runbooks that can be started on a pair.
