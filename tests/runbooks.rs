@@ -758,9 +758,31 @@ fn a_console_started_after_a_horizon_came_due_says_so() {
         text.contains("Short-term (within 1 hour)") && text.contains("due since"),
         "{text}"
     );
+    // The title bar counts it (no RTO clock: it runs for days).
+    let title = |app: &App| {
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).expect("term");
+        term.draw(|f| baton::ui::draw(f, app)).expect("draw");
+        term.backend()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let line = title(&app);
+    assert!(
+        line.contains("☐ 1 follow-up due") && !line.contains('⇄'),
+        "{line}"
+    );
     // The 24-hour horizon is not due 20 minutes in.
     app.incidents[0].phase = 2;
     assert_eq!(baton::app::wizard_ops::due_reminder(&app), None);
+    let line = title(&app);
+    assert!(
+        line.contains("☐ 1 follow-up") && !line.contains("due"),
+        "{line}"
+    );
 }
 
 #[tokio::test]

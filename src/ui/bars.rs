@@ -30,7 +30,13 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         styled(clock, t.style(Role::Timer)),
     ];
     // Open incidents with their RTO clocks, visible from every view.
-    for inc in app.incidents.iter().filter(|i| i.is_open()).take(2) {
+    // Follow-up checklists (no lock) run for days: counted, not clocked.
+    for inc in app
+        .incidents
+        .iter()
+        .filter(|i| i.is_open() && i.runbook.lock)
+        .take(2)
+    {
         if let Some(rto) = inc.timers(app.model.now).first() {
             let role = match rto.level() {
                 2 => Role::Critical,
@@ -48,6 +54,25 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
                 t.style(role),
             ));
         }
+    }
+    let follow_ups: Vec<_> = app
+        .incidents
+        .iter()
+        .filter(|i| i.is_open() && !i.runbook.lock)
+        .collect();
+    if !follow_ups.is_empty() {
+        let due = follow_ups
+            .iter()
+            .any(|i| crate::wizard::decide::phase_due(i).is_none_or(|d| d <= app.model.now));
+        left_spans.push(muted(app, " · "));
+        left_spans.push(styled(
+            format!(
+                "☐ {} follow-up{}",
+                follow_ups.len(),
+                if due { " due" } else { "" }
+            ),
+            t.style(if due { Role::Warn } else { Role::Muted }),
+        ));
     }
     let left = Line::from(left_spans);
     let crit = app.model.count_state(PairState::Critical);
