@@ -588,7 +588,12 @@ impl Incident {
     pub fn timers(&self, now: DateTime<Utc>) -> Vec<Timer> {
         let secs = |from: DateTime<Utc>| (now - from).num_milliseconds().max(0) as f64 / 1000.0;
         let mut out = vec![Timer {
-            label: "RTO".into(),
+            // A checklist without an RTO just counts its time.
+            label: if self.runbook.rto.is_some() {
+                "RTO".into()
+            } else {
+                "elapsed".into()
+            },
             elapsed: secs(self.started),
             target: self.runbook.rto.map(crate::config::Dur::as_secs_f64),
         }];
