@@ -775,6 +775,11 @@ fn a_console_started_after_a_horizon_came_due_says_so() {
         line.contains("☐ 1 follow-up due") && !line.contains('⇄'),
         "{line}"
     );
+    assert_eq!(
+        app.incidents[0].timers(app.model.now)[0].label,
+        "elapsed",
+        "no RTO to show"
+    );
     // The 24-hour horizon is not due 20 minutes in.
     app.incidents[0].phase = 2;
     assert_eq!(baton::app::wizard_ops::due_reminder(&app), None);
