@@ -167,7 +167,7 @@ fn area(c: &mut Criterion) {
     }
     let none = |_: &str| None;
     c.bench_function("next batches of a bulk step (10000-pair model)", |b| {
-        b.iter(|| black_box(baton::wizard::decide::bulk_next(&inc, model, &none)));
+        b.iter(|| black_box(baton::wizard::decide::bulk_next(&inc, model, 0, &none)));
     });
     let fx = app.start_with(
         &Target::Area {

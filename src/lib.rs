@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diag;
 pub mod effects;
 pub mod keymap;
+pub mod panics;
 pub mod process;
 pub mod report;
 pub mod sources;

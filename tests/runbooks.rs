@@ -831,7 +831,7 @@ async fn a_bulk_step_cut_short_resumes_paused_and_never_reruns_what_ran() {
     );
     let none = |_: &str| None;
     assert!(
-        baton::wizard::decide::bulk_next(&resumed, &h.app.model, &none)
+        baton::wizard::decide::bulk_next(&resumed, &h.app.model, 0, &none)
             .0
             .is_empty()
     );

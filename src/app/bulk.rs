@@ -3,9 +3,9 @@
 //! completions (sent to the step's channel when it has one).
 
 use super::{App, Effect};
-use crate::wizard::decide;
 use crate::wizard::incident::Event;
 use crate::wizard::runbook::StepKind;
+use crate::wizard::{decide, rules};
 
 impl App {
     /// The next batches of every running bulk step (and the planned pairs
@@ -22,17 +22,23 @@ impl App {
             {
                 continue;
             }
+            let ctx = self.rules_ctx();
             let refused = |pair: &str| {
-                if self
-                    .incidents
-                    .iter()
-                    .any(|i| i.is_open() && i.pair.as_deref() == Some(pair) && i.runbook.lock)
-                {
-                    return Some(format!("a failover of {pair} is already open here"));
-                }
-                super::wizard_ops::start_refusal_history(self, pair)
+                let mut checks = rules::others(&ctx, pair, Some(&inc.id));
+                // The step counts max_concurrent itself, with its pairs in flight.
+                checks.retain(|c| c.rule != "max_concurrent");
+                checks.extend(rules::history(&ctx, pair));
+                checks
+                    .into_iter()
+                    .find(rules::Check::blocks)
+                    .map(|c| c.fact)
             };
-            let (plans, skipped) = decide::bulk_next(inc, &self.model, &refused);
+            let others_open = self
+                .incidents
+                .iter()
+                .filter(|i| i.is_open() && i.runbook.lock && i.id != inc.id)
+                .count();
+            let (plans, skipped) = decide::bulk_next(inc, &self.model, others_open, &refused);
             if !skipped.is_empty() {
                 out.push(Effect::Journal {
                     entries: skipped.into_iter().map(|e| inc.entry(now, e)).collect(),

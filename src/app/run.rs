@@ -28,6 +28,9 @@ pub struct RunOptions {
 }
 
 pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
+    // A file-size limit (SIGXFSZ, 25 on Linux) must be a refused journal
+    // write, handled as any other, not a console killed mid-incident.
+    let mut sigxfsz = signal(SignalKind::from_raw(25))?;
     let (tx, mut rx) = mpsc::channel(256);
     let _tasks = sources::spawn_all(&app.model.config, &tx);
     drop(tx);
@@ -120,6 +123,9 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
             _ = sigterm.recv() => {
                 tracing::info!("SIGTERM: restoring the terminal and exiting");
                 break;
+            }
+            _ = sigxfsz.recv() => {
+                tracing::warn!("SIGXFSZ: a write went past the file-size limit; it fails and is refused");
             }
             _ = sighup.recv() => {
                 tracing::info!("SIGHUP (session dropped): restoring the terminal and exiting");

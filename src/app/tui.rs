@@ -23,6 +23,8 @@ impl Drop for Guard {
 /// hook restores the terminal.
 pub fn init(mouse: bool) -> (DefaultTerminal, Guard) {
     let t = ratatui::init();
+    // After ratatui's hook: only a panic of this thread restores the terminal.
+    crate::panics::install();
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }

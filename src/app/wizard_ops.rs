@@ -9,15 +9,17 @@ use ratatui_textarea::TextArea;
 
 use super::{App, Effect};
 use crate::keymap::Action;
-use crate::wizard::decide;
 use crate::wizard::incident::{ActionState, Entry, Event, Incident, Operator};
 use crate::wizard::runbook::{AppliesTo, Runbook, StepKind};
+use crate::wizard::{decide, rules};
 
 /// What a text prompt of the wizard is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Input,
     Override,
+    /// Passing the soft safety rules of a promotion.
+    OverrideRules,
     TypePairId,
     /// Before a bulk step fails over a whole region or provider.
     TypeArea,
@@ -29,6 +31,7 @@ impl Purpose {
         match self {
             Self::Input => "answer",
             Self::Override => "reason for the override",
+            Self::OverrideRules => "reason for promoting against the rules above",
             Self::TypePairId => "type the pair id to confirm",
             Self::TypeArea => "type the region (or provider) to fail over every pair in it",
             Self::Abort => "reason for aborting",
@@ -74,94 +77,90 @@ impl Target {
     }
 }
 
-/// A failover of one pair is refused while another is open for it, above
-/// `max_concurrent`, within `cooldown` of the last promotion, and past
-/// `max_per_day` promotions today (history read from the journal).
+/// Starting a failover of a pair: refused by the hard rules about other
+/// failovers (one per pair, an instance in one failover, max_concurrent).
+/// The standby and flapping rules are judged at the promote step.
 pub fn start_refusal(app: &App, pair: &str) -> Option<String> {
-    if app
-        .incidents
-        .iter()
-        .any(|i| i.is_open() && i.runbook.lock && i.pair.as_deref() == Some(pair))
-    {
-        return Some(format!("a failover of {pair} is already open here"));
-    }
-    let limits = &app.model.config.limits;
-    // Follow-up checklists (no lock) are not failovers.
-    let open = app
-        .incidents
-        .iter()
-        .filter(|i| i.is_open() && i.runbook.lock)
-        .count();
-    if open >= limits.max_concurrent as usize {
-        return Some(format!(
-            "{open} failovers are open: max_concurrent is {}",
-            limits.max_concurrent
-        ));
-    }
-    start_refusal_history(app, pair)
-}
-
-/// The cooldown and per-day part of `start_refusal`, for the eligibility
-/// view of an incident already open on the pair.
-pub fn start_refusal_history(app: &App, pair: &str) -> Option<String> {
-    let limits = &app.model.config.limits;
-    let (last, today) = promotions(app, pair);
-    if let Some(last) = last {
-        let since = (app.model.now - last).to_std().unwrap_or_default();
-        if since < limits.cooldown.0 {
-            return Some(format!(
-                "{pair} was failed over {}s ago: cooldown is {}",
-                since.as_secs(),
-                limits.cooldown
-            ));
-        }
-    }
-    if today >= limits.max_per_day as usize {
-        return Some(format!(
-            "{pair} was failed over {today} times today: max_per_day is {}",
-            limits.max_per_day
-        ));
-    }
-    None
-}
-
-/// The pair's last promotion and how many there were today (UTC), from
-/// the journal: a `promote` action of any runbook that succeeded, or a
-/// bulk step's success for the pair. Flapping protection (seed 002).
-pub fn promotions(app: &App, pair: &str) -> (Option<chrono::DateTime<chrono::Utc>>, usize) {
-    let now = app.model.now;
-    let promotes = |e: &Entry| {
-        let step = e.step.as_deref().unwrap_or_default();
-        app.runbooks
-            .iter()
-            .find(|r| r.id == e.runbook)
-            .and_then(|r| r.steps().find(|(_, _, s)| s.id == step))
-            .map_or(step == "promote", |(_, _, s)| s.promote)
-    };
-    let times: Vec<chrono::DateTime<chrono::Utc>> = app
-        .history
-        .iter()
-        .filter(|e| match &e.event {
-            Event::ActionResult { ok: true, .. } | Event::ActionVerified { ok: true, .. } => {
-                e.pair.as_deref() == Some(pair) && promotes(e)
-            }
-            Event::BulkResult {
-                pair: p, ok: true, ..
-            } => p == pair,
-            _ => false,
-        })
-        .map(|e| e.at)
-        .collect();
-    let today = times
-        .iter()
-        .filter(|t| t.date_naive() == now.date_naive())
-        .count();
-    (times.into_iter().max(), today)
+    let checks = rules::others(&app.rules_ctx(), pair, None);
+    rules::hard(&checks).map(|c| c.fact.clone())
 }
 
 impl App {
     pub fn focused_incident(&self) -> Option<&Incident> {
         self.incidents.get(self.incident_focus)
+    }
+
+    /// What the safety rules read: the model, the open incidents and the
+    /// journal history.
+    pub fn rules_ctx(&self) -> rules::Ctx<'_> {
+        rules::Ctx {
+            model: &self.model,
+            incidents: &self.incidents,
+            history: &self.history,
+            runbooks: &self.runbooks,
+        }
+    }
+
+    /// The first key bound to a wizard action, for messages and hints.
+    pub fn key_for(&self, action: Action) -> String {
+        self.keymap
+            .keys_for(crate::keymap::Layer::Wizard, action)
+            .first()
+            .map_or_else(|| action.name().to_string(), ToString::to_string)
+    }
+
+    /// The safety rules of the incident's current step when it promotes a
+    /// pair's standby; `None` for any other step.
+    pub fn step_rules(&self, inc: &Incident) -> Option<Vec<rules::Check>> {
+        let step = inc.current()?;
+        if step.kind != StepKind::Action || !step.promote {
+            return None;
+        }
+        let pair = inc.pair.as_deref()?;
+        Some(rules::promotion(&self.rules_ctx(), pair, Some(&inc.id)))
+    }
+
+    /// Why the current promote may not run now: the text for the operator
+    /// and the refusal to journal. Soft rules passed with a reason
+    /// (`RulesOverridden`) no longer block.
+    pub fn action_refusal(&self, inc: &Incident) -> Option<(String, Event)> {
+        let checks = self.step_rules(inc)?;
+        if let Some(h) = rules::hard(&checks) {
+            return Some((
+                format!("refused: {}; this rule has no override", h.fact),
+                Event::ActionRefused {
+                    rule: h.rule.into(),
+                    fact: h.fact.clone(),
+                    hard: true,
+                },
+            ));
+        }
+        let soft = rules::soft(&checks, &inc.overridden);
+        let first = soft.first()?;
+        let facts: Vec<&str> = soft.iter().map(|c| c.fact.as_str()).collect();
+        Some((
+            format!(
+                "refused: {}; {} goes on with a typed reason (journaled), {} aborts",
+                facts.join("; "),
+                self.key_for(Action::Override),
+                self.key_for(Action::Abort)
+            ),
+            Event::ActionRefused {
+                rule: first.rule.into(),
+                fact: facts.join("; "),
+                hard: false,
+            },
+        ))
+    }
+
+    /// Says the refusal and journals it, so the report shows it.
+    fn refuse(&mut self, text: String, event: Event) -> Vec<Effect> {
+        let Some(inc) = self.incidents.get(self.incident_focus) else {
+            return Vec::new();
+        };
+        let fx = self.journal_events(inc, vec![event]);
+        self.say(text, true);
+        fx
     }
 
     /// `f`: on the selected pair, or on the selected row of the Regions
@@ -472,6 +471,10 @@ impl App {
                 Some(StepKind::Action)
                     if matches!(inc.action, ActionState::Idle | ActionState::Failed { .. }) =>
                 {
+                    // Refused before anything is asked: no pair id to type.
+                    if let Some((text, event)) = self.action_refusal(inc) {
+                        return self.refuse(text, event);
+                    }
                     if inc.current().is_some_and(|s| s.destructive) {
                         self.prompt = Some(Prompt::new(
                             Purpose::TypePairId,
@@ -487,6 +490,16 @@ impl App {
                 },
             },
             Action::Override => match kind {
+                Some(StepKind::Action)
+                    if self
+                        .action_refusal(inc)
+                        .is_some_and(|(_, e)| matches!(e, Event::ActionRefused { hard: false, .. })) =>
+                {
+                    self.prompt = Some(Prompt::new(
+                        Purpose::OverrideRules,
+                        "why it is safe to promote anyway",
+                    ));
+                }
                 Some(StepKind::Gate | StepKind::Wait) => {
                     self.prompt = Some(Prompt::new(Purpose::Override, "why it is safe to go on"));
                 }
@@ -497,7 +510,7 @@ impl App {
                     ));
                 }
                 _ => self.say(
-                    "only gates, waits, notifications and silences can be overridden",
+                    "only gates, waits, notifications, silences and soft safety rules can be overridden",
                     true,
                 ),
             },
@@ -563,6 +576,10 @@ impl App {
         let Some(inc) = self.incidents.get(self.incident_focus) else {
             return Vec::new();
         };
+        // Judged again: the fleet may have changed while the id was typed.
+        if let Some((text, event)) = self.action_refusal(inc) {
+            return self.refuse(text, event);
+        }
         match decide::plan_action(inc, &self.model, self.model.now, typed) {
             Ok(plan) => {
                 let intent = inc.entry(
@@ -606,6 +623,11 @@ impl App {
                         .map(|ev| self.journal_events(inc, ev)),
                     Purpose::Override => decide::override_step(inc, &self.model, now, &text)
                         .map(|ev| self.journal_events(inc, ev)),
+                    Purpose::OverrideRules => {
+                        let checks = self.step_rules(inc).unwrap_or_default();
+                        decide::override_rules(inc, &checks, &text)
+                            .map(|ev| self.journal_events(inc, ev))
+                    }
                     Purpose::Abort if text.len() >= 3 => {
                         let id = inc.id.clone();
                         let mut fx = self.journal_events(

@@ -83,6 +83,16 @@ pub struct Executor {
     locks: HashMap<String, lock::PairLock>,
 }
 
+/// An action run in a background task; a panic there is an outcome
+/// nobody saw: unknown, to be checked, never re-run.
+async fn contained_action(plan: &ActionPlan) -> Event {
+    crate::panics::contain(action::run(plan))
+        .await
+        .unwrap_or_else(|why| Event::ActionUnknown {
+            reason: format!("baton's action task panicked ({why}): check whether it ran"),
+        })
+}
+
 const READ_ONLY: &str = "read-only console: it cannot act, journal or lock";
 
 impl Executor {
@@ -155,7 +165,7 @@ impl Executor {
             .map_err(|e| format!("action not run: {e}"))?;
         let tx = self.feedback.clone();
         tokio::spawn(async move {
-            let event = action::run(&plan).await;
+            let event = contained_action(&plan).await;
             tracing::info!("action {} of {}: {event:?}", plan.step, plan.incident);
             let _ = tx
                 .send(Feedback::ActionDone {
@@ -207,7 +217,7 @@ impl Executor {
         for (pair, plan) in go {
             let tx = self.feedback.clone();
             tokio::spawn(async move {
-                let event = action::run(&plan).await;
+                let event = contained_action(&plan).await;
                 let _ = tx
                     .send(Feedback::BulkDone {
                         incident: plan.incident.clone(),
@@ -263,7 +273,14 @@ impl Executor {
                     crate::wizard::probe::Answer { item, result }
                 }
             });
-            let answers = futures::future::join_all(asks).await;
+            let answers = crate::panics::contain(futures::future::join_all(asks))
+                .await
+                .unwrap_or_else(|why| {
+                    vec![crate::wizard::probe::Answer {
+                        item: "baton".into(),
+                        result: Err(format!("baton's probe task panicked ({why})")),
+                    }]
+                });
             let _ = tx
                 .send(Feedback::ProbeDone {
                     incident,
@@ -282,7 +299,9 @@ impl Executor {
         let tx = self.feedback.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            let result = notify::send(&send).await;
+            let result = crate::panics::contain(notify::send(&send))
+                .await
+                .unwrap_or_else(|why| Err(format!("baton's send task panicked ({why})")));
             // The channel name and outcome only: URLs and keys stay out of logs.
             tracing::info!(
                 "notify {} of {} to {}: {}",
@@ -323,7 +342,9 @@ impl Executor {
         let operator = self.operator.clone();
         let tx = self.feedback.clone();
         tokio::spawn(async move {
-            let result = silence::create(&src, &req, &operator).await;
+            let result = crate::panics::contain(silence::create(&src, &req, &operator))
+                .await
+                .unwrap_or_else(|why| Err(format!("baton's silence task panicked ({why})")));
             let _ = tx
                 .send(Feedback::SilenceDone {
                     incident,
@@ -355,7 +376,10 @@ impl Executor {
         };
         let operator = self.operator.clone();
         tokio::spawn(async move {
-            let outcome = match silence::create(&src, &req, &operator).await {
+            let created = crate::panics::contain(silence::create(&src, &req, &operator))
+                .await
+                .unwrap_or_else(|why| Err(format!("baton's silence task panicked ({why})")));
+            let outcome = match created {
                 Ok(id) => Outcome {
                     ok: true,
                     text: format!(

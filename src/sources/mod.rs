@@ -32,9 +32,50 @@ pub fn spawn_all(config: &Config, tx: &mpsc::Sender<SourceUpdate>) -> JoinSet<()
         } else {
             Vec::new()
         };
-        set.spawn(run(idx, cfg.clone(), targets, tx.clone()));
+        let (cfg, tx) = (cfg.clone(), tx.clone());
+        set.spawn(supervise(idx, cfg.interval.0, tx.clone(), move || {
+            run(idx, cfg.clone(), targets.clone(), tx.clone())
+        }));
     }
     set
+}
+
+/// Runs a source's task; if it panics, the source is reported failing with
+/// the panic's text and the task starts again after a pause (its interval,
+/// between 1 s and 60 s), so one bad response never stops the polling.
+pub async fn supervise<F, Fut>(
+    idx: usize,
+    interval: Duration,
+    tx: mpsc::Sender<SourceUpdate>,
+    mut task: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let pause = interval.clamp(Duration::from_secs(1), Duration::from_mins(1));
+    loop {
+        let Err(why) = crate::panics::contain(task()).await else {
+            // The receiver is gone: the console is ending.
+            return;
+        };
+        tracing::error!("source {idx}: its task panicked ({why}); restarting it");
+        let update = SourceUpdate {
+            source: idx,
+            at: Utc::now(),
+            latency: Duration::ZERO,
+            result: Err(format!(
+                "baton's poller for this source panicked ({why}); restarted, polling again in {}",
+                humantime::format_duration(pause)
+            )),
+            next_poll: chrono::Duration::from_std(pause)
+                .ok()
+                .and_then(|d| Utc::now().checked_add_signed(d)),
+        };
+        if tx.send(update).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(pause).await;
+    }
 }
 
 /// Default body limits: a fleet can be large, one instance cannot.

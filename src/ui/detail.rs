@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     let now = app.model.now;
     // Flapping protection (seed 002): cooldown and the daily limit.
     let limits = &app.model.config.limits;
-    let (last, today) = crate::app::wizard_ops::promotions(app, id);
+    let (last, today) = crate::wizard::rules::promotions(&app.rules_ctx(), id);
     let cooling = last.and_then(|l| {
         let until = l + chrono::Duration::from_std(limits.cooldown.0).ok()?;
         (until > now).then_some(until)

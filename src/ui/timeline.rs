@@ -42,6 +42,17 @@ pub fn summary(e: &Entry) -> (String, Role) {
             format!("FAILED: {status} after {millis} ms"),
             Role::Critical,
         ),
+        Event::ActionRefused { fact, hard, .. } => (
+            format!(
+                "REFUSED: {fact}{}",
+                if *hard { " (no override)" } else { "" }
+            ),
+            Role::Critical,
+        ),
+        Event::RulesOverridden { facts, reason, .. } => (
+            format!("RULES OVERRIDDEN: {} — {reason}", facts.join("; ")),
+            Role::Warn,
+        ),
         Event::ActionUnknown { reason } => (format!("OUTCOME UNKNOWN: {reason}"), Role::Critical),
         Event::ActionVerified { ok, note } => (
             format!("verified {}: {note}", if *ok { "ok" } else { "FAILED" }),
@@ -121,6 +132,20 @@ pub fn summary(e: &Entry) -> (String, Role) {
             Role::Info,
         ),
         Event::StepDone { outcome } => (format!("step done: {outcome}"), Role::Muted),
+        Event::JournalRepaired { torn_bytes } => (
+            format!("journal repaired: a torn line of {torn_bytes} bytes was ended"),
+            Role::Warn,
+        ),
+        Event::Torn { line, event, .. } => (
+            format!(
+                "TORN journal line {line}{}",
+                event
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
+            Role::Critical,
+        ),
         Event::Aborted { reason } => (format!("ABORTED: {reason}"), Role::Critical),
         Event::Closed => ("closed".into(), Role::Ok),
     }

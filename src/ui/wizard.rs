@@ -8,9 +8,11 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{muted, styled};
 use crate::app::App;
+use crate::keymap::Action;
 use crate::theme::Role;
 use crate::wizard::decide::{self, WaitState};
 use crate::wizard::incident::{ActionState, Event, Incident, Timer};
+use crate::wizard::rules::{self, Level};
 use crate::wizard::runbook::StepKind;
 
 fn clock(secs: f64) -> String {
@@ -375,7 +377,10 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         StepKind::Action => action(app, inc, &mut l),
     }
     let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
-    if (step.promote && before_promotion) || step.id == "standby-ready" {
+    // The rules show on the promote step, and on gates about the standby.
+    let standby_gate =
+        step.kind == StepKind::Gate && step.expr.as_deref().is_some_and(|e| e.contains("standby."));
+    if (step.promote && before_promotion) || standby_gate {
         l.push(Line::default());
         eligibility(app, inc, &mut l);
     }
@@ -412,7 +417,28 @@ fn action(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         Err(_) => {}
     }
     l.push(Line::default());
+    let refusal = app.action_refusal(inc);
     match &inc.action {
+        ActionState::Idle | ActionState::Failed { .. } if refusal.is_some() => {
+            if let ActionState::Failed { status, .. } = &inc.action {
+                l.push(Line::from(styled(
+                    format!(" failed: {status}"),
+                    t.style(Role::Critical),
+                )));
+            }
+            if let Some((text, event)) = refusal {
+                l.push(Line::from(styled(
+                    format!(" {text}"),
+                    t.style(Role::Critical),
+                )));
+                if matches!(event, Event::ActionRefused { hard: false, .. }) {
+                    l.push(hint(
+                        &app.key_for(Action::Override),
+                        "go on with a typed reason (journaled, in the report)",
+                    ));
+                }
+            }
+        }
         ActionState::Idle => {
             let destructive = inc.current().is_some_and(|s| s.destructive);
             l.push(hint(
@@ -576,82 +602,48 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     }
 }
 
-/// The standby against every rule that decides whether it may be promoted,
-/// with each value and its age.
+/// The safety rules of promoting the pair's standby, as `rules` judges
+/// them for the promote step: exactly what enforcement will say.
 fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     let t = &app.theme;
     let now = app.model.now;
-    let th = &app.model.config.thresholds;
-    let Some(p) = inc.pair.as_deref().and_then(|id| app.model.pair(id)) else {
+    let Some(pair) = inc.pair.as_deref() else {
         return;
     };
-    l.push(Line::from(styled(
-        " standby eligibility",
-        t.style(Role::Header),
-    )));
-    let Some(sb) = &p.standby else {
-        l.push(Line::from(styled("   no standby", t.style(Role::Critical))));
-        return;
-    };
-    let age = sb.last_seen.map_or("never seen".to_string(), |s| {
-        format!("{}s old", (now - s).num_seconds())
-    });
-    let row = |ok: bool, text: String| {
-        Line::from(vec![
-            styled(
-                if ok { "   ✔ " } else { "   ✖ " },
-                t.style(if ok { Role::Ok } else { Role::Critical }),
-            ),
-            muted(app, text),
-        ])
-    };
-    let score = sb.effective_score();
-    l.push(row(
-        score.is_some_and(|s| s >= th.standby_min),
-        format!(
-            "score {} ≥ standby_min {:.0} ({age})",
-            score.map_or("?".into(), |s| format!("{s:.0}")),
-            th.standby_min
+    let age = app
+        .model
+        .pair(pair)
+        .and_then(|p| p.standby.as_ref())
+        .and_then(|s| s.last_seen)
+        .map_or("standby never seen".to_string(), |s| {
+            format!("standby seen {}s ago", (now - s).num_seconds())
+        });
+    l.push(Line::from(vec![
+        styled(" safety rules", t.style(Role::Header)),
+        muted(
+            app,
+            format!(" ({age}) ✖ no override · ▲ with a reason · ! warning"),
         ),
-    ));
-    l.push(row(
-        !sb.down,
-        format!(
-            "status {}{} ({age})",
-            sb.status,
-            if sb.down && sb.status != "DOWN" {
-                " (down)"
-            } else {
-                ""
-            }
-        ),
-    ));
-    let lag = p.lag.unwrap_or(f64::NAN);
-    l.push(row(
-        lag <= th.lag_warn.as_secs_f64(),
-        format!(
-            "lag {lag:.1}s ≤ lag_warn {} (abort above {})",
-            th.lag_warn, th.lag_abort
-        ),
-    ));
-    l.push(row(
-        sb.provider != p.primary.provider,
-        format!(
-            "provider {} differs from the primary's {}",
-            sb.provider, p.primary.provider
-        ),
-    ));
-    let limits = &app.model.config.limits;
-    let refusal = crate::app::wizard_ops::start_refusal_history(app, &p.id);
-    l.push(row(
-        refusal.is_none(),
-        refusal.unwrap_or_else(|| {
-            format!(
-                "cooldown {} and max_per_day {} respected",
-                limits.cooldown, limits.max_per_day
-            )
-        }),
-    ));
+    ]));
+    for c in rules::promotion(&app.rules_ctx(), pair, Some(&inc.id)) {
+        let passed = inc.overridden.iter().any(|o| o == c.rule);
+        let (mark, role) = match c.level {
+            Level::Holds => ("✔", Role::Ok),
+            Level::Warning => ("!", Role::Warn),
+            Level::Soft if passed => ("▲", Role::Warn),
+            Level::Soft => ("▲", Role::Critical),
+            Level::Hard => ("✖", Role::Critical),
+        };
+        let note = if c.level == Level::Soft && passed {
+            " (passed with a reason)"
+        } else {
+            ""
+        };
+        l.push(Line::from(vec![
+            styled(format!("   {mark} "), t.style(role)),
+            muted(app, format!("{}{note}", c.fact)),
+        ]));
+    }
 }
 
 /// The runbook chooser for a pair or an area.

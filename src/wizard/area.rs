@@ -65,39 +65,28 @@ impl Area {
         model.pairs.iter().filter(|p| self.contains(&p.primary))
     }
 
-    /// Whether one affected pair can be failed over now.
+    /// Whether one affected pair can be failed over now, by the safety
+    /// rules of `rules::standby`: a bulk step never overrides, so a standby
+    /// on the primary's provider (or in the area) is escalated and any
+    /// other rule that blocks makes the pair not eligible.
     pub fn verdict(&self, model: &Model, p: &Pair) -> Verdict {
-        let t = &model.config.thresholds;
         let Some(sb) = &p.standby else {
             return Verdict::Escalate("no standby".into());
         };
-        if sb.provider == p.primary.provider || self.contains(sb) {
+        if self.contains(sb) {
             return Verdict::Escalate(format!(
                 "standby {} is on {} in {}, like the primary",
                 sb.id, sb.provider, sb.region
             ));
         }
-        if sb.down {
-            return Verdict::Ineligible(format!("standby {} is down", sb.id));
+        let checks = super::rules::standby(model, p);
+        if let Some(c) = checks.iter().find(|c| c.rule == "provider" && c.blocks()) {
+            return Verdict::Escalate(c.fact.clone());
         }
-        match sb.effective_score() {
-            Some(s) if s >= t.standby_min => {}
-            Some(s) => {
-                return Verdict::Ineligible(format!(
-                    "standby score {s:.0} is below standby_min {:.0}",
-                    t.standby_min
-                ));
-            }
-            None => return Verdict::Ineligible("standby score unknown".into()),
+        match checks.iter().find(|c| c.blocks()) {
+            Some(c) => Verdict::Ineligible(c.fact.clone()),
+            None => Verdict::Eligible,
         }
-        if p.lag.is_some_and(|l| l >= t.lag_abort.as_secs_f64()) {
-            return Verdict::Ineligible(format!(
-                "lag {:.0}s is over lag_abort {}",
-                p.lag.unwrap_or_default(),
-                t.lag_abort
-            ));
-        }
-        Verdict::Eligible
     }
 
     pub fn stats(&self, model: &Model) -> Stats {

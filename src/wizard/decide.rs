@@ -296,9 +296,33 @@ pub fn override_step(
     ])
 }
 
+/// Passing the soft safety rules that block the current promotion, with a
+/// typed reason; hard rules have no override.
+pub fn override_rules(
+    inc: &Incident,
+    checks: &[super::rules::Check],
+    reason: &str,
+) -> Result<Vec<Event>, String> {
+    if reason.trim().len() < 3 {
+        return Err("an override needs a reason".into());
+    }
+    if let Some(h) = super::rules::hard(checks) {
+        return Err(format!("refused: {}; this rule has no override", h.fact));
+    }
+    let soft = super::rules::soft(checks, &inc.overridden);
+    if soft.is_empty() {
+        return Err("no safety rule blocks this action: it can run".into());
+    }
+    Ok(vec![Event::RulesOverridden {
+        rules: soft.iter().map(|c| c.rule.to_string()).collect(),
+        facts: soft.iter().map(|c| c.fact.clone()).collect(),
+        reason: reason.trim().into(),
+    }])
+}
+
 /// Prepares the current action. `typed` is what the operator typed to
-/// confirm a destructive one (the pair id). Refuses a promotion below
-/// `standby_min` whatever was overridden before: that rule has no override.
+/// confirm a destructive one (the pair id). The safety rules of a
+/// promotion are judged by `rules`, before this is asked.
 pub fn plan_action(
     inc: &Incident,
     model: &Model,
@@ -323,28 +347,6 @@ pub fn plan_action(
     let pair_id = inc.pair.clone().unwrap_or_default();
     if step.destructive && typed.trim() != pair_id {
         return Err(format!("type the pair id `{pair_id}` to confirm"));
-    }
-    let pair = inc.pair.as_deref().and_then(|p| model.pair(p));
-    if step.promote {
-        let s = scope(inc, model, now);
-        let min = model.config.thresholds.standby_min;
-        match s.get("standby.health_score") {
-            expr::Value::Num(score)
-                if score >= min
-                    && !pair
-                        .and_then(|p| p.standby.as_ref())
-                        .is_some_and(|sb| sb.down) => {}
-            expr::Value::Num(score) => {
-                return Err(format!(
-                    "refused: standby score {score:.0} is below standby_min {min:.0} (or the standby is down); this rule has no override"
-                ));
-            }
-            other => {
-                return Err(format!(
-                    "refused: the standby's score is unknown ({other}); a promotion needs a fresh score ≥ {min:.0}"
-                ));
-            }
-        }
     }
     let ctx = super::notify::context(model, inc, now);
     let (run, display) = render_run(step, inc.drill, &ctx)?;
@@ -450,12 +452,15 @@ pub fn bulk_plan(inc: &Incident, model: &Model) -> Result<Vec<Event>, String> {
 }
 
 /// The next batches of a running bulk step: never more than
-/// `max_concurrent` in flight, batches of `batch_size`. A planned pair that
-/// is no longer eligible, or that `refused` names a reason for (cooldown,
-/// per-day limit, a failover already open), is skipped with the reason.
+/// `max_concurrent` in flight (with `others_open` failovers open besides),
+/// batches of `batch_size`. A planned pair that is no longer eligible, or
+/// that `refused` names a reason for (the safety rules about other
+/// failovers and flapping), is skipped with the reason: a bulk step never
+/// overrides a rule.
 pub fn bulk_next(
     inc: &Incident,
     model: &Model,
+    others_open: usize,
     refused: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<(String, ActionPlan)>, Vec<Event>) {
     let (Some(step), Some(bulk), Some(area)) = (inc.current(), inc.current_bulk(), &inc.area)
@@ -470,7 +475,11 @@ pub fn bulk_next(
         .batch_size
         .unwrap_or(limits.batch_size)
         .clamp(1, limits.max_concurrent.max(1)) as usize;
-    let room = (limits.max_concurrent as usize).saturating_sub(bulk.in_flight().count());
+    // max_concurrent counts this step's pairs in flight and every other
+    // failover open on this console.
+    let room = (limits.max_concurrent as usize)
+        .saturating_sub(bulk.in_flight().count())
+        .saturating_sub(others_open);
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
     let waiting: Vec<&String> = bulk.waiting().collect();

@@ -91,6 +91,19 @@ pub enum Event {
         output: String,
         millis: u64,
     },
+    /// The safety rules refused the action; nothing ran.
+    ActionRefused {
+        rule: String,
+        fact: String,
+        /// Hard rules have no override; soft ones pass with a reason.
+        hard: bool,
+    },
+    /// The operator passed soft safety rules with a typed reason.
+    RulesOverridden {
+        rules: Vec<String>,
+        facts: Vec<String>,
+        reason: String,
+    },
     /// Timed out or lost: nobody saw it finish.
     ActionUnknown {
         reason: String,
@@ -166,6 +179,21 @@ pub enum Event {
     },
     StepDone {
         outcome: String,
+    },
+    /// Appending found the file's last line torn (a crash mid-write): it
+    /// was ended with a newline before this entry.
+    JournalRepaired {
+        torn_bytes: u64,
+    },
+    /// Never written: read back from a line that is not a whole entry,
+    /// with what can still be read of it (its event, a bulk intent's pair).
+    Torn {
+        line: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pair: Option<String>,
+        fragment: String,
     },
     Aborted {
         reason: String,
@@ -279,6 +307,8 @@ pub struct Incident {
     pub aborted: Option<String>,
     /// The current bulk step, once planned.
     pub bulk: Option<Bulk>,
+    /// Soft safety rules passed with a reason for the current step.
+    pub overridden: Vec<String>,
     /// The last round of the current probe wait (live, not journaled).
     pub probe: Option<super::probe::Round>,
     pub entries: Vec<Entry>,
@@ -309,6 +339,7 @@ impl Incident {
             closed: None,
             aborted: None,
             bulk: None,
+            overridden: Vec::new(),
             probe: None,
             entries: Vec::new(),
         }
@@ -484,9 +515,13 @@ impl Incident {
                         .insert(pair.clone(), (false, format!("not run: {reason}")));
                 }
             }
+            Event::RulesOverridden { rules, .. } => {
+                self.overridden.extend(rules.iter().cloned());
+            }
             Event::StepDone { .. } => {
                 // The last bulk stays for the summary that follows it.
                 self.probe = None;
+                self.overridden.clear();
                 self.advance(e.at);
             }
             Event::Aborted { reason } => {
@@ -494,7 +529,12 @@ impl Incident {
                 self.closed = Some(e.at);
             }
             Event::Closed => self.closed = Some(e.at),
-            Event::CheckConfirmed
+            Event::Torn {
+                line, event, pair, ..
+            } => self.apply_torn(e, *line, event.as_deref(), pair.as_deref()),
+            Event::JournalRepaired { .. }
+            | Event::ActionRefused { .. }
+            | Event::CheckConfirmed
             | Event::GatePassed { .. }
             | Event::GateOverridden { .. }
             | Event::InputRecorded { .. }
@@ -505,6 +545,36 @@ impl Incident {
             | Event::Silenced { .. } => {}
         }
         self.entries.push(e.clone());
+    }
+
+    /// A torn line that may be an intent of the current step (its event
+    /// is `action_intent`, or was cut before the event) makes the action's
+    /// outcome unknown: checked by the operator, never re-run. A torn bulk
+    /// intent that names its pair counts as started (unknown on resume).
+    fn apply_torn(&mut self, e: &Entry, line: usize, event: Option<&str>, pair: Option<&str>) {
+        let Some(step) = self.current() else { return };
+        if e.step.as_deref().is_some_and(|s| s != step.id) {
+            return;
+        }
+        match (step.kind, event) {
+            (StepKind::Action, None | Some("action_intent"))
+                if matches!(self.action, ActionState::Idle | ActionState::Failed { .. }) =>
+            {
+                self.action = ActionState::Unknown {
+                    reason: format!(
+                        "journal line {line} is torn and may be this action's intent: check whether it ran"
+                    ),
+                };
+            }
+            (StepKind::Bulk, Some("bulk_intent")) => {
+                if let (Some(b), Some(p)) = (self.bulk.as_mut(), pair)
+                    && !b.started.iter().any(|x| x == p)
+                {
+                    b.started.push(p.to_string());
+                }
+            }
+            _ => {}
+        }
     }
 
     fn advance(&mut self, at: DateTime<Utc>) {

@@ -7,6 +7,7 @@ pub mod expr;
 pub mod incident;
 pub mod notify;
 pub mod probe;
+pub mod rules;
 pub mod runbook;
 pub mod templates;
 pub mod vars;

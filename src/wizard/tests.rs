@@ -295,11 +295,20 @@ fn safety_rules_have_no_override() {
     let ev = decide::confirm(&inc, &model, t, "why").expect("input");
     journal(&mut inc, t, ev);
     // ...but the promotion itself is refused below standby_min, whatever was typed.
-    let refused = decide::plan_action(&inc, &model, t, "acct-1007").expect_err("refused");
-    assert!(
-        refused.contains("below standby_min 70") && refused.contains("no override"),
-        "{refused}"
+    let incidents = [inc.clone()];
+    let ctx = super::rules::Ctx {
+        model: &model,
+        incidents: &incidents,
+        history: &[],
+        runbooks: &[],
+    };
+    let checks = super::rules::promotion(&ctx, "acct-1007", Some("INC-2"));
+    assert_eq!(
+        super::rules::hard(&checks).map(|c| c.fact.as_str()),
+        Some("score 55 < standby_min 70")
     );
+    let refused = decide::override_rules(&inc, &checks, "commander says go").expect_err("hard");
+    assert!(refused.contains("no override"), "{refused}");
 }
 
 #[test]

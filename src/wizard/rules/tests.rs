@@ -1,0 +1,223 @@
+use super::*;
+use crate::app::{App, Effect};
+use crate::demo::fixture;
+use crate::keymap::Action;
+use crate::wizard::incident::{Event, Incident, Operator};
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// The demo with acct-1003's primary crashed, its failover at the promote step.
+fn app_at_promote() -> App {
+    let mut app = fixture::app(48, "primary-crash", 30, "default");
+    let Some(rb) = app
+        .runbooks
+        .iter()
+        .find(|r| r.id == "pair-failover")
+        .cloned()
+    else {
+        panic!("pair-failover is shipped")
+    };
+    let Some((pi, si, _)) = rb.steps().find(|(_, _, s)| s.promote) else {
+        panic!("a promote step")
+    };
+    let mut inc = Incident::new(
+        "INC-R",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        app.model.now,
+    );
+    inc.phase = pi;
+    inc.step = si;
+    app.incidents.push(inc);
+    app.view.wizard = true;
+    app
+}
+
+fn pair(app: &mut App) -> &mut crate::state::Pair {
+    let Some(p) = app.model.pairs.iter_mut().find(|p| p.id == "acct-1003") else {
+        panic!("acct-1003")
+    };
+    p
+}
+
+/// Applies what the keys journaled, as the executor would.
+fn apply(app: &mut App, fx: &[Effect]) -> Vec<Event> {
+    let mut out = Vec::new();
+    for e in fx {
+        if let Effect::Journal { entries } = e {
+            app.applied(entries);
+            out.extend(entries.iter().map(|x| x.event.clone()));
+        }
+    }
+    out
+}
+
+fn screen(app: &App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 60))
+        .unwrap_or_else(|e| panic!("{e}"));
+    t.draw(|f| crate::ui::draw(f, app))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle_key(KeyEvent::from(code))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn facts_are_worded_as_found_and_levelled() {
+    let mut app = app_at_promote();
+    let p = pair(&mut app).clone();
+    let checks = standby(&app.model, &p);
+    assert!(checks.iter().all(|c| !c.blocks()), "{checks:?}");
+    let p = pair(&mut app);
+    if let Some(sb) = p.standby.as_mut() {
+        sb.health_score = Some(60.0);
+    }
+    p.lag = Some(75.0);
+    let p = p.clone();
+    let checks = standby(&app.model, &p);
+    let score = checks.iter().find(|c| c.rule == "standby_min");
+    assert_eq!(
+        score.map(|c| (c.level, c.fact.as_str())),
+        Some((Level::Hard, "score 60 < standby_min 70"))
+    );
+    let lag = checks.iter().find(|c| c.rule == "lag_abort");
+    assert_eq!(
+        lag.map(|c| (c.level, c.fact.as_str())),
+        Some((Level::Soft, "lag 75.0s > lag_abort 1m"))
+    );
+    let mut p = p;
+    p.lag = Some(20.0);
+    let warn = standby(&app.model, &p)
+        .into_iter()
+        .find(|c| c.rule == "lag_abort");
+    assert_eq!(warn.map(|c| c.level), Some(Level::Warning));
+}
+
+#[test]
+fn a_hard_rule_refuses_the_promote_before_the_pair_id_is_asked_and_is_journaled() {
+    let mut app = app_at_promote();
+    if let Some(sb) = pair(&mut app).standby.as_mut() {
+        sb.health_score = Some(60.0);
+    }
+    let fx = app.wizard_action(Action::Confirm);
+    assert!(
+        app.prompt.is_none(),
+        "no pair id is asked for a refused promote"
+    );
+    let events = apply(&mut app, &fx);
+    assert!(
+        matches!(&events[..], [Event::ActionRefused { rule, fact, hard: true }]
+            if rule == "standby_min" && fact == "score 60 < standby_min 70"),
+        "{events:?}"
+    );
+    assert!(
+        app.notice.as_ref().is_some_and(|n| n
+            .text
+            .contains("score 60 < standby_min 70; this rule has no override")),
+        "{:?}",
+        app.notice
+    );
+    // No override for a hard rule.
+    app.wizard_action(Action::Override);
+    assert!(app.prompt.is_none());
+}
+
+#[test]
+fn a_soft_rule_passes_only_with_a_typed_reason_then_the_pair_id_is_asked() {
+    let mut app = app_at_promote();
+    let (primary_provider, sb_id) = {
+        let p = pair(&mut app);
+        (
+            p.primary.provider.clone(),
+            p.standby.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
+        )
+    };
+    if let Some(sb) = pair(&mut app).standby.as_mut() {
+        sb.provider.clone_from(&primary_provider);
+    }
+    let fx = app.wizard_action(Action::Confirm);
+    assert!(app.prompt.is_none());
+    let events = apply(&mut app, &fx);
+    let fact = format!("standby {sb_id} is on {primary_provider}, the primary's provider");
+    assert!(
+        matches!(&events[..], [Event::ActionRefused { rule, fact: f, hard: false }] if rule == "provider" && *f == fact),
+        "{events:?}"
+    );
+    // What the wizard draws says the same fact, with the override key.
+    let screen = screen(&app);
+    assert!(screen.contains(&fact), "{screen}");
+    app.wizard_action(Action::Override);
+    assert!(app.prompt.is_some(), "o asks for a reason");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.prompt.as_ref().and_then(|p| p.error.clone()).is_some(),
+        "an empty reason is refused"
+    );
+    typed(&mut app, "standby checked by hand, other provider is down");
+    let fx = key(&mut app, KeyCode::Enter);
+    let events = apply(&mut app, &fx);
+    assert!(
+        matches!(&events[..], [Event::RulesOverridden { rules, reason, .. }]
+            if rules == &["provider".to_string()] && reason.starts_with("standby checked")),
+        "{events:?}"
+    );
+    // Now the destructive confirm asks for the pair id.
+    app.wizard_action(Action::Confirm);
+    assert!(app.prompt.is_some(), "the pair id prompt");
+}
+
+#[test]
+fn cooldown_and_a_second_failover_are_judged_from_the_journal_and_open_incidents() {
+    let mut app = app_at_promote();
+    let now = app.model.now;
+    let promoted = {
+        let inc = &app.incidents[0];
+        inc.entry(
+            now - chrono::Duration::seconds(90),
+            Event::ActionResult {
+                ok: true,
+                status: "HTTP 200".into(),
+                output: String::new(),
+                millis: 5,
+            },
+        )
+    };
+    app.history.push(promoted);
+    let checks = promotion(&app.rules_ctx(), "acct-1003", Some("INC-R"));
+    let cooldown = checks.iter().find(|c| c.rule == "cooldown");
+    assert_eq!(
+        cooldown.map(|c| (c.level, c.fact.as_str())),
+        Some((
+            Level::Soft,
+            "acct-1003 was failed over 1m 30s ago < cooldown 5m"
+        ))
+    );
+    // The incident itself does not count against itself; another does.
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.rule != "one_failover_per_pair" || c.level == Level::Holds)
+    );
+    let checks = others(&app.rules_ctx(), "acct-1003", None);
+    assert_eq!(
+        hard(&checks).map(|c| c.fact.as_str()),
+        Some("INC-R is already failing over acct-1003")
+    );
+}
