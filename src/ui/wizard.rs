@@ -620,10 +620,7 @@ fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         });
     l.push(Line::from(vec![
         styled(" safety rules", t.style(Role::Header)),
-        muted(
-            app,
-            format!(" ({age}) ✖ no override · ▲ with a reason · ! warning"),
-        ),
+        muted(app, format!(" ({age}) · ✖ hard · ▲ soft · ! warning")),
     ]));
     for c in rules::promotion(&app.rules_ctx(), pair, Some(&inc.id)) {
         let passed = inc.overridden.iter().any(|o| o == c.rule);

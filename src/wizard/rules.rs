@@ -141,37 +141,38 @@ pub fn standby(model: &Model, p: &Pair) -> Vec<Check> {
             "lag unknown: the data-loss window cannot be told".into(),
         ),
     });
-    out.push(
-        if sb.provider == p.primary.provider && !sb.provider.is_empty() {
-            Check::new(
-                "provider",
-                Level::Soft,
-                format!(
-                    "standby {} is on {}, the primary's provider",
-                    sb.id, sb.provider
-                ),
-            )
-        } else {
-            Check::new(
-                "provider",
-                Level::Holds,
-                format!(
-                    "standby on {}, primary on {}",
-                    show(&sb.provider),
-                    show(&p.primary.provider)
-                ),
-            )
-        },
-    );
+    let known = |x: &str| !x.is_empty() && x != "?";
+    out.push(if !known(&sb.provider) || !known(&p.primary.provider) {
+        Check::new(
+            "provider",
+            Level::Warning,
+            format!(
+                "provider unknown (standby on {}, primary on {}): a shared provider cannot be ruled out",
+                show(&sb.provider),
+                show(&p.primary.provider)
+            ),
+        )
+    } else if sb.provider == p.primary.provider {
+        Check::new(
+            "provider",
+            Level::Soft,
+            format!(
+                "standby {} is on {}, the primary's provider",
+                sb.id, sb.provider
+            ),
+        )
+    } else {
+        Check::new(
+            "provider",
+            Level::Holds,
+            format!("standby on {}, primary on {}", sb.provider, p.primary.provider),
+        )
+    });
     out
 }
 
 fn show(s: &str) -> &str {
-    if s.is_empty() {
-        "an unknown provider"
-    } else {
-        s
-    }
+    if s.is_empty() { "?" } else { s }
 }
 
 /// What the rules about other failovers and the pair's history need.

@@ -519,3 +519,57 @@ fn a_drill_says_so_in_every_message() {
         "[DR DRILL] starts"
     );
 }
+
+#[test]
+fn a_torn_intent_on_disk_resumes_as_outcome_unknown_never_as_ready_to_run() {
+    let model = fixture::model(48, "primary-crash", 30);
+    let rb = shipped(&model);
+    let t = model.now;
+    let inc = at_promote(&model, Arc::clone(&rb), "INC-T", false);
+    let dir = std::env::temp_dir().join(format!("baton-torn-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let intent = inc.entry(
+        t,
+        Event::ActionIntent {
+            command: "POST http://127.0.0.1:9/failover".into(),
+            lag: None,
+            settle: None,
+        },
+    );
+    // The entries that brought it to the promote step, then a torn intent.
+    let mut entries: Vec<_> = inc.entries.clone();
+    entries.insert(
+        0,
+        inc.entry(
+            t,
+            Event::Started {
+                title: "x".into(),
+                drill: false,
+                primary: None,
+                standby: None,
+                region: None,
+                provider: None,
+            },
+        ),
+    );
+    crate::effects::journal::append(&dir, &entries).expect("journal");
+    let path = crate::effects::journal::path_of(&dir, "INC-T");
+    let line = serde_json::to_string(&intent).expect("json");
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    text.push_str(&line[..120]);
+    std::fs::write(&path, &text).expect("tear");
+    let (read, bad) = crate::effects::journal::read(&path).expect("read");
+    assert_eq!(bad, 1);
+    let resumed = Incident::replay(&read, Arc::clone(&rb)).expect("replay");
+    assert_eq!(resumed.current().map(|s| s.id.as_str()), Some("promote"));
+    assert!(
+        matches!(&resumed.action, ActionState::Unknown { reason } if reason.contains("torn")),
+        "{:?}",
+        resumed.action
+    );
+    assert!(
+        decide::plan_action(&resumed, &model, t, "acct-1003").is_err(),
+        "nothing can run before the operator verifies"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
