@@ -498,3 +498,105 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_chooser_highlights_the_runbook_that_fits_the_pair_whatever_the_load_order() {
+    use baton::app::{App, Effect, Mode};
+    use baton::keymap::{Action, Keymap};
+    use crossterm::event::{KeyCode, KeyEvent};
+    let model = baton::demo::fixture::model(48, "primary-crash", 30);
+    let mut app = App::new(
+        model,
+        Keymap::builtin("default").expect("keymap"),
+        baton::theme::Theme::plain(),
+        Mode::Operator,
+    );
+    let mut shipped = baton::wizard::runbook::load_shipped(&app.model.config).0;
+    // A user copy of the pair failover is loaded after every shipped one.
+    let pos = shipped
+        .iter()
+        .position(|r| r.id == "pair-failover")
+        .expect("shipped");
+    let mut copy = shipped.remove(pos);
+    copy.purpose = None;
+    shipped.push(copy);
+    app.runbooks = shipped.into_iter().map(Arc::new).collect();
+    app.update(Action::NextCritical);
+    assert!(app.update(Action::Failover).is_empty());
+    let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
+    let Some(Effect::Start { incident, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        incident.runbook.id, "pair-failover",
+        "f enter on a CRITICAL pair starts its failover, never a failback"
+    );
+}
+
+#[test]
+fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
+    use baton::app::{App, Mode};
+    use baton::keymap::{Action, Keymap};
+    use crossterm::event::{KeyCode, KeyEvent};
+    let mut app = App::new(
+        baton::demo::fixture::model(48, "primary-crash", 30),
+        Keymap::builtin("default").expect("keymap"),
+        baton::theme::Theme::plain(),
+        Mode::Operator,
+    );
+    app.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
+        .0
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let rb = app
+        .runbooks
+        .iter()
+        .find(|r| r.id == "pair-failover")
+        .cloned()
+        .expect("shipped");
+    let (pi, si, _) = rb.steps().find(|(_, _, s)| s.promote).expect("promote");
+    let mut inc = baton::wizard::incident::Incident::new(
+        "INC-P",
+        rb,
+        Some("acct-1003".into()),
+        baton::wizard::incident::Operator::default(),
+        false,
+        app.model.now,
+    );
+    inc.phase = pi;
+    inc.step = si;
+    app.incidents.push(inc);
+    app.view.wizard = true;
+    app.wizard_action(Action::Confirm);
+    assert!(app.prompt.is_some(), "the pair id is asked");
+    for c in "acct-1030".chars() {
+        app.handle_key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    assert!(app.handle_key(KeyEvent::from(KeyCode::Enter)).is_empty());
+    let p = app.prompt.as_ref().expect("still open");
+    assert_eq!(p.text.lines().join(""), "", "the wrong id is cleared");
+    assert_eq!(
+        p.error.as_deref(),
+        Some("`acct-1030` is not the pair: type acct-1003 exactly")
+    );
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("term");
+    t.draw(|f| baton::ui::draw(f, &app)).expect("draw");
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert_eq!(
+        screen.matches("type the pair id to confirm").count(),
+        1,
+        "one title"
+    );
+    assert!(
+        screen.contains("enter submit · esc cancel"),
+        "the key hint stays"
+    );
+    assert!(screen.contains("is not the pair: type acct-1003 exactly"));
+}

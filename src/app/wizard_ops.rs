@@ -10,7 +10,7 @@ use ratatui_textarea::TextArea;
 use super::{App, Effect};
 use crate::keymap::Action;
 use crate::wizard::incident::{ActionState, Entry, Event, Incident, Operator};
-use crate::wizard::runbook::{AppliesTo, Runbook, StepKind};
+use crate::wizard::runbook::{AppliesTo, Purpose as RunbookPurpose, Runbook, StepKind};
 use crate::wizard::{decide, rules};
 
 /// What a text prompt of the wizard is for.
@@ -43,6 +43,7 @@ pub struct Prompt {
     pub purpose: Purpose,
     pub text: TextArea<'static>,
     pub error: Option<String>,
+    placeholder: String,
 }
 
 impl Prompt {
@@ -53,6 +54,7 @@ impl Prompt {
             purpose,
             text,
             error: None,
+            placeholder: placeholder.to_string(),
         }
     }
 }
@@ -234,9 +236,22 @@ impl App {
             })
             .cloned()
             .collect();
-        // Failovers first; follow-up checklists (no lock) last, so one
-        // arrow key too many never lands on a checklist.
-        list.sort_by_key(|r| !r.lock);
+        // The runbook that fits the pair's state first, whatever the load
+        // order: a failover for a failing pair, a failback for one failed
+        // over; checklists last, so one arrow key too many never lands on one.
+        let failed_over = match target {
+            Target::Pair(p) => self
+                .model
+                .pair(p)
+                .is_some_and(|p| p.state == crate::state::PairState::FailedOver),
+            Target::Area { .. } => false,
+        };
+        list.sort_by_key(|r| match (r.purpose(), failed_over) {
+            (RunbookPurpose::Failover, false) | (RunbookPurpose::Failback, true) => 0,
+            (RunbookPurpose::Incident, _) => 1,
+            (RunbookPurpose::Failover, true) | (RunbookPurpose::Failback, false) => 2,
+            (RunbookPurpose::Checklist, _) => 3,
+        });
         list
     }
 
@@ -653,6 +668,12 @@ impl App {
                             Err(format!("type `{name}` to confirm"))
                         }
                     }
+                    Purpose::TypePairId if Some(text.as_str()) != inc.pair.as_deref() => {
+                        Err(format!(
+                            "`{text}` is not the pair: type {} exactly",
+                            inc.pair.as_deref().unwrap_or_default()
+                        ))
+                    }
                     Purpose::TypePairId => {
                         let fx = self.run_current(&text);
                         if fx.is_empty() {
@@ -673,6 +694,10 @@ impl App {
                     }
                     Err(e) => {
                         if let Some(p) = self.prompt.as_mut() {
+                            // A wrong name is cleared: it is typed again, not edited.
+                            if matches!(p.purpose, Purpose::TypePairId | Purpose::TypeArea) {
+                                *p = Prompt::new(p.purpose, &p.placeholder.clone());
+                            }
                             p.error = Some(e);
                         }
                     }

@@ -148,20 +148,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         );
     }
     if let Some(prompt) = &app.prompt {
-        let title = match &prompt.error {
-            Some(e) => Line::from(vec![
-                styled(format!(" {} ", prompt.purpose.label()), t.style(Role::Key)),
-                styled(e.clone(), t.style(Role::Critical)),
-            ]),
-            None => Line::from(styled(
-                format!(" {} · enter submit · esc cancel ", prompt.purpose.label()),
-                t.style(Role::Key),
-            )),
-        };
-        let pb = Block::default()
+        // The purpose and keys stay on top; an error goes on the bottom edge.
+        let title = Line::from(styled(
+            format!(" {} · enter submit · esc cancel ", prompt.purpose.label()),
+            t.style(Role::Key),
+        ));
+        let mut pb = Block::default()
             .borders(Borders::ALL)
             .border_style(t.style(Role::BorderFocus))
             .title(title);
+        if let Some(e) = &prompt.error {
+            pb = pb.title_bottom(Line::from(styled(
+                format!(" {e} "),
+                t.style(Role::Critical),
+            )));
+        }
         let pi = pb.inner(p);
         f.render_widget(pb, p);
         f.render_widget(&prompt.text, pi);

@@ -35,11 +35,48 @@ pub struct Runbook {
     pub drill: bool,
     /// Started on the same target when this one closes (a follow-up).
     pub then: Option<String>,
+    /// What it is for, so the chooser highlights the one that fits the
+    /// pair's state whatever the load order; see `Runbook::purpose`.
+    #[serde(default)]
+    pub purpose: Option<Purpose>,
     #[serde(rename = "phase")]
     pub phases: Vec<Phase>,
     /// Where it was loaded from, for messages.
     #[serde(skip)]
     pub file: PathBuf,
+}
+
+/// What a runbook is for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// Moves a failing primary's role to its standby.
+    Failover,
+    /// Moves it back after a failover.
+    Failback,
+    /// Works an incident without necessarily failing over.
+    Incident,
+    /// A follow-up checklist.
+    Checklist,
+}
+
+impl Runbook {
+    /// The declared purpose; without one, a runbook without a lock is a
+    /// checklist, one whose id or title says failback or rollback is a
+    /// failback (copies of older runbooks), and any other a failover.
+    pub fn purpose(&self) -> Purpose {
+        if let Some(p) = self.purpose {
+            return p;
+        }
+        let named = format!("{} {}", self.id, self.title).to_lowercase();
+        if !self.lock {
+            Purpose::Checklist
+        } else if named.contains("failback") || named.contains("rollback") {
+            Purpose::Failback
+        } else {
+            Purpose::Failover
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
@@ -242,6 +279,7 @@ impl Runbook {
             lock: true,
             drill: false,
             then: None,
+            purpose: None,
             phases: Vec::new(),
             file: PathBuf::new(),
         }
