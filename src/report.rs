@@ -91,6 +91,8 @@ pub struct StepReport {
 /// Builds the report from the entries of one journal. `runbook` supplies
 /// titles and targets when it is known; `damage` lists unreadable lines.
 pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<String>) -> Report {
+    let (sorted, mut damage) = inspect(entries, damage);
+    let entries = &sorted[..];
     let first = entries.first();
     let mut r = Report {
         incident: first.map(|e| e.incident.clone()).unwrap_or_default(),
@@ -114,8 +116,9 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         notifications: Vec::new(),
         silences: Vec::new(),
         bulk: Vec::new(),
-        damage,
+        damage: Vec::new(),
     };
+    r.damage.append(&mut damage);
     let mut step_start = r.started;
     let mut cutover_steps: Vec<String> = runbook
         .map(|rb| {
@@ -144,7 +147,10 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         if needs_new
             && !matches!(
                 e.event,
-                Event::Started { .. } | Event::Closed | Event::Aborted { .. }
+                Event::Started { .. }
+                    | Event::Closed
+                    | Event::Aborted { .. }
+                    | Event::JournalRepaired { .. }
             )
         {
             let (title, target) = describe(runbook, &step_id);
@@ -226,6 +232,8 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
             (Event::ActionIntent { command, lag, .. }, Some(s)) => {
                 s.details
                     .push(format!("intent (journaled before running): `{command}`"));
+                // Until a result says otherwise, nobody saw it finish.
+                s.outcome = UNKNOWN.into();
                 if cutover_steps.contains(&s.step) {
                     r.lag_at_cutover = *lag;
                 }
@@ -243,6 +251,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     "{}: {status} in {millis} ms",
                     if *ok { "succeeded" } else { "FAILED" }
                 ));
+                s.outcome = if *ok { "succeeded" } else { "failed" }.into();
                 let excerpt: Vec<&str> = output
                     .lines()
                     .filter(|l| !l.trim().is_empty())
@@ -391,9 +400,38 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 }
             }
             (Event::ActionUnknown { reason }, Some(s)) => {
-                s.details.push(format!("**outcome unknown**: {reason}"));
+                s.details.push(format!("**OUTCOME UNKNOWN**: {reason}"));
+                s.outcome = UNKNOWN.into();
+            }
+            (Event::Torn { line, .. }, Some(s)) => {
+                s.details.push(format!(
+                    "**journal line {line} is torn**: it may be an intent; what it did is unknown"
+                ));
+                if s.outcome == "not finished" {
+                    s.outcome = UNKNOWN.into();
+                }
+            }
+            (Event::ActionRefused { fact, hard, .. }, Some(s)) => {
+                s.details.push(format!(
+                    "**refused by the safety rules**: {fact}{}",
+                    if *hard { " (no override)" } else { "" }
+                ));
+            }
+            (Event::RulesOverridden { facts, reason, .. }, Some(s)) => {
+                s.details.push(format!(
+                    "**safety rules overridden**: {} — reason: {reason}",
+                    facts.join("; ")
+                ));
+                r.overrides
+                    .push(format!("{}: rules {} — {reason}", s.step, facts.join("; ")));
             }
             (Event::ActionVerified { ok, note }, Some(s)) => {
+                s.outcome = if *ok {
+                    "verified ok"
+                } else {
+                    "verified failed"
+                }
+                .into();
                 s.details.push(format!(
                     "verified by the operator: {} ({note})",
                     if *ok {
@@ -463,6 +501,69 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
     r
 }
 
+const UNKNOWN: &str = "OUTCOME UNKNOWN: intent journaled, no result";
+
+/// The entries in time order, and what is wrong with the journal: torn
+/// lines, repairs, entries out of order, duplicates, no start. A damaged
+/// journal is reported, but no target is judged met on it.
+fn inspect(entries: &[Entry], mut damage: Vec<String>) -> (Vec<Entry>, Vec<String>) {
+    let mut sorted = entries.to_vec();
+    // Stable: entries of one instant keep their order in the file.
+    sorted.sort_by_key(|e| e.at);
+    let moved = entries
+        .iter()
+        .zip(&sorted)
+        .filter(|(a, b)| a.at != b.at)
+        .count();
+    if moved > 0 {
+        damage.push(format!(
+            "{moved} entries are out of time order in the file (read here in time order)"
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let dups = entries
+        .iter()
+        .filter_map(|e| serde_json::to_string(e).ok())
+        .filter(|line| !seen.insert(line.clone()))
+        .count();
+    if dups > 0 {
+        damage.push(format!("{dups} entries appear twice"));
+    }
+    if !entries
+        .iter()
+        .any(|e| matches!(e.event, Event::Started { .. }))
+    {
+        damage.push("the start of the incident is missing".into());
+    }
+    for e in entries {
+        match &e.event {
+            Event::Torn { line, .. } => damage.push(format!(
+                "line {line} is not a whole journal entry (torn, as when the process is killed mid-write)"
+            )),
+            Event::JournalRepaired { torn_bytes } => damage.push(format!(
+                "a torn line of {torn_bytes} bytes was ended at {}",
+                e.at.format("%H:%M:%SZ")
+            )),
+            _ => {}
+        }
+    }
+    (sorted, damage)
+}
+
+impl Report {
+    /// The RTO verdict, only on a whole journal and a reached recovery.
+    pub fn rto_met(&self) -> Option<bool> {
+        let (secs, _) = self.recovery.as_ref()?;
+        (self.damage.is_empty()).then_some(*secs <= self.rto?)
+    }
+
+    /// The RPO verdict: only once the cutover succeeded, on a whole journal.
+    pub fn rpo_met(&self) -> Option<bool> {
+        self.recovery.as_ref()?;
+        (self.damage.is_empty()).then_some(self.lag_at_cutover? <= self.rpo?)
+    }
+}
+
 fn describe(runbook: Option<&Arc<Runbook>>, step: &str) -> (String, Option<f64>) {
     let Some(s) =
         runbook.and_then(|rb| rb.steps().find(|(_, _, s)| s.id == step).map(|(_, _, s)| s))
@@ -485,8 +586,15 @@ fn dur(secs: f64) -> String {
     }
 }
 
-fn against(actual: f64, target: Option<f64>) -> String {
+/// A duration against its target; `judged` is false on a damaged journal,
+/// where no target is said to be met or missed.
+fn against(actual: f64, target: Option<f64>, judged: bool) -> String {
     match target {
+        Some(t) if !judged => format!(
+            "{} (target {}; not judged: the journal is damaged)",
+            dur(actual),
+            dur(t)
+        ),
         Some(t) if actual <= t => format!("{} (target {}, met)", dur(actual), dur(t)),
         Some(t) => format!(
             "{} (target {}, **missed by {}**)",
@@ -509,6 +617,14 @@ pub fn markdown(r: &Report) -> String {
         title,
         if r.drill { " (DRILL)" } else { "" }
     );
+    let judged = r.damage.is_empty();
+    if !judged {
+        let _ = writeln!(
+            m,
+            "> **The journal is damaged**: {}. The report covers what could be read; no target is judged.\n",
+            r.damage.join("; ")
+        );
+    }
     let _ = writeln!(m, "| | |\n|---|---|");
     let _ = writeln!(m, "| Runbook | `{}` |", r.runbook);
     match (&r.pair, &r.area) {
@@ -540,7 +656,11 @@ pub fn markdown(r: &Report) -> String {
     );
     match &r.recovery {
         Some((secs, what)) => {
-            let _ = writeln!(m, "| Recovery time | {} — {what} |", against(*secs, r.rto));
+            let _ = writeln!(
+                m,
+                "| Recovery time | {} — {what} |",
+                against(*secs, r.rto, judged)
+            );
         }
         None => {
             let _ = writeln!(m, "| Recovery time | not reached |");
@@ -548,26 +668,26 @@ pub fn markdown(r: &Report) -> String {
     }
     match r.lag_at_cutover {
         Some(l) => {
+            let verdict = match (r.rpo, r.rpo_met()) {
+                (None, _) => String::new(),
+                (Some(rpo), Some(true)) => format!(" (RPO {}, met)", dur(rpo)),
+                (Some(rpo), Some(false)) => format!(" (RPO {}, **missed**)", dur(rpo)),
+                (Some(rpo), None) if !judged => {
+                    format!(" (RPO {}; not judged: the journal is damaged)", dur(rpo))
+                }
+                (Some(rpo), None) => format!(
+                    " (RPO {}; not judged: the cutover did not succeed)",
+                    dur(rpo)
+                ),
+            };
             let _ = writeln!(
                 m,
-                "| Data-loss window | replication lag {l:.1}s at cutover{} |",
-                r.rpo.map_or(String::new(), |rpo| if l <= rpo {
-                    format!(" (RPO {}, met)", dur(rpo))
-                } else {
-                    format!(" (RPO {}, **missed**)", dur(rpo))
-                })
+                "| Data-loss window | replication lag {l:.1}s when the cutover started{verdict} |"
             );
         }
         None => {
             let _ = writeln!(m, "| Data-loss window | no lag recorded at cutover |");
         }
-    }
-    if !r.damage.is_empty() {
-        let _ = writeln!(
-            m,
-            "\n> **The journal is damaged**: {}. The report covers what could be read.",
-            r.damage.join("; ")
-        );
     }
     let _ = writeln!(m, "\n## Timeline\n");
     let _ = writeln!(
@@ -575,9 +695,9 @@ pub fn markdown(r: &Report) -> String {
         "| Start | Phase | Step | Duration | Outcome |\n|---|---|---|---|---|"
     );
     for s in &r.steps {
-        let d = s
-            .seconds
-            .map_or("not finished".into(), |secs| against(secs, s.target));
+        let d = s.seconds.map_or("not finished".into(), |secs| {
+            against(secs, s.target, judged)
+        });
         let _ = writeln!(
             m,
             "| {} | {} | {} | {} | {} |",
@@ -590,7 +710,7 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(m, "\n| Phase | Duration |\n|---|---|");
     for (id, secs, target) in &r.phases {
-        let _ = writeln!(m, "| {id} | {} |", against(*secs, *target));
+        let _ = writeln!(m, "| {id} | {} |", against(*secs, *target, judged));
     }
     let _ = writeln!(m, "\n## Steps in detail\n");
     for s in &r.steps {
@@ -695,32 +815,31 @@ fn notifications(m: &mut String, r: &Report) {
     }
 }
 
-/// Reads a journal, tolerating a torn last line and invalid lines.
+/// Reads a journal as the console does (torn lines kept as such, an entry
+/// glued after one recovered), and reports what was damaged.
 pub fn from_file(path: &std::path::Path, runbooks: &[Arc<Runbook>]) -> Result<Report, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = String::from_utf8_lossy(&text);
-    let mut entries = Vec::new();
-    let mut damage = Vec::new();
-    let lines: Vec<&str> = text.split('\n').collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Entry>(line) {
-            Ok(e) => entries.push(e),
-            Err(e) if i + 1 == lines.len() => damage.push(format!("the last line is cut short (line {}: {e}), as when the process is killed mid-write", i + 1)),
-            Err(e) => damage.push(format!("line {} is not a journal entry ({e})", i + 1)),
-        }
-    }
-    if entries.is_empty() {
+    let (entries, bad) = crate::effects::journal::read(path)?;
+    let whole = entries
+        .iter()
+        .filter(|e| !matches!(e.event, Event::Torn { .. }))
+        .count();
+    if whole == 0 {
         return Err(format!(
             "{} holds no journal entry{}",
             path.display(),
-            if damage.is_empty() {
-                String::new()
+            if bad > 0 {
+                format!(" ({bad} unreadable lines)")
             } else {
-                format!(": {}", damage.join("; "))
+                String::new()
             }
+        ));
+    }
+    let torn_kept = entries.len() - whole;
+    let mut damage = Vec::new();
+    if bad > torn_kept {
+        damage.push(format!(
+            "{} unreadable lines name no incident",
+            bad - torn_kept
         ));
     }
     let rb = runbooks.iter().find(|r| r.id == entries[0].runbook);

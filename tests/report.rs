@@ -203,7 +203,9 @@ fn a_completed_failover_reads_as_a_post_mortem_timeline() {
         "{md}"
     );
     assert!(
-        md.contains("| Data-loss window | replication lag 0.8s at cutover (RPO 1m 00s, met) |"),
+        md.contains(
+            "| Data-loss window | replication lag 0.8s when the cutover started (RPO 1m 00s, met) |"
+        ),
         "{md}"
     );
     assert!(
@@ -281,17 +283,70 @@ fn a_damaged_journal_still_gives_a_report_that_says_so() {
     assert!(out.status.success());
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("**The journal is damaged**"), "{md}");
-    assert!(md.contains("line 4 is not a journal entry"), "{md}");
-    assert!(md.contains("the last line is cut short"), "{md}");
+    assert!(md.contains("line 4 is not a whole journal entry"), "{md}");
+    let last_line = lines.len() + 1;
+    assert!(
+        md.contains(&format!("line {last_line} is not a whole journal entry")),
+        "{md}"
+    );
+    assert!(md.contains("no target is judged"), "{md}");
+    assert!(
+        !md.contains(", met)"),
+        "no verdict on a damaged journal: {md}"
+    );
     assert!(
         md.contains("| Outcome | still open (no close in the journal) |"),
         "{md}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: the last line is cut short"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: line 4 is not a whole journal entry")
+    );
     let empty = dir.join("empty.jsonl");
     std::fs::write(&empty, "garbage\n").expect("write");
     let out = report(&dir, &[empty.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds no journal entry"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_reversed_journal_is_read_in_time_order_and_flagged() {
+    let dir = temp("report-reversed");
+    let path = journal(&dir, false);
+    let text = std::fs::read_to_string(&path).expect("journal");
+    let reversed: Vec<&str> = text.lines().rev().collect();
+    std::fs::write(&path, reversed.join("\n") + "\n").expect("reverse");
+    let md =
+        String::from_utf8_lossy(&report(&dir, &[path.to_str().expect("utf8")]).stdout).into_owned();
+    assert!(md.contains("out of time order"), "{md}");
+    assert!(
+        md.contains("| Recovery time | 1m 19s (target 5m 00s; not judged: the journal is damaged)"),
+        "the real recovery time, not 0s, and no verdict: {md}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_intent_without_a_result_is_outcome_unknown_and_no_rpo_is_judged() {
+    let dir = temp("report-unknown");
+    let path = journal(&dir, false);
+    let text = std::fs::read_to_string(&path).expect("journal");
+    // The session ended while the promote ran: nothing after its intent.
+    let kept: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.contains("\"action_result\""))
+        .collect();
+    assert!(kept.last().is_some_and(|l| l.contains("\"action_intent\"")));
+    std::fs::write(&path, kept.join("\n") + "\n").expect("cut");
+    let md =
+        String::from_utf8_lossy(&report(&dir, &[path.to_str().expect("utf8")]).stdout).into_owned();
+    assert!(md.contains("OUTCOME UNKNOWN"), "{md}");
+    assert!(md.contains("| Recovery time | not reached |"), "{md}");
+    assert!(
+        md.contains("not judged: the cutover did not succeed"),
+        "no RPO verdict beside an unreached recovery: {md}"
+    );
+    assert!(!md.contains("RPO 1m 00s, met"), "{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -191,7 +191,7 @@ fn targets(app: &App, inc: &Incident) -> Line<'static> {
             ("MISSED", Role::Critical)
         }
     };
-    match (inc.runbook.rto, r.recovery) {
+    match (inc.runbook.rto, r.recovery.clone()) {
         (Some(rto), Some((secs, _))) => {
             let (word, role) = judge(secs, rto.as_secs_f64());
             spans.push(styled(
@@ -204,6 +204,11 @@ fn targets(app: &App, inc: &Incident) -> Line<'static> {
     }
     spans.push(muted(app, " · "));
     match (inc.runbook.rpo, r.lag_at_cutover) {
+        // No verdict before the cutover succeeded: it may not happen at all.
+        (Some(rpo), Some(lag)) if r.recovery.is_none() => spans.push(muted(
+            app,
+            format!("RPO {rpo}: lag {lag:.1}s when the cutover started (judged once it succeeds)"),
+        )),
         (Some(rpo), Some(lag)) => {
             let (word, role) = judge(lag, rpo.as_secs_f64());
             spans.push(styled(
