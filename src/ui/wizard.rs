@@ -628,7 +628,10 @@ fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         styled(" safety rules", t.style(Role::Header)),
         muted(app, format!(" ({age}) · ✖ hard · ▲ soft · ! warning")),
     ]));
-    for c in rules::promotion(&app.rules_ctx(), pair, Some(&inc.id)) {
+    let mut checks = rules::promotion(&app.rules_ctx(), pair, Some(&inc.id));
+    // What blocks first: on a small screen the list is cut from the end.
+    checks.sort_by_key(|c| std::cmp::Reverse(c.level));
+    for c in checks {
         let passed = inc.overridden.iter().any(|o| o == c.rule);
         let (mark, role) = match c.level {
             Level::Holds => ("✔", Role::Ok),

@@ -14,7 +14,7 @@ use super::runbook::Runbook;
 use crate::state::{Model, Pair};
 
 /// How a rule stands now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Holds,
     /// Lag over lag_warn: said, not blocking.
