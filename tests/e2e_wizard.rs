@@ -587,7 +587,7 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
         .buffer()
         .content()
         .iter()
-        .map(|c| c.symbol())
+        .map(ratatui::buffer::Cell::symbol)
         .collect();
     assert_eq!(
         screen.matches("type the pair id to confirm").count(),

@@ -101,7 +101,7 @@ async fn a_refused_write_leaves_no_fragment_and_a_promote_is_never_sent_twice() 
                     async move {
                         counted.fetch_add(1, Ordering::SeqCst);
                         // The control plane answers slowly: baton is killed first.
-                        tokio::time::sleep(Duration::from_secs(120)).await;
+                        tokio::time::sleep(Duration::from_mins(2)).await;
                         "promoted"
                     }
                 }),

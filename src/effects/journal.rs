@@ -121,7 +121,7 @@ fn push_line(buf: &mut String, e: &Entry) -> Result<(), String> {
 
 /// What one line of a journal file held.
 enum Line {
-    Entry(Entry),
+    Entry(Box<Entry>),
     /// Unreadable bytes: a torn write, with its line number.
     Torn(usize, String),
 }
@@ -141,7 +141,7 @@ fn salvage(n: usize, line: &str, out: &mut Vec<Line>) {
     match glued {
         Some((i, e)) => {
             out.push(Line::Torn(n, line[..i].to_string()));
-            out.push(Line::Entry(e));
+            out.push(Line::Entry(Box::new(e)));
         }
         None => out.push(Line::Torn(n, line.to_string())),
     }
@@ -199,7 +199,7 @@ pub fn read(path: &Path) -> Result<(Vec<Entry>, usize), String> {
             continue;
         }
         match serde_json::from_str::<Entry>(text) {
-            Ok(e) => lines.push(Line::Entry(e)),
+            Ok(e) => lines.push(Line::Entry(Box::new(e))),
             Err(_) => salvage(n, text, &mut lines),
         }
     }
@@ -207,11 +207,11 @@ pub fn read(path: &Path) -> Result<(Vec<Entry>, usize), String> {
     let mut out = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
         match l {
-            Line::Entry(e) => out.push(e.clone()),
+            Line::Entry(e) => out.push((**e).clone()),
             Line::Torn(n, fragment) => {
                 let near = out.last().cloned().or_else(|| {
                     lines[i..].iter().find_map(|l| match l {
-                        Line::Entry(e) => Some(e.clone()),
+                        Line::Entry(e) => Some((**e).clone()),
                         Line::Torn(..) => None,
                     })
                 });
