@@ -23,6 +23,7 @@ pub struct Runbook {
     /// The scenario of seed 001's table, shown with the targets.
     pub scenario: Option<String>,
     /// Recovery time objective for the whole run.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub rto: Option<Dur>,
     /// Recovery point objective (data-loss window), compared with lag at cutover.
     pub rpo: Option<Dur>,
@@ -60,6 +61,7 @@ pub struct Phase {
     pub id: String,
     pub title: Option<String>,
     /// Time target for the phase.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub target: Option<Dur>,
     /// Not before this long after the incident started (follow-up horizons:
     /// "15m", "1h", "24h", "1w").
@@ -92,6 +94,7 @@ pub struct Step {
     /// Longer guidance shown under the title.
     pub help: Option<String>,
     /// Time allowed for this step from the moment it becomes current.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub deadline: Option<Dur>,
     /// `gate`: must hold to go on; `wait`: wait until it holds.
     pub expr: Option<String>,
@@ -113,11 +116,13 @@ pub struct Step {
     #[serde(default)]
     pub cutover: bool,
     /// `action`: killed after this (default 30s); `wait`: gives up after this.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub timeout: Option<Dur>,
     /// `action`: expression that shows the action took effect; watched
     /// when its outcome is unknown.
     pub settle: Option<String>,
     /// `wait`: a countdown.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub duration: Option<Dur>,
     /// `input`: the question.
     pub prompt: Option<String>,
@@ -140,9 +145,11 @@ pub struct Step {
     pub vars: BTreeMap<String, String>,
     /// `bulk`: pairs per batch (default `limits.batch_size`); at most
     /// `limits.max_concurrent` actions are in flight.
+    #[serde(default, deserialize_with = "crate::config::nonzero_count")]
     pub batch_size: Option<u32>,
     /// `bulk`: a progress report every this many completions (default 10),
     /// sent to `channel` when set.
+    #[serde(default, deserialize_with = "crate::config::nonzero_count")]
     pub progress_every: Option<u32>,
     /// `silence`: exact label matchers, each a template
     /// (`{ instance = "{{ failover.failed_instance }}" }`).
@@ -167,6 +174,7 @@ pub struct Probe {
     pub url: String,
     #[serde(default)]
     pub each: Vec<String>,
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub every: Option<Dur>,
 }
 
