@@ -101,9 +101,7 @@ impl App {
         match result {
             Ok(id) => {
                 let now = self.model.now;
-                let until = now
-                    + chrono::Duration::from_std(request.duration)
-                        .unwrap_or_else(|_| chrono::Duration::hours(4));
+                let until = crate::clock::after(now, request.duration);
                 let mut entries = vec![inc.entry(
                     now,
                     Event::Silenced {

@@ -27,7 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     let limits = &app.model.config.limits;
     let (last, today) = crate::app::wizard_ops::promotions(app, id);
     let cooling = last.and_then(|l| {
-        let until = l + chrono::Duration::from_std(limits.cooldown.0).ok()?;
+        let until = crate::clock::after(l, limits.cooldown.0);
         (until > now).then_some(until)
     });
     let flapping = match (cooling, last) {

@@ -212,7 +212,7 @@ pub fn plan_silence(
 /// When the current phase's horizon begins (`due` after the start).
 pub fn phase_due(inc: &Incident) -> Option<DateTime<Utc>> {
     let d = inc.runbook.phases.get(inc.phase)?.due?;
-    Some(inc.started + chrono::Duration::from_std(d.0).ok()?)
+    Some(crate::clock::after(inc.started, d.0))
 }
 
 pub enum WaitState {
