@@ -237,12 +237,12 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
             },
         );
         let expect = expect.as_str();
-        let every = probe.every.map_or(5, |d| d.0.as_secs());
+        let every = humantime::format_duration(super::probe::every(probe));
         let round = inc.probe.as_ref().filter(|r| r.step == step.id);
         return match round.map(|r| super::probe::judge(expect, r)) {
             Some(Ok(how)) => WaitState::Done(how),
             _ if step.timeout.is_some_and(|t| waited >= t.0) => WaitState::TimedOut,
-            Some(Err(why)) => WaitState::Waiting(format!("{why} (asked every {every}s)")),
+            Some(Err(why)) => WaitState::Waiting(format!("{why} (asked every {every})")),
             None => WaitState::Waiting("asking…".into()),
         };
     }

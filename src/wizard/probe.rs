@@ -56,6 +56,17 @@ impl Scope for AnswerScope<'_> {
     }
 }
 
+/// Between two rounds when the runbook does not say.
+pub const DEFAULT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// The shortest time between two rounds: each round asks every item, so a
+/// tiny `every` would hammer the endpoints in the middle of an incident.
+pub const MIN_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Time between two rounds of a probe wait, sub-second values kept.
+pub fn every(probe: &super::runbook::Probe) -> std::time::Duration {
+    probe.every.map_or(DEFAULT_EVERY, |d| d.0).max(MIN_EVERY)
+}
+
 /// The rendered URL of each item (`{{ item }}`), or one URL without items.
 pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, String)>, String> {
     let probe = inc
