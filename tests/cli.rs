@@ -222,3 +222,43 @@ fn check_refuses_durations_that_overflow_or_mean_nothing_with_file_line_and_key(
         assert!(text.contains(want), "missing {want}:\n{text}");
     }
 }
+
+#[test]
+fn check_stops_runaway_expressions_and_templates_with_file_line_and_key() {
+    let d = temp("check-runaway");
+    std::fs::write(d.join("baton.toml"), "[console]\ntitle = \"t\"\n").expect("write");
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    let parens = format!("{}lag < 1{}", "(".repeat(11_400), ")".repeat(11_400));
+    std::fs::write(
+        d.join("runbooks/deep.toml"),
+        format!("id = \"deep\"\ntitle = \"T\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"g\"\nkind = \"gate\"\ntitle = \"t\"\nexpr = \"{parens}\"\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("runbooks/loops.toml"),
+        "id = \"loops\"\ntitle = \"T\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"a\"\nkind = \"action\"\ntitle = \"t\"\ncommand = [\"echo\", \"{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}\"]\n",
+    )
+    .expect("write");
+    let start = std::time::Instant::now();
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no stack overflow (134): {text}"
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "no hang"
+    );
+    assert!(
+        text.contains("runbooks/deep.toml:9:1: key `phase[0].step[0].expr`: invalid expression: the expression nests deeper than 64 levels"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "runbooks/loops.toml:9:1: key `phase[0].step[0].command`: template `{% for a"
+        ) && text.contains("the template does too much work"),
+        "{text}"
+    );
+}

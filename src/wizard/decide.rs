@@ -231,8 +231,7 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
         let expect = step.expect.as_deref().map_or_else(
             || "status < 400".to_string(),
             |x| {
-                super::templates::environment()
-                    .render_str(x, super::notify::context(model, inc, now))
+                super::templates::render_str(x, super::notify::context(model, inc, now))
                     .unwrap_or_else(|_| x.to_string())
             },
         );
@@ -363,9 +362,7 @@ pub fn plan_action(
 }
 
 fn render(t: &str, ctx: &minijinja::Value) -> Result<String, String> {
-    super::templates::environment()
-        .render_str(t, ctx)
-        .map_err(|e| format!("template `{t}`: {e}"))
+    super::templates::render_str(t, ctx).map_err(|e| format!("template `{t}`: {e}"))
 }
 
 /// The program or request of an action (or bulk) step rendered for a

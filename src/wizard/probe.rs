@@ -73,7 +73,6 @@ pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, Strin
         .current()
         .and_then(|s| s.probe.as_ref())
         .ok_or("no probe")?;
-    let env = super::templates::environment();
     let items: Vec<String> = if probe.each.is_empty() {
         vec![String::new()]
     } else {
@@ -86,7 +85,7 @@ pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, Strin
                 ctx.clone(),
                 minijinja::context! { item => item.clone() },
             ]);
-            env.render_str(&probe.url, c)
+            super::templates::render_str(&probe.url, c)
                 .map(|u| (item, u))
                 .map_err(|e| format!("probe url: {e}"))
         })

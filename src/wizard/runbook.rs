@@ -329,8 +329,6 @@ pub fn check(
     let mut out = Vec::new();
     let known: HashSet<String> = super::vars::known().into_iter().collect();
     let ctx = super::notify::sample_context(config);
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     if rb.phases.is_empty() {
         out.push(loc.at(&[k("phase")], "a runbook needs at least one [[phase]]"));
     }
@@ -391,7 +389,7 @@ pub fn check(
                         ));
                     }
                     for (m, t) in &s.matchers {
-                        if let Err(e) = env.render_str(t, &ctx) {
+                        if let Err(e) = super::templates::render_str(t, &ctx) {
                             out.push(
                                 loc.at(
                                     &at("matchers"),
@@ -448,12 +446,12 @@ pub fn check(
                     ctx.clone(),
                     minijinja::context! { item => "x" },
                 ]);
-                if let Err(e) = env.render_str(&p.url, c) {
+                if let Err(e) = super::templates::render_str(&p.url, c) {
                     out.push(loc.at(&at("probe"), format!("template `{}`: {e}", p.url)));
                 }
             }
             if let Some(x) = &s.expect {
-                match env.render_str(x, &ctx) {
+                match super::templates::render_str(x, &ctx) {
                     Err(e) => out.push(loc.at(&at("expect"), format!("template `{x}`: {e}"))),
                     Ok(r) => {
                         if let Err(e) = super::expr::parse(&r) {
@@ -463,7 +461,7 @@ pub fn check(
                 }
             }
             for t in templates {
-                if let Err(e) = env.render_str(t, &ctx) {
+                if let Err(e) = super::templates::render_str(t, &ctx) {
                     let key = if s.http.is_some() { "http" } else { "command" };
                     out.push(loc.at(&at(key), format!("template `{t}`: {e}")));
                 }
