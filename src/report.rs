@@ -697,7 +697,9 @@ fn notifications(m: &mut String, r: &Report) {
 
 /// Reads a journal, tolerating a torn last line and invalid lines.
 pub fn from_file(path: &std::path::Path, runbooks: &[Arc<Runbook>]) -> Result<Report, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // A journal of a bulk failover over 10 000 pairs is a few MiB.
+    let text = crate::config::files::read_bytes(path, 256 * 1024 * 1024)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let text = String::from_utf8_lossy(&text);
     let mut entries = Vec::new();
     let mut damage = Vec::new();

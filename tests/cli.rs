@@ -262,3 +262,34 @@ fn check_stops_runaway_expressions_and_templates_with_file_line_and_key() {
         "{text}"
     );
 }
+
+#[test]
+fn check_reads_only_bounded_regular_files() {
+    let d = temp("check-files");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[console]\ntheme = \"/dev/zero\"\ntemplates = [\"/proc\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    std::fs::write(
+        d.join("runbooks/huge.toml"),
+        format!("id = \"huge\"\ntitle = \"T\"\n{}", "#\n".repeat(600_000)),
+    )
+    .expect("write");
+    let start = std::time::Instant::now();
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "no hang"
+    );
+    for want in [
+        "/dev/zero:0:0: cannot read theme: /dev/zero is on a special filesystem",
+        "/proc:0:0: cannot read templates: a special filesystem",
+        "runbooks/huge.toml:0:0: cannot read: larger than the limit of 1 MiB",
+    ] {
+        assert!(text.contains(want), "missing {want}:\n{text}");
+    }
+}
