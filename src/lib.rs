@@ -17,6 +17,7 @@ pub mod process;
 pub mod report;
 pub mod sources;
 pub mod state;
+pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod wizard;

@@ -3,10 +3,90 @@
 
 mod common;
 
+use std::process::Command;
 use std::sync::Arc;
 
 use baton::demo::fixture;
-use baton::wizard::incident::{Incident, Operator};
+use baton::wizard::incident::{Event, Incident, Operator};
+use common::temp;
+
+#[test]
+fn the_report_shows_terminal_sequences_from_outside_and_never_emits_them() {
+    let dir = temp("report-controls");
+    let model = fixture::model(8, "primary-crash", 30);
+    let rb = Arc::new(
+        baton::wizard::runbook::load_shipped(&model.config)
+            .0
+            .remove(0),
+    );
+    let inc = Incident::new(
+        "INC-20270115T120431Z-ctl",
+        rb,
+        Some("acct-1003".into()),
+        Operator::default(),
+        false,
+        model.now,
+    );
+    let hostile = "promoted\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;owned\x07\x1b[2J\u{9b}31mred";
+    let entries: Vec<_> = [
+        Event::Started {
+            title: "Pair failover".into(),
+            drill: false,
+            primary: None,
+            standby: None,
+            region: None,
+            provider: None,
+        },
+        Event::ActionIntent {
+            command: "POST http://127.0.0.1:1/failover".into(),
+            lag: Some(0.5),
+            settle: None,
+        },
+        Event::ActionResult {
+            ok: true,
+            status: "HTTP 200".into(),
+            output: hostile.into(),
+            millis: 10,
+        },
+    ]
+    .into_iter()
+    .map(|e| inc.entry(model.now, e))
+    .collect();
+    baton::effects::journal::append(&dir, &entries).expect("journal");
+    let path = baton::effects::journal::path_of(&dir, &inc.id);
+    for format in ["markdown", "json"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["report", "--format", format])
+            .arg(&path)
+            .current_dir(&dir)
+            .env("HOME", &dir)
+            .env("XDG_CONFIG_HOME", dir.join("cfg"))
+            .env_remove("BATON_CONFIG")
+            .output()
+            .expect("run baton report");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+            .collect();
+        assert!(raw.is_empty(), "{format}: raw control characters {raw:?}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+            assert!(v.to_string().contains("\\u001b]52;c;"), "{v}");
+        } else {
+            assert!(
+                text.contains("promoted\\x1b]52;c;cm0gLXJmIH4=\\x07"),
+                "{text}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 #[test]
 fn a_sub_second_probe_every_is_kept_not_cut_to_zero() {
