@@ -316,7 +316,7 @@ impl Model {
             };
             match (m.measure, inst) {
                 (Measure::Lag, _) => pair.record_lag(Some(m.value)),
-                (Measure::HealthScore, Some(i)) => i.health_score = Some(m.value),
+                (Measure::HealthScore, Some(i)) => i.set_score(m.value),
                 (Measure::Up, Some(i)) => {
                     let up = InstanceReport::default();
                     let result = if m.value >= 1.0 {

@@ -165,7 +165,7 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
         app,
         format!("  last check {seen}  last ok {ok}{resp}"),
     )));
-    if let Some(e) = &i.error {
+    if let Some(e) = i.error.as_ref().or(i.invalid.as_ref()) {
         lines.push(Line::from(vec![
             muted(app, "  error "),
             styled(e.clone(), t.style(Role::Critical)),
