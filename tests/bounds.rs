@@ -5,10 +5,47 @@ mod common;
 
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use baton::demo::fixture;
+use baton::wizard::decide::{ActionPlan, Run};
 use baton::wizard::incident::{Event, Incident, Operator};
 use common::temp;
+
+fn plan(script: &str, timeout: Duration) -> ActionPlan {
+    ActionPlan {
+        incident: "INC-1".into(),
+        step: "promote".into(),
+        display: script.into(),
+        run: Run::Program(vec!["sh".into(), "-c".into(), script.into()]),
+        timeout,
+        settle: None,
+    }
+}
+
+#[tokio::test]
+async fn an_action_writing_past_the_output_cap_ends_with_its_result_not_unknown() {
+    // 1 MiB on stdout and on stderr, far over the 64 KiB kept of each.
+    let script = "head -c 1048576 /dev/zero | tr '\\0' o; head -c 1048576 /dev/zero | tr '\\0' e >&2; exit 0";
+    let start = std::time::Instant::now();
+    let ev = baton::effects::action::run(&plan(script, Duration::from_secs(20))).await;
+    match ev {
+        Event::ActionResult { ok, output, .. } => {
+            assert!(ok, "exit 0 is a success");
+            assert!(output.starts_with("ooo") && output.contains("[stderr]\neee"));
+            assert!(
+                output.len() <= 2 * 64 * 1024 + 16,
+                "{} bytes kept",
+                output.len()
+            );
+        }
+        other => panic!("the program ended: its result counts, got {other:?}"),
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "not held until the timeout"
+    );
+}
 
 #[test]
 fn the_report_shows_terminal_sequences_from_outside_and_never_emits_them() {
