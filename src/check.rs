@@ -7,15 +7,17 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, no_config_message, theme_name};
 use crate::config::{self, Lookup};
+use crate::text::escape_controls;
 use crate::{keymap, theme};
 
 pub fn run(cli: &Cli) -> ExitCode {
     let problems = std::cell::Cell::new(0usize);
+    // Messages quote the files checked: their control characters are shown.
     let report = |r: Result<String, crate::diag::Diagnostics>| match r {
-        Ok(what) => println!("ok    {what}"),
+        Ok(what) => println!("ok    {}", escape_controls(&what)),
         Err(d) => {
             for e in &d.0 {
-                println!("error {e}");
+                println!("error {}", escape_controls(&e.to_string()));
             }
             problems.set(problems.get() + d.0.len());
         }
@@ -72,7 +74,10 @@ pub fn run(cli: &Cli) -> ExitCode {
                 .file(name)
                 .map(|f| f.display().to_string())
                 .unwrap_or_default();
-            println!("ok    template {name} ({file})");
+            println!(
+                "ok    {}",
+                escape_controls(&format!("template {name} ({file})"))
+            );
         }
         report(if errors.is_empty() {
             Ok("templates".into())
@@ -81,7 +86,10 @@ pub fn run(cli: &Cli) -> ExitCode {
         });
         let (runbooks, errors) = crate::wizard::runbook::load_all(c, dir.as_deref(), &templates);
         for r in &runbooks {
-            println!("ok    runbook {} ({})", r.id, r.file.display());
+            println!(
+                "ok    {}",
+                escape_controls(&format!("runbook {} ({})", r.id, r.file.display()))
+            );
         }
         report(if errors.is_empty() {
             Ok("runbooks".into())

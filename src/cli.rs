@@ -13,6 +13,7 @@ use crate::config::{self, Config, Lookup};
 use crate::diag::Diagnostics;
 use crate::keymap::{self, Keymap};
 use crate::state::Model;
+use crate::text::escape_controls;
 use crate::theme::{self, Theme};
 
 /// Terminal war-room console for failover.
@@ -100,7 +101,7 @@ pub fn main() -> ExitCode {
     match dispatch(&cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("baton: {e:#}");
+            eprintln!("baton: {}", escape_controls(&format!("{e:#}")));
             ExitCode::from(1)
         }
     }
@@ -138,7 +139,8 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
                 Ok(c) => c,
                 Err(d) => {
                     eprintln!(
-                        "{d}\nbaton: the config has errors; fix them (see `baton check`) and start again"
+                        "{}\nbaton: the config has errors; fix them (see `baton check`) and start again",
+                        escape_controls(&d.to_string())
                     );
                     return Ok(ExitCode::from(1));
                 }
@@ -292,14 +294,17 @@ fn report(
     let r = match crate::report::from_file(journal, &runbooks) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("baton: {e}");
+            eprintln!("baton: {}", escape_controls(&e));
             return Ok(ExitCode::from(1));
         }
     };
+    // Action output and answers in the journal came from outside: their
+    // terminal sequences are shown, never run, in a file as on stdout.
     let text = match format {
-        ReportFormat::Markdown => crate::report::markdown(&r),
+        ReportFormat::Markdown => escape_controls(&crate::report::markdown(&r)).into_owned(),
         ReportFormat::Json => {
-            serde_json::to_string_pretty(&r).wrap_err("cannot encode the report")? + "\n"
+            let json = serde_json::to_string_pretty(&r).wrap_err("cannot encode the report")?;
+            crate::text::escape_json_controls(&json).into_owned() + "\n"
         }
     };
     match output {
@@ -309,7 +314,7 @@ fn report(
         None => print!("{text}"),
     }
     for d in &r.damage {
-        eprintln!("baton: warning: {d}");
+        eprintln!("baton: warning: {}", escape_controls(d));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod diag;
@@ -17,6 +18,7 @@ pub mod process;
 pub mod report;
 pub mod sources;
 pub mod state;
+pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod wizard;

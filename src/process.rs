@@ -14,6 +14,18 @@ pub struct Captured {
     pub truncated: bool,
 }
 
+/// The first `max` bytes of a pipe, then the rest read and dropped: a
+/// program writing more than it may is not left blocked on a full pipe
+/// until its timeout (an action would then turn OUTCOME UNKNOWN for
+/// nothing); it runs to its end and its exit status counts.
+async fn capped<R: tokio::io::AsyncRead + Unpin>(r: R, max: u64) -> std::io::Result<Vec<u8>> {
+    let mut kept = Vec::new();
+    let mut head = r.take(max);
+    head.read_to_end(&mut kept).await?;
+    tokio::io::copy(&mut head.into_inner(), &mut tokio::io::sink()).await?;
+    Ok(kept)
+}
+
 pub async fn run(argv: &[String], max_out: u64, max_err: u64) -> Result<Captured, String> {
     run_with_input(argv, None, max_out, max_err).await
 }
@@ -46,17 +58,11 @@ pub async fn run_with_input(
             let _ = stdin.write_all(text).await;
         }
     };
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut so = child.stdout.take().ok_or("no stdout")?.take(max_out + 1);
-    let mut se = child.stderr.take().ok_or("no stderr")?.take(max_err);
-    let ((), r1, r2) = tokio::join!(
-        feed,
-        so.read_to_end(&mut stdout),
-        se.read_to_end(&mut stderr)
-    );
-    r1.map_err(|e| format!("reading the output of {program}: {e}"))?;
-    r2.map_err(|e| format!("reading the errors of {program}: {e}"))?;
+    let so = child.stdout.take().ok_or("no stdout")?;
+    let se = child.stderr.take().ok_or("no stderr")?;
+    let ((), r1, r2) = tokio::join!(feed, capped(so, max_out + 1), capped(se, max_err));
+    let mut stdout = r1.map_err(|e| format!("reading the output of {program}: {e}"))?;
+    let stderr = r2.map_err(|e| format!("reading the errors of {program}: {e}"))?;
     let truncated = stdout.len() as u64 > max_out;
     stdout.truncate(max_out as usize);
     let status = child

@@ -166,3 +166,130 @@ fn check_names_broken_templates_and_runbooks_that_refer_to_unknown_ones() {
         "{text}"
     );
 }
+
+#[test]
+fn check_refuses_durations_that_overflow_or_mean_nothing_with_file_line_and_key() {
+    let d = temp("check-durations");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[[source]]\nname = \"fleet\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1:1/\"\ninterval = \"292277026597y\"\n",
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "no crash (101): {text}");
+    assert!(
+        text.contains("baton.toml:5:12: key `source[0].interval`: duration \"292277026597y\""),
+        "{text}"
+    );
+
+    std::fs::write(d.join("baton.toml"), "[console]\ntitle = \"t\"\n").expect("write");
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    let head = |id: &str| format!("id = \"{id}\"\ntitle = \"T\"\n[[phase]]\nid = \"p\"\n");
+    let step = "[[phase.step]]\nid = \"a\"\nkind = \"wait\"\ntitle = \"t\"\n";
+    for (name, body) in [
+        (
+            "due",
+            format!("due = \"99999999999h\"\n{step}duration = \"1m\"\n"),
+        ),
+        (
+            "deadline",
+            format!("{step}duration = \"1m\"\ndeadline = \"0s\"\n"),
+        ),
+        ("wait", format!("{step}duration = \"0s\"\n")),
+        (
+            "every",
+            format!("{step}probe = {{ url = \"http://127.0.0.1:1/\", every = \"0s\" }}\n"),
+        ),
+        (
+            "batch",
+            format!("{step}duration = \"1m\"\nbatch_size = 0\n"),
+        ),
+    ] {
+        std::fs::write(d.join(format!("runbooks/{name}.toml")), head(name) + &body).expect("write");
+    }
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for want in [
+        "runbooks/due.toml:5:7: key `phase[0].due`: duration \"99999999999h\" is longer than the limit of 366 days",
+        "runbooks/deadline.toml:10:12: key `phase[0].step[0].deadline`: must be longer than zero",
+        "runbooks/wait.toml:9:12: key `phase[0].step[0].duration`: must be longer than zero",
+        "runbooks/every.toml:9:",
+        "key `phase[0].step[0].probe.every`: must be longer than zero",
+        "runbooks/batch.toml:10:14: key `phase[0].step[0].batch_size`: must be at least 1",
+    ] {
+        assert!(text.contains(want), "missing {want}:\n{text}");
+    }
+}
+
+#[test]
+fn check_stops_runaway_expressions_and_templates_with_file_line_and_key() {
+    let d = temp("check-runaway");
+    std::fs::write(d.join("baton.toml"), "[console]\ntitle = \"t\"\n").expect("write");
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    let parens = format!("{}lag < 1{}", "(".repeat(11_400), ")".repeat(11_400));
+    std::fs::write(
+        d.join("runbooks/deep.toml"),
+        format!("id = \"deep\"\ntitle = \"T\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"g\"\nkind = \"gate\"\ntitle = \"t\"\nexpr = \"{parens}\"\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("runbooks/loops.toml"),
+        "id = \"loops\"\ntitle = \"T\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"a\"\nkind = \"action\"\ntitle = \"t\"\ncommand = [\"echo\", \"{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}\"]\n",
+    )
+    .expect("write");
+    let start = std::time::Instant::now();
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no stack overflow (134): {text}"
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "no hang"
+    );
+    assert!(
+        text.contains("runbooks/deep.toml:9:1: key `phase[0].step[0].expr`: invalid expression: the expression nests deeper than 64 levels"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "runbooks/loops.toml:9:1: key `phase[0].step[0].command`: template `{% for a"
+        ) && text.contains("the template does too much work"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_reads_only_bounded_regular_files() {
+    let d = temp("check-files");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[console]\ntheme = \"/dev/zero\"\ntemplates = [\"/proc\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    std::fs::write(
+        d.join("runbooks/huge.toml"),
+        format!("id = \"huge\"\ntitle = \"T\"\n{}", "#\n".repeat(600_000)),
+    )
+    .expect("write");
+    let start = std::time::Instant::now();
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "no hang"
+    );
+    for want in [
+        "/dev/zero:0:0: cannot read theme: /dev/zero is on a special filesystem",
+        "/proc:0:0: cannot read templates: a special filesystem",
+        "runbooks/huge.toml:0:0: cannot read: larger than the limit of 1 MiB",
+    ] {
+        assert!(text.contains(want), "missing {want}:\n{text}");
+    }
+}

@@ -107,9 +107,7 @@ impl App {
         match result {
             Ok(id) => {
                 let now = self.model.now;
-                let until = now
-                    + chrono::Duration::from_std(request.duration)
-                        .unwrap_or_else(|_| chrono::Duration::hours(4));
+                let until = crate::clock::after(now, request.duration);
                 let mut entries = vec![inc.entry(
                     now,
                     Event::Silenced {
@@ -156,11 +154,12 @@ impl App {
             if step.kind != StepKind::Wait || self.probing.contains(&inc.id) {
                 continue;
             }
-            let every = probe.every.map_or(5, |d| d.0.as_secs()) as i64;
+            let every = chrono::Duration::from_std(crate::wizard::probe::every(probe))
+                .unwrap_or(chrono::Duration::MAX);
             let fresh = inc
                 .probe
                 .as_ref()
-                .is_some_and(|r| r.step == step.id && (now - r.at).num_seconds() < every);
+                .is_some_and(|r| r.step == step.id && now - r.at < every);
             if fresh {
                 continue;
             }

@@ -50,7 +50,7 @@ pub fn home() -> PathBuf {
 /// Reads, parses and validates one config file. Every problem found is
 /// returned, not only the first.
 pub fn load_file(path: &Path) -> Result<Config, Diagnostics> {
-    let src = std::fs::read_to_string(path).map_err(|e| {
+    let src = super::files::read_text(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::file(
             path.to_path_buf(),
             format!("cannot read: {e}"),
@@ -376,6 +376,28 @@ mod tests {
         let d = first_error("[thresholds]\nlag_warn = \"ten seconds\"\n");
         assert_eq!((d.line, d.key.as_str()), (2, "thresholds.lag_warn"), "{d}");
         assert!(d.message.contains("\"10s\""), "{d}");
+    }
+
+    #[test]
+    fn durations_that_would_overflow_the_clock_are_refused_with_the_limit() {
+        let d = first_error("[limits]\ncooldown = \"99999999999h\"\n");
+        assert_eq!((d.line, d.key.as_str()), (2, "limits.cooldown"), "{d}");
+        assert!(
+            d.message
+                .contains("duration \"99999999999h\" is longer than the limit of 366 days"),
+            "{d}"
+        );
+        let d = first_error(
+            "[[source]]\nname = \"f\"\nkind = \"fleet\"\nurl = \"http://127.0.0.1/\"\ninterval = \"292277026597y\"\n",
+        );
+        assert_eq!((d.line, d.key.as_str()), (5, "source[0].interval"), "{d}");
+    }
+
+    #[test]
+    fn a_zero_notify_timeout_is_refused() {
+        let d = first_error("[notify.ops]\nkind = \"file\"\npath = \"/tmp/x\"\ntimeout = \"0s\"\n");
+        assert_eq!((d.line, d.key.as_str()), (4, "notify.ops.timeout"), "{d}");
+        assert!(d.message.contains("longer than zero"), "{d}");
     }
 
     #[test]

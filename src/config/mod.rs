@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-pub use duration::{Dur, parse as parse_duration};
+pub use duration::{
+    Dur, MAX as MAX_DURATION, nonzero as nonzero_duration, parse as parse_duration,
+};
 pub use load::{Lookup, find, home, load_file, validate, xdg_config_home};
 pub use starter::STARTER;
 
@@ -300,6 +302,7 @@ pub struct NotifyCfg {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// Give up after this (default 10s).
+    #[serde(default, deserialize_with = "nonzero_duration")]
     pub timeout: Option<Dur>,
 }
 
@@ -326,6 +329,15 @@ impl NotifyCfg {
             headers: BTreeMap::new(),
             timeout: None,
         }
+    }
+}
+
+/// For `#[serde(default, deserialize_with = "...")]` on counts where zero
+/// means nothing (`batch_size`, `progress_every`).
+pub fn nonzero_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match u32::deserialize(d)? {
+        0 => Err(serde::de::Error::custom("must be at least 1")),
+        n => Ok(Some(n)),
     }
 }
 

@@ -10,7 +10,7 @@
 //! was written at (outcome unknown, never re-run).
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::wizard::incident::{Entry, Event};
@@ -21,6 +21,9 @@ pub fn expand(dir: &Path) -> PathBuf {
         Err(_) => dir.to_path_buf(),
     }
 }
+
+/// The largest journal file read.
+pub const MAX_JOURNAL: u64 = 256 * 1024 * 1024;
 
 pub fn path_of(dir: &Path, incident: &str) -> PathBuf {
     dir.join(format!("{incident}.jsonl"))
@@ -180,27 +183,20 @@ fn torn_entry(n: usize, fragment: &str, near: &Entry) -> Entry {
 /// damaged. A damaged line becomes a `torn` entry (when another entry says
 /// which incident it belongs to) so the fold and the report see it.
 pub fn read(path: &Path) -> Result<(Vec<Entry>, usize), String> {
-    let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    // A journal of a bulk failover over 10 000 pairs is a few MiB; a
+    // device or a special file is never read.
+    let raw = crate::config::files::read_bytes(path, MAX_JOURNAL)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut lines = Vec::new();
-    let mut reader = BufReader::new(file);
-    let mut raw = Vec::new();
-    let mut n = 0;
-    loop {
-        raw.clear();
-        match reader.read_until(b'\n', &mut raw) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        }
-        n += 1;
-        let text = String::from_utf8_lossy(&raw);
+    for (i, bytes) in raw.split(|&b| b == b'\n').enumerate() {
+        let text = String::from_utf8_lossy(bytes);
         let text = text.trim();
         if text.is_empty() {
             continue;
         }
         match serde_json::from_str::<Entry>(text) {
             Ok(e) => lines.push(Line::Entry(Box::new(e))),
-            Err(_) => salvage(n, text, &mut lines),
+            Err(_) => salvage(i + 1, text, &mut lines),
         }
     }
     let bad = lines.iter().filter(|l| matches!(l, Line::Torn(..))).count();

@@ -16,7 +16,7 @@ pub async fn create(
     let headers = client::headers(&src.headers)?;
     let base = src.url.as_deref().unwrap_or_default().trim_end_matches('/');
     let starts = Utc::now();
-    let ends = starts + chrono::Duration::from_std(req.duration).map_err(|e| e.to_string())?;
+    let ends = crate::clock::after(starts, req.duration);
     let body = alertmanager::silence_body(&req.labels, starts, ends, operator, &req.comment);
     let send = async {
         let resp = http

@@ -127,7 +127,7 @@ struct KeymapFile {
 
 fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, Diagnostic> {
     let read = |path: PathBuf| {
-        std::fs::read_to_string(&path)
+        crate::config::files::read_text(&path)
             .map(|src| KeymapFile {
                 path: path.clone(),
                 src,

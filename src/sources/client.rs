@@ -27,7 +27,7 @@ pub fn build(
     // so its message names the configured value; connect gets its own.
     let mut builder = reqwest::Client::builder();
     if let Some(path) = ca_file {
-        let pem = std::fs::read(path)
+        let pem = crate::config::files::read_bytes(path, crate::config::files::MAX_FILE)
             .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| format!("ca_file {} is not PEM: {e}", path.display()))?;

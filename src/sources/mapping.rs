@@ -93,6 +93,7 @@ pub fn fleet(doc: &Value, map: &SourceMap) -> Result<(Vec<PairReport>, Vec<Strin
             )),
         }
     }
+    super::report::drop_duplicate_pairs(&mut pairs, &mut skipped);
     Ok((pairs, skipped))
 }
 

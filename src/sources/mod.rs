@@ -125,20 +125,20 @@ async fn run(
             0
         };
         let delay = next_delay(&cfg, failures);
-        let next = start + delay;
+        // Measured from the poll's start, so a slow poll does not shift
+        // the schedule; `sleep` saturates where `Instant + delay` panics.
+        let left = delay.saturating_sub(start.elapsed());
         let update = SourceUpdate {
             source: idx,
             at: Utc::now(),
             latency: start.elapsed(),
             result,
-            next_poll: chrono::Duration::from_std(next.saturating_duration_since(Instant::now()))
-                .ok()
-                .map(|d| Utc::now() + d),
+            next_poll: Some(crate::clock::after(Utc::now(), left)),
         };
         if tx.send(update).await.is_err() {
             break;
         }
-        tokio::time::sleep_until(next.into()).await;
+        tokio::time::sleep(delay.saturating_sub(start.elapsed())).await;
     }
 }
 

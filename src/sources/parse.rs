@@ -50,6 +50,7 @@ pub fn fleet(body: &[u8]) -> Result<(Vec<PairReport>, Vec<String>), String> {
             good.push(p);
         }
     }
+    super::report::drop_duplicate_pairs(&mut good, &mut skipped);
     Ok((good, skipped))
 }
 
@@ -110,6 +111,21 @@ mod tests {
         assert!(
             skipped[0].contains("bad") && skipped[0].contains("invalid type"),
             "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_pair_ids_are_reported_not_collapsed_silently() {
+        let entry = r#"{"id":"acct-1","primary":{"id":"a"}}"#;
+        let body = format!(
+            r#"{{"pairs":[{},{{"id":"acct-2","primary":{{"id":"c"}}}}]}}"#,
+            vec![entry; 10_000].join(",")
+        );
+        let (pairs, skipped) = fleet(body.as_bytes()).expect("parses");
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(
+            skipped,
+            vec!["pair \"acct-1\" is listed 10000 times: only the first entry is used".to_string()]
         );
     }
 

@@ -66,6 +66,26 @@ pub struct PairReport {
     pub replication_lag_seconds: Option<f64>,
 }
 
+/// Keeps the first entry of each pair id and names every id listed more
+/// than once: a control plane that repeats a pair is reported, not merged
+/// silently (which entry was right is unknown).
+pub fn drop_duplicate_pairs(pairs: &mut Vec<PairReport>, skipped: &mut Vec<String>) {
+    let mut times: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(pairs.len());
+    pairs.retain(|p| {
+        let n = times.entry(p.id.clone()).or_insert(0);
+        *n += 1;
+        *n == 1
+    });
+    let mut repeated: Vec<(&String, &usize)> = times.iter().filter(|(_, n)| **n > 1).collect();
+    repeated.sort();
+    skipped.extend(
+        repeated.into_iter().map(|(id, n)| {
+            format!("pair \"{id}\" is listed {n} times: only the first entry is used")
+        }),
+    );
+}
+
 /// Default instance shape of the spec.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 pub struct InstanceReport {

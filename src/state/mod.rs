@@ -82,7 +82,8 @@ impl Model {
             .sources
             .iter()
             .find(|s| s.kind == SourceKind::Http && s.url.is_none());
-        let stale_after = health_source.map(|s| s.interval.0 * source::STALE_INTERVALS);
+        let stale_after =
+            health_source.map(|s| s.interval.0.saturating_mul(source::STALE_INTERVALS));
         let config = Arc::clone(&self.config);
         for pc in &config.pairs {
             let inst = |c: &InstanceCfg| {
@@ -315,7 +316,7 @@ impl Model {
             };
             match (m.measure, inst) {
                 (Measure::Lag, _) => pair.record_lag(Some(m.value)),
-                (Measure::HealthScore, Some(i)) => i.health_score = Some(m.value),
+                (Measure::HealthScore, Some(i)) => i.set_score(m.value),
                 (Measure::Up, Some(i)) => {
                     let up = InstanceReport::default();
                     let result = if m.value >= 1.0 {

@@ -76,7 +76,21 @@ pub struct Instance {
     pub last_seen: Option<DateTime<Utc>>,
     pub last_ok: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// A value the source sent that cannot be true (a score outside
+    /// 0–100): shown, and the value is not kept, so no gate passes on it.
+    pub invalid: Option<String>,
     pub response: Option<Duration>,
+}
+
+/// A health score as a source sent it: 0–100, or why it cannot be one.
+pub fn checked_score(s: f64) -> Result<f64, String> {
+    if (0.0..=100.0).contains(&s) {
+        Ok(s)
+    } else {
+        Err(format!(
+            "the source sent a health score of {s}, outside 0–100: not used"
+        ))
+    }
 }
 
 impl Instance {
@@ -108,8 +122,18 @@ impl Instance {
                 }
                 // A failing report's score (often 0) only counts once the
                 // failure threshold is reached, through `down`.
-                if !r.is_down() {
-                    self.health_score = r.health_score.or(self.health_score);
+                if let Some(s) = r.health_score {
+                    match checked_score(s) {
+                        Err(why) => {
+                            self.health_score = None;
+                            self.invalid = Some(why);
+                        }
+                        Ok(s) if !r.is_down() => {
+                            self.health_score = Some(s);
+                            self.invalid = None;
+                        }
+                        Ok(_) => {}
+                    }
                 }
                 if let Some(region) = r.region.as_ref().filter(|s| !s.is_empty()) {
                     self.region.clone_from(region);
@@ -151,6 +175,20 @@ impl Instance {
         }
     }
 
+    /// A score from a source that sends only scores (Prometheus).
+    pub fn set_score(&mut self, s: f64) {
+        match checked_score(s) {
+            Ok(s) => {
+                self.health_score = Some(s);
+                self.invalid = None;
+            }
+            Err(why) => {
+                self.health_score = None;
+                self.invalid = Some(why);
+            }
+        }
+    }
+
     /// The score shown; a down instance counts as 0 whatever it last said.
     pub fn effective_score(&self) -> Option<f64> {
         if self.down {
@@ -169,6 +207,9 @@ pub struct Pair {
     pub standby: Option<Instance>,
     /// Replication lag in seconds, latest sample.
     pub lag: Option<f64>,
+    /// The latest lag sent could not be true (negative, NaN, infinite): it
+    /// is not kept, so no gate or RPO is met on it.
+    pub lag_invalid: Option<String>,
     pub lag_history: Ring<f32>,
     pub state: PairState,
     /// Why the state is what it is, for the detail view.
@@ -191,6 +232,7 @@ impl Pair {
             primary,
             standby,
             lag: None,
+            lag_invalid: None,
             lag_history: Ring::new(LAG_HISTORY),
             state: PairState::Stale,
             reason: "no data yet".into(),
@@ -203,7 +245,15 @@ impl Pair {
     }
 
     pub fn record_lag(&mut self, lag: Option<f64>) {
+        if let Some(l) = lag.filter(|l| !(l.is_finite() && *l >= 0.0)) {
+            self.lag = None;
+            self.lag_invalid = Some(format!(
+                "the source sent a replication lag of {l}s, which cannot be: not used"
+            ));
+            return;
+        }
         self.lag = lag;
+        self.lag_invalid = None;
         if let Some(l) = lag {
             self.lag_history.push(l as f32);
         }
@@ -271,11 +321,17 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
             ),
         );
     }
+    if let Some(why) = &primary.invalid {
+        return (PairState::AtRisk, format!("primary {}: {why}", primary.id));
+    }
     let Some(standby) = &p.standby else {
         return (PairState::NoStandby, "pair has no standby".into());
     };
     if standby.down {
         return (PairState::AtRisk, format!("standby {} down", standby.id));
+    }
+    if let Some(why) = standby.invalid.as_ref().or(p.lag_invalid.as_ref()) {
+        return (PairState::AtRisk, format!("standby {}: {why}", standby.id));
     }
     if let Some(s) = standby.health_score
         && s < t.standby_min
@@ -370,5 +426,47 @@ mod tests {
         );
         i.observe(now(), Ok(&good), H, None);
         assert!(!i.down && i.fail_streak == 0);
+    }
+
+    #[test]
+    fn impossible_values_are_errors_on_the_instance_never_ok() {
+        let t = Thresholds::default();
+        let mut p = pair();
+        let huge = InstanceReport {
+            status: Some("ACTIVE".into()),
+            health_score: Some(1e12),
+            ..Default::default()
+        };
+        if let Some(s) = p.standby.as_mut() {
+            s.observe(now(), Ok(&huge), H, None);
+            assert_eq!(s.health_score, None, "not kept: no gate passes on it");
+        }
+        p.evaluate(&t, now());
+        assert_eq!(p.state, PairState::AtRisk);
+        assert!(
+            p.reason.contains("health score of 1000000000000"),
+            "{}",
+            p.reason
+        );
+
+        let mut p = pair();
+        p.record_lag(Some(-5.0));
+        assert_eq!(p.lag, None, "a negative lag is no lag: no RPO is met on it");
+        p.evaluate(&t, now());
+        assert_eq!(p.state, PairState::AtRisk);
+        assert!(p.reason.contains("lag of -5s"), "{}", p.reason);
+        for bad in [f64::NAN, f64::INFINITY] {
+            p.record_lag(Some(bad));
+            assert_eq!(p.lag, None);
+        }
+        p.record_lag(Some(1.5));
+        p.evaluate(&t, now());
+        assert_eq!((p.lag, p.state), (Some(1.5), PairState::Ok));
+
+        let mut i = Instance::new("a", "r", "p");
+        i.set_score(f64::NAN);
+        assert!(i.health_score.is_none() && i.invalid.is_some());
+        i.set_score(88.0);
+        assert!(i.health_score == Some(88.0) && i.invalid.is_none());
     }
 }

@@ -87,7 +87,7 @@ impl SourceStatus {
     }
 
     pub fn stale_after(&self) -> Duration {
-        self.interval * STALE_INTERVALS
+        self.interval.saturating_mul(STALE_INTERVALS)
     }
 
     pub fn health(&self, now: DateTime<Utc>) -> SourceHealth {

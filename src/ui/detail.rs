@@ -27,7 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     let limits = &app.model.config.limits;
     let (last, today) = crate::wizard::rules::promotions(&app.rules_ctx(), id);
     let cooling = last.and_then(|l| {
-        let until = l + chrono::Duration::from_std(limits.cooldown.0).ok()?;
+        let until = crate::clock::after(l, limits.cooldown.0);
         (until > now).then_some(until)
     });
     let flapping = match (cooling, last) {
@@ -165,7 +165,7 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
         app,
         format!("  last check {seen}  last ok {ok}{resp}"),
     )));
-    if let Some(e) = &i.error {
+    if let Some(e) = i.error.as_ref().or(i.invalid.as_ref()) {
         lines.push(Line::from(vec![
             muted(app, "  error "),
             styled(e.clone(), t.style(Role::Critical)),

@@ -41,7 +41,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             .latency
             .map_or("—".into(), |d| format!("{} ms", d.as_millis()));
         let next = s.last_attempt.map_or("now".into(), |at| {
-            let due = at + chrono::Duration::from_std(s.interval).unwrap_or_default();
+            let due = crate::clock::after(at, s.interval);
             if due > now {
                 format!("in {}", age(due, now))
             } else {

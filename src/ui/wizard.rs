@@ -231,10 +231,8 @@ fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             .map(|d| format!(" (target {d})"))
             .unwrap_or_default();
         // A follow-up horizon: when it is (or was) due.
-        if let Some(d) = phase.due
-            && let Ok(d) = chrono::Duration::from_std(d.0)
-        {
-            let at = inc.started + d;
+        if let Some(d) = phase.due {
+            let at = crate::clock::after(inc.started, d.0);
             let when = if at > app.model.now {
                 format!(" (due {})", at.format("%a %H:%M UTC"))
             } else {

@@ -212,7 +212,7 @@ pub fn plan_silence(
 /// When the current phase's horizon begins (`due` after the start).
 pub fn phase_due(inc: &Incident) -> Option<DateTime<Utc>> {
     let d = inc.runbook.phases.get(inc.phase)?.due?;
-    Some(inc.started + chrono::Duration::from_std(d.0).ok()?)
+    Some(crate::clock::after(inc.started, d.0))
 }
 
 pub enum WaitState {
@@ -231,18 +231,17 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
         let expect = step.expect.as_deref().map_or_else(
             || "status < 400".to_string(),
             |x| {
-                super::templates::environment()
-                    .render_str(x, super::notify::context(model, inc, now))
+                super::templates::render_str(x, super::notify::context(model, inc, now))
                     .unwrap_or_else(|_| x.to_string())
             },
         );
         let expect = expect.as_str();
-        let every = probe.every.map_or(5, |d| d.0.as_secs());
+        let every = humantime::format_duration(super::probe::every(probe));
         let round = inc.probe.as_ref().filter(|r| r.step == step.id);
         return match round.map(|r| super::probe::judge(expect, r)) {
             Some(Ok(how)) => WaitState::Done(how),
             _ if step.timeout.is_some_and(|t| waited >= t.0) => WaitState::TimedOut,
-            Some(Err(why)) => WaitState::Waiting(format!("{why} (asked every {every}s)")),
+            Some(Err(why)) => WaitState::Waiting(format!("{why} (asked every {every})")),
             None => WaitState::Waiting("asking…".into()),
         };
     }
@@ -365,9 +364,7 @@ pub fn plan_action(
 }
 
 fn render(t: &str, ctx: &minijinja::Value) -> Result<String, String> {
-    super::templates::environment()
-        .render_str(t, ctx)
-        .map_err(|e| format!("template `{t}`: {e}"))
+    super::templates::render_str(t, ctx).map_err(|e| format!("template `{t}`: {e}"))
 }
 
 /// The program or request of an action (or bulk) step rendered for a

@@ -132,9 +132,18 @@ fn number(text: &str) -> Option<f64> {
         .map(|d| d.as_secs_f64())
 }
 
+/// Deepest nesting of parentheses and `!` accepted. Real gates nest a few
+/// levels; thousands would overflow the stack of `check`, the console and
+/// `report` (the parser and the evaluator both recurse).
+pub const MAX_DEPTH: usize = 64;
+/// Longest expression, in tokens: a chain of `&&` is as deep as it is long
+/// when evaluated.
+pub const MAX_TOKENS: usize = 1024;
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -146,6 +155,17 @@ impl Parser {
         let t = self.toks.get(self.pos).cloned();
         self.pos += 1;
         t
+    }
+
+    /// Runs one level of nesting, refusing to go past `MAX_DEPTH`.
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Expr, String>) -> Result<Expr, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        self.depth += 1;
+        let e = f(self);
+        self.depth -= 1;
+        e
     }
 
     fn or(&mut self) -> Result<Expr, String> {
@@ -169,7 +189,7 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, String> {
         if self.peek() == Some(&Tok::Op("!")) {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            return Ok(Expr::Not(Box::new(self.nested(Self::unary)?)));
         }
         let left = self.atom()?;
         let op = match self.peek() {
@@ -193,7 +213,7 @@ impl Parser {
             Some(Tok::Ident(id)) if id == "false" => Ok(Expr::Lit(Value::Bool(false))),
             Some(Tok::Ident(id)) => Ok(Expr::Var(id)),
             Some(Tok::LParen) => {
-                let e = self.or()?;
+                let e = self.nested(Self::or)?;
                 match self.next() {
                     Some(Tok::RParen) => Ok(e),
                     _ => Err("missing `)`".into()),
@@ -205,10 +225,33 @@ impl Parser {
     }
 }
 
+fn too_deep() -> String {
+    format!("the expression nests deeper than {MAX_DEPTH} levels of parentheses and `!`")
+}
+
 pub fn parse(src: &str) -> Result<Expr, String> {
+    let toks = lex(src)?;
+    let mut open = 0usize;
+    for t in &toks {
+        match t {
+            Tok::LParen => open += 1,
+            Tok::RParen => open = open.saturating_sub(1),
+            _ => {}
+        }
+        if open > MAX_DEPTH {
+            return Err(too_deep());
+        }
+    }
+    if toks.len() > MAX_TOKENS {
+        return Err(format!(
+            "the expression has {} parts, more than the limit of {MAX_TOKENS}",
+            toks.len()
+        ));
+    }
     let mut p = Parser {
-        toks: lex(src)?,
+        toks,
         pos: 0,
+        depth: 0,
     };
     let e = p.or()?;
     if p.pos < p.toks.len() {
@@ -371,5 +414,26 @@ mod tests {
         );
         assert!(parse("lag ~ 3").expect_err("op").contains("unexpected `~`"));
         assert_eq!(parse("a.b && c").map(|e| e.vars().len()), Ok(2));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!("{}lag < 1{}", "(".repeat(11_400), ")".repeat(11_400));
+        let err = parse(&deep).expect_err("too deep");
+        assert!(err.contains("deeper than 64 levels"), "{err}");
+        let nots = format!("{}primary.down", "!".repeat(100));
+        assert!(
+            parse(&nots)
+                .expect_err("too deep")
+                .contains("deeper than 64")
+        );
+        let chain = vec!["primary.down"; 6_000].join(" && ");
+        assert!(
+            parse(&chain)
+                .expect_err("too long")
+                .contains("limit of 1024")
+        );
+        let fine = format!("{}lag < 1{}", "(".repeat(64), ")".repeat(64));
+        assert_eq!(parse(&fine).map(|e| e.vars().len()), Ok(1));
     }
 }

@@ -190,7 +190,7 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
             rto => inc.runbook.rto.map(|d| d.to_string()),
             rpo => inc.runbook.rpo.map(|d| d.to_string()),
             reason => reason,
-            next_update => when(now + chrono::Duration::minutes(30)),
+            next_update => when(crate::clock::after(now, std::time::Duration::from_mins(30))),
         },
         now => when(now),
         failover => minijinja::context! {
@@ -293,7 +293,7 @@ pub fn deadline_start(inc: &Incident) -> DateTime<Utc> {
 /// When the current notify step must be sent by, if it has a deadline.
 pub fn due(inc: &Incident) -> Option<DateTime<Utc>> {
     let d = inc.current()?.deadline?;
-    Some(deadline_start(inc) + chrono::Duration::from_std(d.0).ok()?)
+    Some(crate::clock::after(deadline_start(inc), d.0))
 }
 
 /// The channels of the config, then the builtin clipboard.

@@ -56,13 +56,23 @@ impl Scope for AnswerScope<'_> {
     }
 }
 
+/// Between two rounds when the runbook does not say.
+pub const DEFAULT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// The shortest time between two rounds: each round asks every item, so a
+/// tiny `every` would hammer the endpoints in the middle of an incident.
+pub const MIN_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Time between two rounds of a probe wait, sub-second values kept.
+pub fn every(probe: &super::runbook::Probe) -> std::time::Duration {
+    probe.every.map_or(DEFAULT_EVERY, |d| d.0).max(MIN_EVERY)
+}
+
 /// The rendered URL of each item (`{{ item }}`), or one URL without items.
 pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, String)>, String> {
     let probe = inc
         .current()
         .and_then(|s| s.probe.as_ref())
         .ok_or("no probe")?;
-    let env = super::templates::environment();
     let items: Vec<String> = if probe.each.is_empty() {
         vec![String::new()]
     } else {
@@ -75,7 +85,7 @@ pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, Strin
                 ctx.clone(),
                 minijinja::context! { item => item.clone() },
             ]);
-            env.render_str(&probe.url, c)
+            super::templates::render_str(&probe.url, c)
                 .map(|u| (item, u))
                 .map_err(|e| format!("probe url: {e}"))
         })

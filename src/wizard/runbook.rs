@@ -23,6 +23,7 @@ pub struct Runbook {
     /// The scenario of seed 001's table, shown with the targets.
     pub scenario: Option<String>,
     /// Recovery time objective for the whole run.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub rto: Option<Dur>,
     /// Recovery point objective (data-loss window), compared with lag at cutover.
     pub rpo: Option<Dur>,
@@ -97,6 +98,7 @@ pub struct Phase {
     pub id: String,
     pub title: Option<String>,
     /// Time target for the phase.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub target: Option<Dur>,
     /// Not before this long after the incident started (follow-up horizons:
     /// "15m", "1h", "24h", "1w").
@@ -129,6 +131,7 @@ pub struct Step {
     /// Longer guidance shown under the title.
     pub help: Option<String>,
     /// Time allowed for this step from the moment it becomes current.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub deadline: Option<Dur>,
     /// `gate`: must hold to go on; `wait`: wait until it holds.
     pub expr: Option<String>,
@@ -150,11 +153,13 @@ pub struct Step {
     #[serde(default)]
     pub cutover: bool,
     /// `action`: killed after this (default 30s); `wait`: gives up after this.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub timeout: Option<Dur>,
     /// `action`: expression that shows the action took effect; watched
     /// when its outcome is unknown.
     pub settle: Option<String>,
     /// `wait`: a countdown.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub duration: Option<Dur>,
     /// `input`: the question.
     pub prompt: Option<String>,
@@ -177,9 +182,11 @@ pub struct Step {
     pub vars: BTreeMap<String, String>,
     /// `bulk`: pairs per batch (default `limits.batch_size`); at most
     /// `limits.max_concurrent` actions are in flight.
+    #[serde(default, deserialize_with = "crate::config::nonzero_count")]
     pub batch_size: Option<u32>,
     /// `bulk`: a progress report every this many completions (default 10),
     /// sent to `channel` when set.
+    #[serde(default, deserialize_with = "crate::config::nonzero_count")]
     pub progress_every: Option<u32>,
     /// `silence`: exact label matchers, each a template
     /// (`{ instance = "{{ failover.failed_instance }}" }`).
@@ -204,6 +211,7 @@ pub struct Probe {
     pub url: String,
     #[serde(default)]
     pub each: Vec<String>,
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub every: Option<Dur>,
 }
 
@@ -359,8 +367,6 @@ pub fn check(
     let mut out = Vec::new();
     let known: HashSet<String> = super::vars::known().into_iter().collect();
     let ctx = super::notify::sample_context(config);
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     if rb.phases.is_empty() {
         out.push(loc.at(&[k("phase")], "a runbook needs at least one [[phase]]"));
     }
@@ -421,7 +427,7 @@ pub fn check(
                         ));
                     }
                     for (m, t) in &s.matchers {
-                        if let Err(e) = env.render_str(t, &ctx) {
+                        if let Err(e) = super::templates::render_str(t, &ctx) {
                             out.push(
                                 loc.at(
                                     &at("matchers"),
@@ -478,12 +484,12 @@ pub fn check(
                     ctx.clone(),
                     minijinja::context! { item => "x" },
                 ]);
-                if let Err(e) = env.render_str(&p.url, c) {
+                if let Err(e) = super::templates::render_str(&p.url, c) {
                     out.push(loc.at(&at("probe"), format!("template `{}`: {e}", p.url)));
                 }
             }
             if let Some(x) = &s.expect {
-                match env.render_str(x, &ctx) {
+                match super::templates::render_str(x, &ctx) {
                     Err(e) => out.push(loc.at(&at("expect"), format!("template `{x}`: {e}"))),
                     Ok(r) => {
                         if let Err(e) = super::expr::parse(&r) {
@@ -493,7 +499,7 @@ pub fn check(
                 }
             }
             for t in templates {
-                if let Err(e) = env.render_str(t, &ctx) {
+                if let Err(e) = super::templates::render_str(t, &ctx) {
                     let key = if s.http.is_some() { "http" } else { "command" };
                     out.push(loc.at(&at(key), format!("template `{t}`: {e}")));
                 }

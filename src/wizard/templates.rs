@@ -58,13 +58,42 @@ impl Default for Templates {
     }
 }
 
+/// Work one render may do (minijinja fuel: instructions, plus bytes of the
+/// strings and lists it builds). The shipped templates need a few thousand;
+/// nested `range` loops or a string-doubling macro from a runbook must fail
+/// fast instead of hanging `check` and the console or eating memory.
+pub const FUEL: u64 = 2_000_000;
+
+/// The longest rendered text accepted: a message, a command argument, a URL.
+pub const MAX_OUTPUT: usize = 64 * 1024;
+
 /// Strict: a misspelt variable is an error, never an empty string in a
 /// message to the Commander. No escaping: JSON templates use `tojson`.
+/// Fuelled, so that no template can run away.
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_fuel(Some(FUEL));
     env
+}
+
+/// Renders template text written in a runbook (an argument, a URL, a
+/// matcher) with the rules of [`environment`] and the output bound.
+pub fn render_str(src: &str, ctx: impl Into<minijinja::Value>) -> Result<String, String> {
+    bounded(environment().render_str(src, ctx))
+}
+
+fn bounded(rendered: Result<String, minijinja::Error>) -> Result<String, String> {
+    let text = rendered.map_err(|e| describe(&e))?;
+    if text.len() > MAX_OUTPUT {
+        return Err(format!(
+            "the rendered text is {} KiB, over the limit of {} KiB",
+            text.len().div_ceil(1024),
+            MAX_OUTPUT / 1024
+        ));
+    }
+    Ok(text)
 }
 
 impl Templates {
@@ -93,12 +122,12 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|_| format!("no template named `{name}`"))?;
-        t.render(ctx).map_err(|e| describe(&e))
+        bounded(t.render(ctx))
     }
 
     /// Renders text written inside a runbook step.
     pub fn render_inline(&self, src: &str, ctx: &minijinja::Value) -> Result<String, String> {
-        self.env.render_str(src, ctx).map_err(|e| describe(&e))
+        bounded(self.env.render_str(src, ctx))
     }
 
     fn add(&mut self, name: String, file: PathBuf, src: String) -> Result<(), minijinja::Error> {
@@ -110,9 +139,14 @@ impl Templates {
 
 /// A minijinja error in one line: what, where.
 pub fn describe(e: &minijinja::Error) -> String {
-    let what = e
-        .detail()
-        .map_or_else(|| e.kind().to_string(), str::to_string);
+    let what = if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        format!(
+            "the template does too much work (more than {FUEL} steps or bytes): a loop or macro that runs away?"
+        )
+    } else {
+        e.detail()
+            .map_or_else(|| e.kind().to_string(), str::to_string)
+    };
     match e.line() {
         Some(l) => format!("{what} (template line {l})"),
         None => what,
@@ -279,6 +313,29 @@ mod tests {
         assert!(
             errors("{{ steps['verify-pair'] }} {{ vars.level }} {{ range(3) | list }}").is_empty()
         );
+    }
+
+    #[test]
+    fn runaway_templates_fail_fast_with_a_clear_error() {
+        let ctx = crate::wizard::notify::sample_context(&Config::default());
+        let start = std::time::Instant::now();
+        let loops = "{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}";
+        let e = Templates::default()
+            .render_inline(loops, &ctx)
+            .expect_err("runs away");
+        assert!(e.contains("too much work"), "{e}");
+        let doubling = "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}";
+        assert!(
+            render_str(doubling, &ctx)
+                .expect_err("memory")
+                .contains("too much work")
+        );
+        let macro_doubling = "{% macro d(s, n) %}{% if n > 0 %}{{ d(s ~ s, n - 1) }}{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ d('x', 60) }}";
+        assert!(render_str(macro_doubling, &ctx).is_err());
+        let e = render_str("{{ 'x' * 70000 }}", &ctx).expect_err("too long");
+        assert_eq!(e, "the rendered text is 69 KiB, over the limit of 64 KiB");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(render_str("a{{ 1 + 1 }}", &ctx).as_deref(), Ok("a2"));
     }
 
     #[test]

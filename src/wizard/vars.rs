@@ -134,7 +134,9 @@ impl Scope for PairScope<'_> {
         match name {
             "pair.id" => Value::Str(p.id.clone()),
             "pair.state" => Value::Str(p.state.label().to_string()),
-            "lag" => p.lag.map_or_else(missing, Value::Num),
+            "lag" => p
+                .lag
+                .map_or_else(|| why_missing(name, p.lag_invalid.as_ref()), Value::Num),
             _ => {
                 let Some((who, field)) = name.split_once('.') else {
                     return missing();
@@ -149,7 +151,9 @@ impl Scope for PairScope<'_> {
                     } else {
                         i.status.clone()
                     }),
-                    "health_score" => i.effective_score().map_or_else(missing, Value::Num),
+                    "health_score" => i
+                        .effective_score()
+                        .map_or_else(|| why_missing(name, i.invalid.as_ref()), Value::Num),
                     "region" => Value::Str(i.region.clone()),
                     "provider" => Value::Str(i.provider.clone()),
                     "down" => Value::Bool(i.down),
@@ -159,6 +163,11 @@ impl Scope for PairScope<'_> {
             }
         }
     }
+}
+
+/// No value, with the reason when the source sent an impossible one.
+fn why_missing(name: &str, invalid: Option<&String>) -> Value {
+    Value::Missing(invalid.map_or_else(|| name.to_string(), |w| format!("{name} ({w})")))
 }
 
 /// Template context for action commands and URLs: the pair, its
