@@ -235,7 +235,15 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 // Until a result says otherwise, nobody saw it finish.
                 s.outcome = UNKNOWN.into();
                 if cutover_steps.contains(&s.step) {
-                    r.lag_at_cutover = *lag;
+                    // A lag no source can have (an older baton kept it) is no
+                    // data-loss window, and no RPO is judged on it.
+                    r.lag_at_cutover = lag.filter(|l| l.is_finite() && *l >= 0.0);
+                    if let Some(l) = lag.filter(|l| !(l.is_finite() && *l >= 0.0)) {
+                        r.damage.push(format!(
+                            "the lag journaled with `{}` is {l}, not a possible lag",
+                            s.step
+                        ));
+                    }
                 }
             }
             (

@@ -350,3 +350,28 @@ fn an_intent_without_a_result_is_outcome_unknown_and_no_rpo_is_judged() {
     assert!(!md.contains("RPO 1m 00s, met"), "{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_impossible_lag_in_the_journal_is_no_rpo_met() {
+    let dir = temp("report-neglag");
+    let path = journal(&dir, false);
+    let text = std::fs::read_to_string(&path).expect("journal");
+    let bent: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.contains("\"action_intent\"") {
+                let mut v: serde_json::Value = serde_json::from_str(l).expect("json");
+                v["details"]["lag"] = serde_json::json!(-5.0);
+                v.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&path, bent.join("\n") + "\n").expect("write");
+    let md =
+        String::from_utf8_lossy(&report(&dir, &[path.to_str().expect("utf8")]).stdout).into_owned();
+    assert!(md.contains("not a possible lag"), "{md}");
+    assert!(!md.contains("RPO 1m 00s, met"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -417,26 +417,15 @@ async fn failback_and_service_incident() {
         !h.fleet.sim.lock().expect("sim").automation_paused,
         "automation resumed"
     );
-    // Flapping protection: a failover of the same pair right after is refused.
-    let rb = h
-        .app
-        .runbooks
+    // Flapping protection: promoting the same pair right after is refused
+    // by the cooldown rule, which only a typed reason passes.
+    let checks = baton::wizard::rules::promotion(&h.app.rules_ctx(), "acct-1004", None);
+    let cooldown = checks
         .iter()
-        .find(|r| r.id == "pair-failover")
-        .cloned()
-        .expect("rb");
-    assert!(
-        h.app
-            .start_with(&Target::Pair("acct-1004".into()), &rb)
-            .is_empty()
-    );
-    let why = h
-        .app
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
-    assert!(why.contains("cooldown is 5m"), "{why}");
+        .find(|c| c.rule == "cooldown")
+        .expect("cooldown rule");
+    assert_eq!(cooldown.level, baton::wizard::rules::Level::Soft);
+    assert!(cooldown.fact.contains("< cooldown 5m"), "{cooldown:?}");
     // ...and the pair's detail says so before anyone tries.
     h.app.view.overlay = Some(baton::app::Overlay::Detail("acct-1004".into()));
     let mut term =
