@@ -50,9 +50,9 @@ pub fn gather(
             continue;
         };
         for f in list {
-            match std::fs::read_to_string(&f) {
+            match crate::diag::read_text(&f) {
                 Ok(s) => files.push((f, s)),
-                Err(e) => errors.push(Diagnostic::file(f, format!("cannot read: {e}"))),
+                Err(d) => errors.push(d),
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod incident;
 pub mod notify;
 pub mod probe;
 pub mod runbook;
+mod runbook_links;
 pub mod templates;
 pub mod vars;
 
