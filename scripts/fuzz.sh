@@ -21,7 +21,7 @@ if ! [[ "$total" =~ ^[0-9]+$ ]] || [ "$total" -lt 1 ]; then
 fi
 # target:weight
 # target:weight; nesting.KIND is the nesting test on one kind of nesting.
-weights="config:10 runbook:10 expr:16 template:16 fleet_body:10 health_body:10 prometheus_body:10 alertmanager_body:10 journal:10 app_keys:2 watch_keys:2"
+weights="config:10 runbook:10 expr:16 template:4 fleet_body:10 health_body:10 prometheus_body:10 alertmanager_body:10 journal:10 app_keys:2 watch_keys:2"
 for k in expr_parens expr_not expr_and runbook_expr template_if template_parens toml_array json_array; do
   weights="$weights nesting.$k:1"
 done
@@ -56,7 +56,7 @@ run_target() {
   # case fails on allocation) and wall time.
   (
     ulimit -v $((16 * 1024 * 1024)) 2>/dev/null || true
-    BATON_FUZZ_CASES=$(cases_of "$t") BATON_FUZZ_KEEP_GOING=1 BATON_FUZZ_SEED=$seed \
+    BATON_FUZZ_OUT=$out BATON_FUZZ_CASES=$(cases_of "$t") BATON_FUZZ_KEEP_GOING=1 BATON_FUZZ_SEED=$seed \
       BATON_FUZZ_DEPTH=${BATON_FUZZ_DEPTH:-$([ "$test" = nesting ] && echo 20000 || echo 24)} \
       BATON_FUZZ_NESTING=$kind \
       timeout "${BATON_FUZZ_TARGET_TIMEOUT:-3h}" \

@@ -77,7 +77,10 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
         let valid = String::from_utf8_lossy(&bytes[..at]);
-        let loc = Located { file: path, src: &valid };
+        let loc = Located {
+            file: path,
+            src: &valid,
+        };
         loc.at_offset(
             at,
             String::new(),

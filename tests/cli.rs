@@ -169,7 +169,9 @@ fn check_names_broken_templates_and_runbooks_that_refer_to_unknown_ones() {
 
 /// A one-step runbook file with an optional follow-up.
 fn runbook(id: &str, applies_to: &str, then: Option<&str>) -> String {
-    let then = then.map(|t| format!("then = \"{t}\"\n")).unwrap_or_default();
+    let then = then
+        .map(|t| format!("then = \"{t}\"\n"))
+        .unwrap_or_default();
     format!(
         "id = \"{id}\"\ntitle = \"{id}\"\napplies_to = \"{applies_to}\"\n{then}[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"s\"\nkind = \"check\"\ntitle = \"S\"\n"
     )
@@ -182,7 +184,10 @@ fn check_names_every_follow_up_that_cannot_run_and_runbook_ids_used_twice() {
     let rb = d.join("runbooks");
     std::fs::create_dir_all(&rb).expect("dir");
     let files = [
-        ("a-unknown.toml", runbook("unknown", "pair", Some("nowhere"))),
+        (
+            "a-unknown.toml",
+            runbook("unknown", "pair", Some("nowhere")),
+        ),
         ("b-self.toml", runbook("self", "pair", Some("self"))),
         ("c-ping.toml", runbook("ping", "pair", Some("pong"))),
         ("d-pong.toml", runbook("pong", "pair", Some("ping"))),

@@ -27,7 +27,7 @@ use baton::sources::report::{Payload, Probe, SourceUpdate};
 use baton::state::Model;
 use baton::wizard::runbook::Runbook;
 use driver::fuzz;
-use mutate::{JSON_TOKENS, TOML_TOKENS, mutated};
+use mutate::{Bytes, JSON_TOKENS, TOML_TOKENS, mutated};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -82,7 +82,7 @@ const CONFIG_SEEDS: &[&str] = &[
 
 /// A config that loads is also started on: the model, the panes, the
 /// detail of each pair, the sources' schedule.
-fn config_case(bytes: Vec<u8>) {
+fn config_case(bytes: Bytes) {
     let f = TempFile::new("baton.toml", &bytes);
     let Ok(cfg) = baton::config::load_file(&f.0) else {
         return;
@@ -102,7 +102,7 @@ fn config_case(bytes: Vec<u8>) {
     model.tick(now + chrono::Duration::hours(1));
     let mut app = baton::app::App::new(
         model,
-        baton::keymap::Keymap::builtin("default").unwrap_or_default(),
+        app::looks().keymap("default"),
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
@@ -158,8 +158,8 @@ const RUNBOOK_SEEDS: &[&str] = &[
 /// `baton check` on the runbook; one that passes is started on the demo
 /// fleet and driven a few steps (gates, waits, templates, timers), drawn,
 /// and its journal turned into a report.
-fn runbook_case((bytes, drive): (Vec<u8>, u8)) {
-    let Ok(src) = String::from_utf8(bytes) else {
+fn runbook_case((bytes, drive): (Bytes, u8)) {
+    let Ok(src) = String::from_utf8(bytes.0) else {
         return;
     };
     let path = Path::new("fuzz/runbook.toml");
@@ -177,7 +177,7 @@ fn runbook_case((bytes, drive): (Vec<u8>, u8)) {
     }
     rb.file = path.to_path_buf();
     let rb = Arc::new(rb);
-    let mut c = app::Console::new(24, "provider-outage", 40, Mode::Operator, "default");
+    let mut c = app::Console::new(12, "provider-outage", 30, Mode::Operator, "default");
     c.app.runbooks.retain(|r| r.id != rb.id);
     c.app.runbooks.push(Arc::clone(&rb));
     let target = match rb.applies_to {
@@ -260,10 +260,11 @@ fn expr_case(src: String) {
         return;
     };
     let _ = e.vars();
-    let model = baton::demo::fixture::model(8, "mixed", 20);
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    let model = MODEL.get_or_init(|| baton::demo::fixture::model(8, "mixed", 20));
     for pair in model.pairs.iter().take(3) {
         let scope = baton::wizard::vars::PairScope {
-            model: &model,
+            model,
             pair: Some(pair),
             area: None,
             area_stats: std::cell::OnceCell::new(),
@@ -317,8 +318,8 @@ const TEMPLATE_SEEDS: &[&str] = &[
 
 /// A notification template as `baton check` reads it and as a notify step
 /// renders it.
-fn template_case(bytes: Vec<u8>) {
-    let Ok(src) = String::from_utf8(bytes) else {
+fn template_case(bytes: Bytes) {
+    let Ok(src) = String::from_utf8(bytes.0) else {
         return;
     };
     let s = app::shipped();
@@ -369,7 +370,7 @@ fn show(source: usize, result: Result<Payload, String>) {
     }
     let mut app = baton::app::App::new(
         model,
-        baton::keymap::Keymap::builtin("default").unwrap_or_default(),
+        app::looks().keymap("default"),
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
@@ -380,7 +381,7 @@ fn show(source: usize, result: Result<Payload, String>) {
         draw(&app, 100, 30);
         return;
     }
-    draw(&app, 160, 48);
+    draw(&app, 120, 36);
     if let Some(id) = app.model.pairs.first().map(|p| p.id.clone()) {
         app.view.overlay = Some(Overlay::Detail(id));
         draw(&app, 100, 30);
@@ -404,7 +405,7 @@ fn fleet_seeds() -> &'static [&'static str] {
     })
 }
 
-fn fleet_case(bytes: Vec<u8>) {
+fn fleet_case(bytes: Bytes) {
     let _ = baton::sources::parse::fleet(&bytes);
     let mapped = body_config().sources[5].map.clone();
     if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {
@@ -444,7 +445,7 @@ const CONDITIONS: &[&str] = &[
     "[STATUS] < -5",
 ];
 
-fn health_case((bytes, status, cond): (Vec<u8>, u16, &'static str)) {
+fn health_case((bytes, status, cond): (Bytes, u16, &'static str)) {
     let report = baton::sources::parse::instance("gw-1001-a", status, &bytes);
     let json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
     if let Some(v) = &json {
@@ -490,7 +491,7 @@ const PROMETHEUS_SEEDS: &[&str] = &[
     r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#,
 ];
 
-fn prometheus_case((bytes, status, source): (Vec<u8>, u16, usize)) {
+fn prometheus_case((bytes, status, source): (Bytes, u16, usize)) {
     let cfg = &body_config().sources[source];
     let result = baton::sources::prometheus::read(status, &bytes, cfg);
     show(source, result);
@@ -525,7 +526,7 @@ fn alertmanager_seeds() -> &'static [&'static str] {
     })
 }
 
-fn alertmanager_case(bytes: Vec<u8>) {
+fn alertmanager_case(bytes: Bytes) {
     let result = baton::sources::alertmanager::read(&bytes, "severity");
     show(4, result);
 }
@@ -588,7 +589,7 @@ fn journal_seeds() -> &'static [&'static str] {
 }
 
 /// `baton report` on the file, and the resume of its incident drawn.
-fn journal_case(bytes: Vec<u8>) {
+fn journal_case(bytes: Bytes) {
     let f = TempFile::new("INC-fuzz.jsonl", &bytes);
     let s = app::shipped();
     let _ = baton::effects::journal::read(&f.0);
@@ -607,7 +608,7 @@ fn journal_case(bytes: Vec<u8>) {
     };
     let replayed = baton::wizard::incident::Incident::replay(&entries, Arc::clone(rb));
     let followed = baton::wizard::incident::Incident::fold(&entries, Arc::clone(rb));
-    let mut c = app::Console::new(12, "primary-crash", 10, Mode::Operator, "default");
+    let mut c = app::Console::new(6, "primary-crash", 5, Mode::Operator, "default");
     for inc in [replayed, followed].into_iter().flatten() {
         let _ = inc.timers(c.app.model.now);
         c.app.incidents.push(inc);
@@ -759,9 +760,11 @@ fn nesting_case((kind, n): (u8, u32)) {
                 rep("("),
                 rep(")")
             );
-            runbook_case((src.into_bytes(), 2));
+            runbook_case((Bytes(src.into_bytes()), 2));
         }
-        4 => template_case(format!("{}x{}", rep("{% if true %}"), rep("{% endif %}")).into_bytes()),
+        4 => template_case(Bytes(
+            format!("{}x{}", rep("{% if true %}"), rep("{% endif %}")).into_bytes(),
+        )),
         5 => {
             let sample = baton::wizard::notify::sample_context(&s.config);
             let _ = s
@@ -769,9 +772,13 @@ fn nesting_case((kind, n): (u8, u32)) {
                 .render_inline(&format!("{{{{ {}1{} }}}}", rep("("), rep(")")), &sample);
         }
         6 => {
-            config_case(format!("[console]\ntitle = {}\"x\"{}\n", rep("["), rep("]")).into_bytes());
+            config_case(Bytes(
+                format!("[console]\ntitle = {}\"x\"{}\n", rep("["), rep("]")).into_bytes(),
+            ));
         }
-        _ => fleet_case(format!("{{\"pairs\": {}{}}}", rep("["), rep("]")).into_bytes()),
+        _ => fleet_case(Bytes(
+            format!("{{\"pairs\": {}{}}}", rep("["), rep("]")).into_bytes(),
+        )),
     }
 }
 
@@ -781,4 +788,75 @@ fn nesting_case((kind, n): (u8, u32)) {
 #[ignore = "a stack overflow aborts the test binary: run by scripts/fuzz.sh"]
 fn nesting() {
     fuzz("nesting", 64, nested(), nesting_case);
+}
+
+/// Replays one saved input (scripts/fuzz.sh keeps them in its log folder)
+/// on this thread, so a panic comes with its backtrace:
+/// `BATON_FUZZ_REPLAY=journal:/tmp/baton-fuzz.X/journal-0.txt cargo test
+/// --test fuzz replay -- --ignored`.
+#[test]
+#[ignore = "run by hand with BATON_FUZZ_REPLAY=TARGET:FILE"]
+fn replay() {
+    let spec = std::env::var("BATON_FUZZ_REPLAY").expect("BATON_FUZZ_REPLAY=TARGET:FILE");
+    let (target, file) = spec.split_once(':').expect("TARGET:FILE");
+    let b = Bytes(std::fs::read(file).expect("the saved input"));
+    match target {
+        "config" => config_case(b),
+        "runbook" => runbook_case((b, 24)),
+        "template" => template_case(b),
+        "fleet_body" => fleet_case(b),
+        "alertmanager_body" => alertmanager_case(b),
+        "journal" => journal_case(b),
+        _ => panic!("replay works on the targets whose input is one text"),
+    }
+}
+
+// ------------------------------------------------- found by fuzzing, fixed
+
+/// A journal whose bulk step has more results than planned pairs (lines
+/// duplicated or edited) was resumed and drawn with a progress bar of
+/// `30 - filled` cells: an overflow (a capacity-overflow panic in release).
+#[test]
+fn a_bulk_step_with_more_results_than_planned_pairs_is_drawn() {
+    let seed = journal_seeds()[1];
+    let lines: Vec<&str> = seed.lines().collect();
+    let last = lines
+        .iter()
+        .rposition(|l| l.contains("\"event\":\"bulk_result\""))
+        .expect("the bulk step ran");
+    // Cut after the last result (the bulk step is the current one), then
+    // results for pairs the plan never named.
+    let mut text = lines[..=last].join("\n") + "\n";
+    let result = lines[last];
+    let pair = result
+        .split("\"pair\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a pair");
+    for i in 0..80 {
+        text.push_str(&result.replace(pair, &format!("acct-9{i:03}")));
+        text.push('\n');
+    }
+    let f = TempFile::new("INC-bulk.jsonl", text.as_bytes());
+    let (entries, bad) = baton::effects::journal::read(&f.0).expect("journal");
+    assert_eq!(bad, 0);
+    let rb = app::shipped()
+        .runbooks
+        .iter()
+        .find(|r| r.id == entries[0].runbook)
+        .cloned()
+        .expect("runbook");
+    let inc = baton::wizard::incident::Incident::replay(&entries, rb).expect("replay");
+    let b = inc.current_bulk().expect("the bulk step is current");
+    assert!(
+        b.finished.len() > b.planned.len(),
+        "{} of {}",
+        b.finished.len(),
+        b.planned.len()
+    );
+    let mut c = app::Console::new(6, "provider-outage", 5, Mode::Operator, "default");
+    c.app.incidents.push(inc);
+    c.app.view.wizard = true;
+    let screen = c.draw(120, 40);
+    assert!(screen.contains("done ·"), "{screen}");
 }

@@ -63,7 +63,11 @@ fn secret_from(
 }
 
 /// The channel's URL, read from the environment when it says `env:NAME`.
-fn url_of(v: &str, key: &str, env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<String, String> {
+fn url_of(
+    v: &str,
+    key: &str,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<String, String> {
     let url = secret_from(v, key, env)?;
     match v.strip_prefix("env:") {
         // The value is a secret: say what is wrong with it, never what it is.

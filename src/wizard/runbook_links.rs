@@ -42,7 +42,10 @@ pub fn check(runbooks: &[Runbook], sources: &BTreeMap<PathBuf, String>) -> Vec<D
             let ids: Vec<&str> = runbooks.iter().map(|r| r.id.as_str()).collect();
             out.push(loc.at(
                 &at,
-                format!("no runbook `{next}` is loaded; runbooks: {}", ids.join(", ")),
+                format!(
+                    "no runbook `{next}` is loaded; runbooks: {}",
+                    ids.join(", ")
+                ),
             ));
             continue;
         };

@@ -45,6 +45,33 @@ pub fn shipped() -> &'static Shipped {
     })
 }
 
+/// Shipped keymaps and theme, parsed once: parsing them per case would
+/// cost more than the case.
+pub struct Looks {
+    default: Keymap,
+    vim: Keymap,
+    pub theme: Theme,
+}
+
+impl Looks {
+    pub fn keymap(&self, name: &str) -> Keymap {
+        if name == "vim" {
+            self.vim.clone()
+        } else {
+            self.default.clone()
+        }
+    }
+}
+
+pub fn looks() -> &'static Looks {
+    static L: OnceLock<Looks> = OnceLock::new();
+    L.get_or_init(|| Looks {
+        default: Keymap::builtin("default").unwrap_or_default(),
+        vim: Keymap::builtin("vim").unwrap_or_default(),
+        theme: Theme::builtin("default").unwrap_or_else(Theme::plain),
+    })
+}
+
 /// A console on a simulated fleet, with the sim kept to step it.
 pub struct Console {
     pub app: App,
@@ -74,12 +101,7 @@ impl Console {
             model.now += chrono::Duration::seconds(1);
             feed(&mut model, &sim);
         }
-        let mut app = App::new(
-            model,
-            Keymap::builtin(keymap).unwrap_or_default(),
-            Theme::builtin("default").unwrap_or_else(Theme::plain),
-            mode,
-        );
+        let mut app = App::new(model, looks().keymap(keymap), looks().theme.clone(), mode);
         app.operator = "fuzz@bastion".into();
         app.runbooks.clone_from(&s.runbooks);
         app.templates = Arc::clone(&s.templates);
@@ -452,7 +474,7 @@ pub fn start() -> impl Strategy<Value = Start> {
     (
         prop_oneof![Just(8usize), Just(48), 1usize..64],
         select(SCENARIOS),
-        0u64..60,
+        0u64..40,
         select(&["default", "vim"][..]),
     )
         .prop_map(|(pairs, scenario, steps, keymap)| Start {

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -69,42 +70,79 @@ enum Failure {
     Hang,
 }
 
-/// Runs `body(input)` in a thread; a panic or a run past the time bound is
-/// a failure. A run that never ends stops the whole binary (after a grace
+type Job = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
+/// The thread cases run on. One thread for many cases, as the console has
+/// one main thread: what it keeps between calls (ratatui's layout cache)
+/// is kept here too, and a case costs no thread start.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    done: mpsc::Receiver<Result<(), String>>,
+}
+
+impl Worker {
+    fn start(target: &str) -> Result<Self, String> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let (tx, done) = mpsc::channel();
+        std::thread::Builder::new()
+            .name(format!("fuzz-{target}"))
+            .stack_size(STACK)
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    let r = catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
+                        Err(LAST_PANIC
+                            .with(|p| p.borrow_mut().take())
+                            .unwrap_or_else(|| "(panic without a message)".into()))
+                    });
+                    if tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start a case thread: {e}"))?;
+        Ok(Self { jobs, done })
+    }
+}
+
+/// Runs `body(input)` on the worker; a panic or a run past the time bound
+/// is a failure. After a hang the worker is left behind and a new one
+/// starts; a run that never ends stops the whole binary (after a grace
 /// period for a slow one): a thread cannot be killed, and a runaway one
 /// would eat the machine.
 fn bounded<T: Send + 'static>(
+    worker: &mut Option<Worker>,
     target: &str,
-    shown: &str,
+    shown: impl Fn() -> String,
+    shown_full: impl Fn() -> String,
     input: T,
     body: fn(T),
 ) -> Result<(), Failure> {
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name(format!("fuzz-{target}"))
-        .stack_size(STACK)
-        .spawn(move || {
-            let r = catch_unwind(AssertUnwindSafe(|| body(input)));
-            let r = r.map_err(|_| {
-                LAST_PANIC
-                    .with(|p| p.borrow_mut().take())
-                    .unwrap_or_else(|| "(panic without a message)".into())
-            });
-            let _ = tx.send(r);
-        });
-    if let Err(e) = spawned {
-        return Err(Failure::Panic(format!("cannot start a case thread: {e}")));
+    if worker.is_none() {
+        *worker = Some(Worker::start(target).map_err(Failure::Panic)?);
     }
-    match rx.recv_timeout(timeout()) {
+    let Some(w) = worker.as_ref() else {
+        return Err(Failure::Panic("no case thread".into()));
+    };
+    if w.jobs
+        .send(Box::new(move || {
+            body(input);
+            Ok(())
+        }))
+        .is_err()
+    {
+        *worker = None;
+        return Err(Failure::Panic("the case thread ended".into()));
+    }
+    match w.done.recv_timeout(timeout()) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(p)) => Err(Failure::Panic(p)),
         Err(_) => {
-            if rx.recv_timeout(Duration::from_secs(10)).is_err() {
+            if w.done.recv_timeout(Duration::from_secs(10)).is_err() {
                 with_tally(target, |t| {
                     t.cases += 1;
                     t.hangs += 1;
-                    t.failures
-                        .insert("hang: never ended".into(), (1, shown.to_string()));
+                    save(target, t.failures.len(), &shown_full());
+                    t.failures.insert("hang: never ended".into(), (1, shown()));
                 });
                 eprintln!("fuzz {target}: a case never ended; stopping this run");
                 print_tally(target, true);
@@ -184,9 +222,19 @@ where
     let mut runner = TestRunner::new_with_rng(config, rng);
     with_tally(target, |t| t.started = Some(Instant::now()));
     let describe = input_text::<S::Value>;
+    let worker: std::cell::RefCell<Option<Worker>> = std::cell::RefCell::new(None);
     let result = runner.run(&strategy, |input| {
-        let shown = describe(&input);
-        let outcome = bounded(target, &shown, input, body);
+        // Kept to be shown only if the case fails: formatting every input
+        // would cost more than many cases.
+        let kept = input.clone();
+        let outcome = bounded(
+            &mut worker.borrow_mut(),
+            target,
+            || describe(&kept),
+            || format!("{kept:#?}"),
+            input,
+            body,
+        );
         with_tally(target, |t| {
             t.cases += 1;
             if let Err(f) = &outcome {
@@ -200,6 +248,10 @@ where
                         format!("hang: no end within {:?}", timeout())
                     }
                 };
+                let shown = describe(&kept);
+                if !t.failures.contains_key(&sig) {
+                    save(target, t.failures.len(), &format!("{kept:#?}"));
+                }
                 let e = t.failures.entry(sig).or_insert((0, shown.clone()));
                 e.0 += 1;
                 if shown.len() < e.1.len() {
@@ -223,6 +275,15 @@ where
         failed, 0,
         "fuzz {target}: {failed} failing case(s), listed above"
     );
+}
+
+/// The whole input of a new kind of failure, to replay it: written to
+/// `$BATON_FUZZ_OUT/TARGET-N.txt` when scripts/fuzz.sh sets it.
+fn save(target: &str, n: usize, text: &str) {
+    if let Some(dir) = std::env::var_os("BATON_FUZZ_OUT") {
+        let path = Path::new(&dir).join(format!("{target}-{n}.txt"));
+        let _ = std::fs::write(path, text);
+    }
 }
 
 /// How an input is shown in a failure: its text when it is bytes.

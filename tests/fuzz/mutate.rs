@@ -9,6 +9,28 @@ use std::fmt::Write as _;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
+/// A mutated input: shown as escaped text in a failure, not as numbers.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.alternate() {
+            // The whole input, for a file to replay it from.
+            write!(f, "{}", String::from_utf8_lossy(&self.0))
+        } else {
+            write!(f, "\"{}\"", excerpt(&self.0))
+        }
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// One edit of a text.
 #[derive(Debug, Clone)]
 pub enum Edit {
@@ -64,9 +86,9 @@ pub fn mutated(
     tokens: &'static [&'static str],
     max_edits: usize,
     max_repeat: u16,
-) -> impl Strategy<Value = Vec<u8>> {
+) -> impl Strategy<Value = Bytes> {
     (select(seeds), edits(tokens, max_edits, max_repeat))
-        .prop_map(|(seed, edits)| apply(seed.as_bytes(), &edits))
+        .prop_map(|(seed, edits)| Bytes(apply(seed.as_bytes(), &edits)))
 }
 
 /// Byte offsets of line starts, with the end.
