@@ -11,6 +11,7 @@
 # BATON_FUZZ_TARGETS  space-separated subset of the targets
 # BATON_FUZZ_DEPTH    nesting depth of the nesting target (default 20000)
 # BATON_FUZZ_JOBS     targets run at once (default 1)
+# BATON_FUZZ_RESTARTS restarts of a target whose case never ended (default 300)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,20 +50,60 @@ if ! cargo test --release --test fuzz --no-run >"$out/build.log" 2>&1; then
   exit 2
 fi
 
-run_target() {
-  local t=$1 test=${1%%.*} kind=
-  [ "$test" = "$t" ] || kind=${t#*.}
+# One run of one target: its tally line and exit code.
+run_once() {
+  local t=$1 test=$2 kind=$3 cases=$4 seed=$5 log=$6
   # A runaway case must not take the machine with it: cap memory (the
   # case fails on allocation) and wall time.
   (
     ulimit -v $((16 * 1024 * 1024)) 2>/dev/null || true
-    BATON_FUZZ_OUT=$out BATON_FUZZ_CASES=$(cases_of "$t") BATON_FUZZ_KEEP_GOING=1 BATON_FUZZ_SEED=$seed \
+    BATON_FUZZ_OUT=$out BATON_FUZZ_CASES=$cases BATON_FUZZ_KEEP_GOING=1 BATON_FUZZ_SEED=$seed \
+      BATON_FUZZ_GRACE_MS=${BATON_FUZZ_GRACE_MS:-3000} \
       BATON_FUZZ_DEPTH=${BATON_FUZZ_DEPTH:-$([ "$test" = nesting ] && echo 20000 || echo 24)} \
       BATON_FUZZ_NESTING=$kind \
       timeout "${BATON_FUZZ_TARGET_TIMEOUT:-3h}" \
       cargo test --release --test fuzz -- --exact "$test" --include-ignored --nocapture --test-threads 1
-  ) >"$out/$t.log" 2>&1
-  echo $? >"$out/$t.rc"
+  ) >>"$log" 2>&1
+}
+
+# A target until its cases are run: a case that never ends stops its
+# process (a thread cannot be killed), so the rest runs in a new one, with
+# the next seed, at most BATON_FUZZ_RESTARTS times. Sums go to $t.sum.
+run_target() {
+  local t=$1 test=${1%%.*} kind=
+  [ "$test" = "$t" ] || kind=${t#*.}
+  local want left restarts=0 cases=0 panics=0 hangs=0 secs=0 status=ok rc line
+  want=$(cases_of "$t")
+  left=$want
+  : >"$out/$t.log"
+  while [ "$left" -gt 0 ]; do
+    run_once "$t" "$test" "$kind" "$left" $((seed + restarts)) "$out/$t.log"
+    rc=$?
+    line=$(grep -a -o "FUZZ target=$test .*" "$out/$t.log" | tail -1)
+    if [ -z "$line" ] || [ "$(grep -a -c "FUZZ target=$test " "$out/$t.log")" -le "$restarts" ]; then
+      # No tally: the process died (a stack overflow aborts it) or timed out.
+      status="crashed (exit $rc): $(grep -a -m1 -E 'overflowed its stack|memory allocation|SIGKILL|timed out' "$out/$t.log" | cut -c1-70)"
+      break
+    fi
+    get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+    cases=$((cases + $(get cases)))
+    panics=$((panics + $(get panics)))
+    hangs=$((hangs + $(get hangs)))
+    secs=$(awk -v a="$secs" -v b="$(get secs)" 'BEGIN { printf "%.1f", a + b }')
+    left=$((want - cases))
+    if grep -q "stopped=1" <<<"$line"; then
+      restarts=$((restarts + 1))
+      if [ "$restarts" -gt "${BATON_FUZZ_RESTARTS:-300}" ]; then
+        status="stopped: $restarts cases never ended"
+        break
+      fi
+      continue
+    fi
+    [ "$rc" -eq 0 ] || status="failed (exit $rc)"
+    break
+  done
+  [ "$restarts" -eq 0 ] || [ "$status" != ok ] || status="$restarts never-ending case(s), restarted"
+  echo "$cases|$panics|$hangs|$secs|$status" >"$out/$t.sum"
 }
 
 running=0
@@ -80,26 +121,13 @@ failed=0
 sum_cases=0 sum_panics=0 sum_hangs=0
 printf '%-26s %10s %7s %6s %9s  %s\n' target cases panics hangs seconds status
 for t in "${targets[@]}"; do
-  rc=$(cat "$out/$t.rc" 2>/dev/null || echo 99)
-  line=$(grep -a -o "FUZZ target=${t%%.*} .*" "$out/$t.log" | tail -1)
-  get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
-  cases=$(get cases) panics=$(get panics) hangs=$(get hangs) secs=$(get secs)
-  status=ok
-  if [ -z "$line" ]; then
-    # No tally: the process died (a stack overflow aborts it) or timed out.
-    cases=? panics=? hangs=? secs=?
-    status="crashed (exit $rc): $(grep -a -m1 -E 'overflowed its stack|memory allocation|panicked|error' "$out/$t.log" | cut -c1-80)"
-  elif grep -q "stopped=1" <<<"$line"; then
-    status="stopped: a case never ended"
-  elif [ "$rc" -ne 0 ]; then
-    status="failed (exit $rc)"
+  IFS='|' read -r cases panics hangs secs status <"$out/$t.sum" || status="no result"
+  if [ "$status" != ok ] || [ "$panics" != 0 ] || [ "$hangs" != 0 ]; then
+    failed=1
   fi
-  [ "$status" = ok ] || failed=1
-  if [ "$cases" != "?" ]; then
-    sum_cases=$((sum_cases + cases))
-    sum_panics=$((sum_panics + panics))
-    sum_hangs=$((sum_hangs + hangs))
-  fi
+  sum_cases=$((sum_cases + ${cases:-0}))
+  sum_panics=$((sum_panics + ${panics:-0}))
+  sum_hangs=$((sum_hangs + ${hangs:-0}))
   printf '%-26s %10s %7s %6s %9s  %s\n' "$t" "$cases" "$panics" "$hangs" "$secs" "$status"
 done
 printf '%-26s %10s %7s %6s\n' total "$sum_cases" "$sum_panics" "$sum_hangs"
@@ -107,7 +135,9 @@ printf '%-26s %10s %7s %6s\n' total "$sum_cases" "$sum_panics" "$sum_hangs"
 if [ "$failed" -ne 0 ]; then
   echo
   echo "failures (one input each; full logs in $out):"
-  grep -a -h -A1 "FUZZ-FAILURE" "$out"/*.log | cut -c1-600
+  # Each failure once (a restarted target lists its own again).
+  awk '/FUZZ-FAILURE/ { sig = $0; sub(/count=[0-9]+ /, "", sig); if (!(sig in seen)) { seen[sig] = 1; print; getline; print } }' "$out"/*.log | cut -c1-600
+  echo "(saved inputs: $out/TARGET-SEED-N.txt; replay: BATON_FUZZ_REPLAY=TARGET:FILE cargo test --release --test fuzz replay -- --ignored)"
   for t in "${targets[@]}"; do
     grep -a -q "FUZZ target=" "$out/$t.log" || { echo "$t:"; tail -n 4 "$out/$t.log" | sed 's/^/  /'; }
   done

@@ -8,6 +8,10 @@
 //! - `BATON_FUZZ_TIMEOUT_MS`: what counts as a hang (default 2 s, 10 s in
 //!   a debug build).
 //! - `BATON_FUZZ_SEED`: the random seed (default fixed, so CI replays).
+//! - `BATON_FUZZ_GRACE_MS`: how long a hung case may still end before the
+//!   run stops (default 10 s).
+//! - `BATON_FUZZ_OUT`: a folder where the input of each new failure is
+//!   saved (replay it with the `replay` test).
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -137,7 +141,8 @@ fn bounded<T: Send + 'static>(
         Ok(Ok(())) => Ok(()),
         Ok(Err(p)) => Err(Failure::Panic(p)),
         Err(_) => {
-            if w.done.recv_timeout(Duration::from_secs(10)).is_err() {
+            let grace = Duration::from_millis(env_u64("BATON_FUZZ_GRACE_MS").unwrap_or(10_000));
+            if w.done.recv_timeout(grace).is_err() {
                 with_tally(target, |t| {
                     t.cases += 1;
                     t.hangs += 1;
@@ -281,7 +286,8 @@ where
 /// `$BATON_FUZZ_OUT/TARGET-N.txt` when scripts/fuzz.sh sets it.
 fn save(target: &str, n: usize, text: &str) {
     if let Some(dir) = std::env::var_os("BATON_FUZZ_OUT") {
-        let path = Path::new(&dir).join(format!("{target}-{n}.txt"));
+        let seed = env_u64("BATON_FUZZ_SEED").unwrap_or(0);
+        let path = Path::new(&dir).join(format!("{target}-{seed}-{n}.txt"));
         let _ = std::fs::write(path, text);
     }
 }
