@@ -44,9 +44,15 @@ jobs=${BATON_FUZZ_JOBS:-1}
 out=$(mktemp -d "${TMPDIR:-/tmp}/baton-fuzz.XXXXXX")
 
 echo "fuzz: $total cases over ${#targets[@]} targets, seed $seed, logs in $out"
-if ! cargo test --release --test fuzz --no-run >"$out/build.log" 2>&1; then
+if ! cargo test --release --test fuzz --no-run --message-format=json >"$out/build.json" 2>"$out/build.log"; then
   cat "$out/build.log" >&2
   echo "fuzz: build failed" >&2
+  exit 2
+fi
+# A copy of the test binary: a rebuild meanwhile changes nothing of this run.
+exe=$(grep -o '"executable":"[^"]*fuzz-[^"]*"' "$out/build.json" | tail -1 | cut -d'"' -f4)
+if [ -z "$exe" ] || ! cp "$exe" "$out/fuzz-bin"; then
+  echo "fuzz: no test binary in the build output" >&2
   exit 2
 fi
 
@@ -62,7 +68,7 @@ run_once() {
       BATON_FUZZ_DEPTH=${BATON_FUZZ_DEPTH:-$([ "$test" = nesting ] && echo 20000 || echo 24)} \
       BATON_FUZZ_NESTING=$kind \
       timeout "${BATON_FUZZ_TARGET_TIMEOUT:-3h}" \
-      cargo test --release --test fuzz -- --exact "$test" --include-ignored --nocapture --test-threads 1
+      "$out/fuzz-bin" --exact "$test" --include-ignored --nocapture --test-threads 1
   ) >>"$log" 2>&1
 }
 
