@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, no_config_message, theme_name};
+use crate::cli::{Cli, locate_name, no_config_message, theme_name};
 use crate::config::{self, Lookup};
 use crate::text::escape_controls;
 use crate::{keymap, theme};
@@ -25,9 +25,11 @@ pub fn run(cli: &Cli) -> ExitCode {
 
     let mut dir: Option<PathBuf> = None;
     let mut cfg = None;
+    let mut cfg_file = None;
     match config::find(cli.config.as_deref()) {
         Lookup::Found(path) => {
             dir = path.parent().map(Path::to_path_buf);
+            cfg_file = Some(path.clone());
             let loaded = config::load_file(&path);
             if let Ok(c) = &loaded {
                 cfg = Some(c.clone());
@@ -47,6 +49,8 @@ pub fn run(cli: &Cli) -> ExitCode {
     let mut themes: BTreeSet<String> = theme::embedded_names().map(str::to_string).collect();
     let mut keymaps: BTreeSet<String> = keymap::embedded_names().map(str::to_string).collect();
     if let Some(c) = &cfg {
+        // The configured theme too, whatever this terminal would pick.
+        themes.insert(c.console.theme.clone());
         themes.insert(theme_name(cli, c));
         keymaps.insert(
             cli.keymap
@@ -61,11 +65,32 @@ pub fn run(cli: &Cli) -> ExitCode {
         themes.extend(stems(&d.join("themes")));
         keymaps.extend(stems(&d.join("keymaps")));
     }
+    // A name the config gives is reported at its config key when it names
+    // nothing.
+    let from_config = |key: &str, name: &str| {
+        let c = cfg.as_ref()?;
+        let configured = if key == "theme" {
+            &c.console.theme
+        } else {
+            &c.console.keymap
+        };
+        (configured == name).then(|| cfg_file.clone()).flatten()
+    };
     for name in &themes {
-        report(theme::load(name, dir.as_deref()).map(|_| format!("theme {name}")));
+        let file = from_config("theme", name);
+        report(
+            theme::load(name, dir.as_deref())
+                .map(|_| format!("theme {name}"))
+                .map_err(|d| locate_name(d, name, file.as_deref(), "theme")),
+        );
     }
     for name in &keymaps {
-        report(keymap::load(name, dir.as_deref()).map(|_| format!("keymap {name}")));
+        let file = from_config("keymap", name);
+        report(
+            keymap::load(name, dir.as_deref())
+                .map(|_| format!("keymap {name}"))
+                .map_err(|d| locate_name(d, name, file.as_deref(), "keymap")),
+        );
     }
     if let Some(c) = &cfg {
         let (templates, errors) = crate::wizard::templates::load_all(c, dir.as_deref());

@@ -150,7 +150,7 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
             let follow = matches!(cli.command, Some(Command::Watch { no_follow: false }));
             let mode = if watch { Mode::Watch } else { Mode::Operator };
             let dir = path.parent().map(Path::to_path_buf);
-            let app = build_app(cli, cfg, dir.as_deref(), mode)?;
+            let app = build_app(cli, cfg, Some(&path), dir.as_deref(), mode)?;
             runtime()?.block_on(crate::app::run(
                 app,
                 RunOptions {
@@ -180,7 +180,7 @@ async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
         .wrap_err("cannot start the demo fleet on 127.0.0.1")?;
     let cfg = crate::demo::config(fleet.addr);
     let dir = config::xdg_config_home().join("baton");
-    let mut app = build_app(cli, cfg, Some(&dir), Mode::Demo)?;
+    let mut app = build_app(cli, cfg, None, Some(&dir), Mode::Demo)?;
     app.scenario = Some(scenario.to_string());
     crate::app::run(
         app,
@@ -195,8 +195,15 @@ async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
 }
 
 /// Resolves theme and keymap (CLI over NO_COLOR over config) and builds the app.
-pub fn build_app(cli: &Cli, cfg: Config, config_dir: Option<&Path>, mode: Mode) -> Result<App> {
-    let (theme, keymap) = resolve_look(cli, &cfg, config_dir).map_err(|d| eyre!("{d}"))?;
+pub fn build_app(
+    cli: &Cli,
+    cfg: Config,
+    config_file: Option<&Path>,
+    config_dir: Option<&Path>,
+    mode: Mode,
+) -> Result<App> {
+    let (theme, keymap) =
+        resolve_look(cli, &cfg, config_file, config_dir).map_err(|d| eyre!("{d}"))?;
     let (templates, mut errors) = crate::wizard::templates::load_all(&cfg, config_dir);
     let (runbooks, rb_errors) = crate::wizard::runbook::load_all(&cfg, config_dir, &templates);
     errors.extend(rb_errors);
@@ -248,10 +255,19 @@ pub fn theme_name(cli: &Cli, cfg: &Config) -> String {
 pub fn resolve_look(
     cli: &Cli,
     cfg: &Config,
+    config_file: Option<&Path>,
     dir: Option<&Path>,
 ) -> Result<(Theme, Keymap), Diagnostics> {
-    let theme = theme::load(&theme_name(cli, cfg), dir);
-    let keymap = keymap::load(cli.keymap.as_deref().unwrap_or(&cfg.console.keymap), dir);
+    let name = theme_name(cli, cfg);
+    let mut theme = theme::load(&name, dir);
+    if name == cfg.console.theme {
+        theme = theme.map_err(|d| locate_name(d, &name, config_file, "theme"));
+    }
+    let keymap = match &cli.keymap {
+        Some(k) => keymap::load(k, dir),
+        None => keymap::load(&cfg.console.keymap, dir)
+            .map_err(|d| locate_name(d, &cfg.console.keymap, config_file, "keymap")),
+    };
     match (theme, keymap) {
         (Ok(t), Ok(k)) => Ok((t.for_depth(crate::theme::depth::from_env()), k)),
         (t, k) => {
@@ -265,6 +281,35 @@ pub fn resolve_look(
             Err(Diagnostics(all))
         }
     }
+}
+
+/// A theme or keymap named in the config that loads nothing has no file
+/// of its own to point at: the error names the config file, line and key
+/// (`console.theme`) instead.
+pub fn locate_name(d: Diagnostics, name: &str, config: Option<&Path>, key: &str) -> Diagnostics {
+    let Some(file) = config else { return d };
+    let Ok(src) = std::fs::read_to_string(file) else {
+        return d;
+    };
+    let loc = crate::diag::Located { file, src: &src };
+    let path = [
+        crate::diag::Seg::Key("console".into()),
+        crate::diag::Seg::Key(key.into()),
+    ];
+    Diagnostics(
+        d.0.into_iter()
+            .map(|x| {
+                if x.line != 0 || x.file != Path::new(name) {
+                    return x;
+                }
+                if x.message.contains(name) {
+                    loc.at(&path, x.message)
+                } else {
+                    loc.at(&path, format!("`{name}`: {}", x.message))
+                }
+            })
+            .collect(),
+    )
 }
 
 fn report(

@@ -34,7 +34,13 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        // Line 0: a problem with the whole file (or a name that is no file),
+        // where `:0:0` would point at nothing.
+        if self.line == 0 {
+            write!(f, "{}: ", self.file.display())?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        }
         if !self.key.is_empty() {
             write!(f, "key `{}`: ", self.key)?;
         }
@@ -61,6 +67,31 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// Reads a user file as UTF-8. Invalid UTF-8 is reported at the line and
+/// column of the first invalid byte, not at the top of the file.
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    // Bounded, regular files only (never /dev/zero, never /proc).
+    let bytes = crate::config::files::read_bytes(path, crate::config::files::MAX_FILE)
+        .map_err(|e| Diagnostic::file(path, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let valid = String::from_utf8_lossy(&bytes[..at]);
+        let loc = Located {
+            file: path,
+            src: &valid,
+        };
+        loc.at_offset(
+            at,
+            String::new(),
+            format!(
+                "invalid UTF-8 (byte 0x{:02x}): save the file as UTF-8",
+                bytes.get(at).copied().unwrap_or_default()
+            ),
+        )
+    })
+}
 
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,8 +223,78 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Resu
 fn toml_error(loc: &Located<'_>, e: &toml::de::Error, path: &[Seg]) -> Diagnostic {
     let message = e.message().trim().to_string();
     match e.span() {
+        // The parser says only "duplicate key": name it, and where it is.
+        Some(span) if path.is_empty() && message.starts_with("duplicate key") => {
+            let name = loc.src.get(span.clone()).unwrap_or_default().trim();
+            let name = name.trim_matches(|c| c == '"' || c == '\'');
+            let key = key_path_at(loc.src, span.start, name);
+            loc.at_offset(
+                span.start,
+                key.clone(),
+                format!("duplicate key `{key}`: it is already set above in this file"),
+            )
+        }
         Some(span) => loc.at_offset(span.start, path_text(path), message),
         None => loc.at(path, message),
+    }
+}
+
+/// The dotted path (`source[1].name`) of key `name` written at byte
+/// `offset`, from the table headers above it. A parse error comes without
+/// a path, so the headers are read back from the text.
+fn key_path_at(src: &str, offset: usize, name: &str) -> String {
+    let before = src.get(..offset).unwrap_or(src);
+    let (done, last) = match before.rfind('\n') {
+        Some(i) => (&before[..=i], &before[i + 1..]),
+        None => ("", before),
+    };
+    // How many times each array of tables was opened under its current
+    // parent, and the index of the one open now.
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut indices: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut current: Vec<String> = Vec::new();
+    for line in done.lines() {
+        let t = line.trim();
+        let (inner, array) = if let Some(x) = t.strip_prefix("[[") {
+            (x.split("]]").next().unwrap_or_default(), true)
+        } else if let Some(x) = t.strip_prefix('[') {
+            (x.split(']').next().unwrap_or_default(), false)
+        } else {
+            continue;
+        };
+        let parts: Vec<String> = inner
+            .split('.')
+            .map(|p| p.trim().trim_matches('"').to_string())
+            .collect();
+        if array {
+            let whole = parts.join(".");
+            let n = counts.entry(whole.clone()).or_insert(0);
+            indices.insert(whole.clone(), *n);
+            *n += 1;
+            // A new parent element starts its children's count afresh.
+            let prefix = format!("{whole}.");
+            counts.retain(|k, _| !k.starts_with(&prefix));
+        }
+        current = parts;
+    }
+    // `[a]` twice: the duplicate is the header itself.
+    if last.trim_start().starts_with('[') {
+        current.clear();
+    }
+    let mut out = String::new();
+    for (i, part) in current.iter().enumerate() {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(part);
+        if let Some(n) = indices.get(&current[..=i].join(".")) {
+            let _ = write!(out, "[{n}]");
+        }
+    }
+    match (out.is_empty(), name.is_empty()) {
+        (_, true) => out,
+        (true, false) => name.to_string(),
+        (false, false) => format!("{out}.{name}"),
     }
 }
 

@@ -286,10 +286,137 @@ fn check_reads_only_bounded_regular_files() {
         "no hang"
     );
     for want in [
-        "/dev/zero:0:0: cannot read theme: /dev/zero is on a special filesystem",
-        "/proc:0:0: cannot read templates: a special filesystem",
-        "runbooks/huge.toml:0:0: cannot read: larger than the limit of 1 MiB",
+        "baton.toml:2:1: key `console.theme`: cannot read: /dev/zero is on a special filesystem",
+        "/proc: cannot read templates: a special filesystem",
+        "runbooks/huge.toml: cannot read: larger than the limit of 1 MiB",
     ] {
         assert!(text.contains(want), "missing {want}:\n{text}");
     }
+}
+
+/// A one-step runbook file with an optional follow-up.
+fn runbook(id: &str, applies_to: &str, then: Option<&str>) -> String {
+    let then = then
+        .map(|t| format!("then = \"{t}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "id = \"{id}\"\ntitle = \"{id}\"\napplies_to = \"{applies_to}\"\n{then}[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"s\"\nkind = \"check\"\ntitle = \"S\"\n"
+    )
+}
+
+#[test]
+fn check_names_every_follow_up_that_cannot_run_and_runbook_ids_used_twice() {
+    let d = temp("check-then");
+    std::fs::write(d.join("baton.toml"), "[console]\ntitle = \"t\"\n").expect("write");
+    let rb = d.join("runbooks");
+    std::fs::create_dir_all(&rb).expect("dir");
+    let files = [
+        (
+            "a-unknown.toml",
+            runbook("unknown", "pair", Some("nowhere")),
+        ),
+        ("b-self.toml", runbook("self", "pair", Some("self"))),
+        ("c-ping.toml", runbook("ping", "pair", Some("pong"))),
+        ("d-pong.toml", runbook("pong", "pair", Some("ping"))),
+        (
+            "e-mixed.toml",
+            runbook("mixed", "pair", Some("post-failover-followup")),
+        ),
+        ("f-twice.toml", runbook("twice", "pair", None)),
+        ("g-twice.toml", runbook("twice", "pair", None)),
+        // A user copy of a shipped runbook replaces it: not an error.
+        ("h-copy.toml", runbook("pair-followup", "pair", None)),
+    ];
+    for (name, text) in &files {
+        std::fs::write(rb.join(name), text).expect("write");
+    }
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for expected in [
+        "runbooks/a-unknown.toml:4:1: key `then`: no runbook `nowhere` is loaded",
+        "runbooks/b-self.toml:4:1: key `then`: runbook `self` names itself as its follow-up",
+        "runbooks/c-ping.toml:4:1: key `then`: follow-ups form a cycle: ping → pong → ping",
+        "runbooks/d-pong.toml:4:1: key `then`: follow-ups form a cycle: pong → ping → pong",
+        "runbooks/e-mixed.toml:4:1: key `then`: `post-failover-followup` applies to a region or provider, but `mixed` runs on a pair",
+        "runbooks/g-twice.toml:1:1: key `id`: runbook id `twice` is already used by",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(text.contains("6 problems found"), "{text}");
+    assert!(
+        !text.contains("h-copy.toml:"),
+        "a copy of a shipped runbook is fine: {text}"
+    );
+}
+
+#[test]
+fn check_names_an_unknown_theme_at_its_config_key() {
+    let d = temp("check-theme");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[console]\ntitle = \"t\"\ntheme = \"nope\"\n",
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("baton.toml:3:1: key `console.theme`: no theme named `nope`"),
+        "{text}"
+    );
+    assert!(!text.contains("nope:0:0"), "{text}");
+}
+
+#[test]
+fn check_reports_invalid_utf8_at_its_line_and_column() {
+    let d = temp("check-utf8");
+    std::fs::write(
+        d.join("baton.toml"),
+        b"[console]\ntitle = \"t\"\n\n[thresholds]\nlag_warn = \"10s\" # caf\xe9\n".as_slice(),
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("baton.toml:5:23: invalid UTF-8 (byte 0xe9)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_names_a_duplicate_key_with_its_table() {
+    let d = temp("check-dup");
+    std::fs::write(
+        d.join("baton.toml"),
+        "[console]\ntitle = \"t\"\n\n[[source]]\nname = \"a\"\nkind = \"fleet\"\n\n[[source]]\nname = \"b\"\nkind = \"fleet\"\nname = \"c\"\n",
+    )
+    .expect("write");
+    let out = baton(&d, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("baton.toml:11:1: key `source[1].name`: duplicate key `source[1].name`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_theme_at_start_up_names_the_config_key() {
+    let d = temp("start-theme");
+    std::fs::write(d.join("baton.toml"), "[console]\ntheme = \"nope\"\n").expect("write");
+    // A colour terminal, so the configured theme is the one picked.
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .current_dir(&d)
+        .env("HOME", &d)
+        .env("XDG_STATE_HOME", d.join("state"))
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .env_remove("BATON_CONFIG")
+        .output()
+        .expect("run baton");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("baton.toml:2:1: key `console.theme`: no theme named `nope`"),
+        "{err}"
+    );
 }

@@ -180,7 +180,7 @@ async fn a_500_is_an_error_that_keeps_the_text_and_a_missing_secret_is_named() {
     let err = send(&message(cfg, "x")).await.expect_err("unset");
     assert_eq!(
         err,
-        "url: environment variable BATON_TEST_UNSET_URL is not set"
+        "notify.test.url: environment variable BATON_TEST_UNSET_URL is not set"
     );
 }
 

@@ -134,9 +134,9 @@ pub fn gather(
             continue;
         };
         for f in list {
-            match read_text(&f) {
+            match crate::diag::read_text(&f) {
                 Ok(s) => files.push((f, s)),
-                Err(e) => errors.push(Diagnostic::file(f, format!("cannot read: {e}"))),
+                Err(d) => errors.push(d),
             }
         }
     }

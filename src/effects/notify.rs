@@ -39,11 +39,42 @@ pub struct Send {
 
 /// A value of the config, or the environment variable it names.
 fn secret(v: &str, key: &str) -> Result<String, String> {
+    secret_from(v, key, |var| std::env::var_os(var))
+}
+
+/// `secret` over any environment: tests cannot set variables in-process.
+/// An empty variable is refused by name, so the operator does not read a
+/// URL parser's "relative URL without a base" for an unset secret.
+fn secret_from(
+    v: &str,
+    key: &str,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<String, String> {
+    let Some(var) = v.strip_prefix("env:") else {
+        return Ok(v.to_string());
+    };
+    match env(var) {
+        None => Err(format!("{key}: environment variable {var} is not set")),
+        Some(x) if x.is_empty() => Err(format!("{key}: environment variable {var} is empty")),
+        Some(x) => x
+            .into_string()
+            .map_err(|_| format!("{key}: environment variable {var} is not UTF-8")),
+    }
+}
+
+/// The channel's URL, read from the environment when it says `env:NAME`.
+fn url_of(
+    v: &str,
+    key: &str,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<String, String> {
+    let url = secret_from(v, key, env)?;
     match v.strip_prefix("env:") {
-        Some(var) => {
-            std::env::var(var).map_err(|_| format!("{key}: environment variable {var} is not set"))
-        }
-        None => Ok(v.to_string()),
+        // The value is a secret: say what is wrong with it, never what it is.
+        Some(var) => reqwest::Url::parse(&url)
+            .map(|_| url)
+            .map_err(|e| format!("{key}: environment variable {var} does not hold a URL ({e})")),
+        None => Ok(url),
     }
 }
 
@@ -117,12 +148,16 @@ pub async fn send(s: &Send) -> Result<String, String> {
 async fn http(s: &Send, timeout: Duration) -> Result<String, String> {
     let kind = s.cfg.effective_kind();
     let url = match (&s.cfg.url, kind) {
-        (Some(u), _) => secret(u, "url")?,
+        (Some(u), _) => url_of(u, &format!("notify.{}.url", s.channel), |var| {
+            std::env::var_os(var)
+        })?,
         (None, NotifyKind::Pagerduty) => PAGERDUTY.to_string(),
         (None, _) => return Err("this channel has no url".into()),
     };
     let key = match (&s.cfg.routing_key, kind) {
-        (Some(k), NotifyKind::Pagerduty) => secret(k, "routing_key")?,
+        (Some(k), NotifyKind::Pagerduty) => {
+            secret(k, &format!("notify.{}.routing_key", s.channel))?
+        }
         (None, NotifyKind::Pagerduty) => return Err("this channel has no routing_key".into()),
         _ => String::new(),
     };
@@ -253,5 +288,34 @@ mod tests {
         assert_eq!(super::osc52("acct-1003"), "\x1b]52;c;YWNjdC0xMDAz\x07");
         // A multi-line message survives as one sequence, newlines included.
         assert_eq!(super::osc52("a\nb"), "\x1b]52;c;YQpi\x07");
+    }
+
+    #[test]
+    fn an_empty_or_unset_url_variable_is_named_with_its_key() {
+        let env = |name: &str| match name {
+            "HOOK" => Some(std::ffi::OsString::new()),
+            "JUNK" => Some("not a url".into()),
+            "GOOD" => Some("https://hooks.example.invalid/x".into()),
+            _ => None,
+        };
+        let key = "notify.ops.url";
+        assert_eq!(
+            super::url_of("env:HOOK", key, env).expect_err("empty"),
+            "notify.ops.url: environment variable HOOK is empty"
+        );
+        assert_eq!(
+            super::url_of("env:NOPE", key, env).expect_err("unset"),
+            "notify.ops.url: environment variable NOPE is not set"
+        );
+        let junk = super::url_of("env:JUNK", key, env).expect_err("junk");
+        assert!(
+            junk.starts_with("notify.ops.url: environment variable JUNK does not hold a URL")
+                && !junk.contains("not a url"),
+            "the secret stays out of the message: {junk}"
+        );
+        assert_eq!(
+            super::url_of("env:GOOD", key, env).as_deref(),
+            Ok("https://hooks.example.invalid/x")
+        );
     }
 }

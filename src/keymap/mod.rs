@@ -127,12 +127,10 @@ struct KeymapFile {
 
 fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, Diagnostic> {
     let read = |path: PathBuf| {
-        crate::config::files::read_text(&path)
-            .map(|src| KeymapFile {
-                path: path.clone(),
-                src,
-            })
-            .map_err(|e| Diagnostic::file(path.clone(), format!("cannot read keymap: {e}")))
+        crate::diag::read_text(&path).map(|src| KeymapFile {
+            path: path.clone(),
+            src,
+        })
     };
     if name.contains('/')
         || Path::new(name)

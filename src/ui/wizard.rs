@@ -543,7 +543,12 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     let done = b.finished.len();
     let total = b.planned.len();
     let width = 30usize;
-    let filled = (done * width).checked_div(total).unwrap_or(width);
+    // A journal can name results of pairs the plan never had: never more
+    // than a full bar.
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
     l.push(Line::from(vec![
         styled(
             format!(" {}{} ", "█".repeat(filled), "░".repeat(width - filled)),

@@ -327,29 +327,45 @@ pub fn load_all(
         |p| p.extension().is_some_and(|x| x == "toml"),
     );
     let mut out: Vec<Runbook> = Vec::new();
+    // Sources of the runbooks kept, to locate what is checked across them.
+    let mut sources: BTreeMap<PathBuf, String> = BTreeMap::new();
     for (path, src) in files {
         match crate::diag::from_toml::<Runbook>(&path, &src) {
             Ok(mut rb) => {
                 rb.file.clone_from(&path);
-                let problems = check(
-                    &rb,
-                    config,
-                    templates,
-                    &Located {
-                        file: &path,
-                        src: &src,
-                    },
-                );
-                if problems.is_empty() {
-                    out.retain(|r| r.id != rb.id);
-                    out.push(rb);
-                } else {
+                let loc = Located {
+                    file: &path,
+                    src: &src,
+                };
+                let problems = check(&rb, config, templates, &loc);
+                if !problems.is_empty() {
                     errors.extend(problems);
+                    continue;
                 }
+                // A user file replaces a shipped runbook of its id; two
+                // user files of one id would leave one silently unused.
+                if let Some(first) = out
+                    .iter()
+                    .find(|r| r.id == rb.id && !r.file.starts_with("<embedded>"))
+                {
+                    errors.push(loc.at(
+                        &[k("id")],
+                        format!(
+                            "runbook id `{}` is already used by {}; give one of them another id",
+                            rb.id,
+                            first.file.display()
+                        ),
+                    ));
+                    continue;
+                }
+                out.retain(|r| r.id != rb.id);
+                sources.insert(path.clone(), src);
+                out.push(rb);
             }
             Err(d) => errors.push(d),
         }
     }
+    errors.extend(super::runbook_links::check(&out, &sources));
     (out, errors)
 }
 
