@@ -11,19 +11,22 @@
 
 #[path = "fuzz/app.rs"]
 mod app;
+#[path = "fuzz/bodies.rs"]
+mod bodies;
 #[path = "fuzz/driver.rs"]
 mod driver;
+#[path = "fuzz/journal.rs"]
+mod journal;
 #[path = "fuzz/mutate.rs"]
 mod mutate;
+#[path = "fuzz/nesting.rs"]
+mod nesting;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use baton::app::{Effect, Mode, Overlay};
-use baton::config::Config;
-use baton::sources::report::{Payload, Probe, SourceUpdate};
 use baton::state::Model;
 use baton::wizard::runbook::Runbook;
 use driver::fuzz;
@@ -33,7 +36,7 @@ use proptest::sample::select;
 
 /// Nesting depth of generated expressions: moderate by default, because a
 /// stack overflow aborts the whole test binary; `BATON_FUZZ_DEPTH` raises it.
-fn depth() -> u16 {
+pub fn depth() -> u16 {
     std::env::var("BATON_FUZZ_DEPTH")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -41,7 +44,7 @@ fn depth() -> u16 {
 }
 
 /// A file of its own for each case, removed afterwards.
-struct TempFile(PathBuf);
+pub struct TempFile(PathBuf);
 
 impl TempFile {
     fn new(name: &str, bytes: &[u8]) -> Self {
@@ -68,7 +71,7 @@ impl Drop for TempFile {
     }
 }
 
-fn leak(s: String) -> &'static str {
+pub fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
@@ -82,7 +85,7 @@ const CONFIG_SEEDS: &[&str] = &[
 
 /// A config that loads is also started on: the model, the panes, the
 /// detail of each pair, the sources' schedule.
-fn config_case(bytes: Bytes) {
+pub fn config_case(bytes: Bytes) {
     let f = TempFile::new("baton.toml", &bytes);
     let Ok(cfg) = baton::config::load_file(&f.0) else {
         return;
@@ -95,8 +98,9 @@ fn config_case(bytes: Bytes) {
     }
     let _ = baton::theme::load(&cfg.console.theme, Some(f.dir()));
     let _ = baton::keymap::load(&cfg.console.keymap, Some(f.dir()));
-    let (templates, _) = baton::wizard::templates::load_all(&cfg, Some(f.dir()));
-    let (runbooks, _) = baton::wizard::runbook::load_all(&cfg, Some(f.dir()), &templates);
+    // The shipped runbooks as this config loads them (the runbook target
+    // checks runbooks themselves; loading all ten per case costs 4 ms).
+    let s = app::shipped();
     let now = baton::demo::fixture::clock();
     let mut model = Model::new(Arc::new(cfg), now);
     model.tick(now + chrono::Duration::hours(1));
@@ -106,7 +110,7 @@ fn config_case(bytes: Bytes) {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    app.runbooks = runbooks.into_iter().map(Arc::new).collect();
+    app.runbooks.clone_from(&s.runbooks);
     app.refresh();
     draw(&app, 80, 24);
     let ids: Vec<String> = app
@@ -124,7 +128,7 @@ fn config_case(bytes: Bytes) {
     draw(&app, 120, 36);
 }
 
-fn draw(app: &baton::app::App, w: u16, h: u16) -> String {
+pub fn draw(app: &baton::app::App, w: u16, h: u16) -> String {
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
     term.draw(|f| baton::ui::draw(f, app)).expect("draw");
     term.backend().to_string()
@@ -158,7 +162,7 @@ const RUNBOOK_SEEDS: &[&str] = &[
 /// `baton check` on the runbook; one that passes is started on the demo
 /// fleet and driven a few steps (gates, waits, templates, timers), drawn,
 /// and its journal turned into a report.
-fn runbook_case((bytes, drive): (Bytes, u8)) {
+pub fn runbook_case((bytes, drive): (Bytes, u8)) {
     let Ok(src) = String::from_utf8(bytes.0) else {
         return;
     };
@@ -255,12 +259,12 @@ fn expr_text() -> impl Strategy<Value = String> {
 
 /// Shipped gate expressions, mutated, and generated ones: parsed and
 /// evaluated against live pairs of the demo fleet.
-fn expr_case(src: String) {
+pub fn expr_case(src: String) {
+    static MODEL: OnceLock<Model> = OnceLock::new();
     let Ok(e) = baton::wizard::expr::parse(&src) else {
         return;
     };
     let _ = e.vars();
-    static MODEL: OnceLock<Model> = OnceLock::new();
     let model = MODEL.get_or_init(|| baton::demo::fixture::model(8, "mixed", 20));
     for pair in model.pairs.iter().take(3) {
         let scope = baton::wizard::vars::PairScope {
@@ -318,7 +322,7 @@ const TEMPLATE_SEEDS: &[&str] = &[
 
 /// A notification template as `baton check` reads it and as a notify step
 /// renders it.
-fn template_case(bytes: Bytes) {
+pub fn template_case(bytes: Bytes) {
     let Ok(src) = String::from_utf8(bytes.0) else {
         return;
     };
@@ -343,132 +347,14 @@ fn template() {
 
 // ------------------------------------------------ fleet and health bodies
 
-/// A config with every kind of source that reads a body, and pairs.
-fn body_config() -> &'static Arc<Config> {
-    static C: OnceLock<Arc<Config>> = OnceLock::new();
-    C.get_or_init(|| {
-        let cfg: Config =
-            toml::from_str(include_str!("fuzz/seed-config.toml")).expect("seed config");
-        Arc::new(cfg)
-    })
-}
-
-/// The source update into the model, then the panes drawn.
-fn show(source: usize, result: Result<Payload, String>) {
-    let ok = result.is_ok();
-    let now = baton::demo::fixture::clock();
-    let mut model = Model::new(Arc::clone(body_config()), now);
-    for at in [now, now + chrono::Duration::seconds(1)] {
-        model.apply(SourceUpdate {
-            source,
-            at,
-            latency: Duration::from_millis(5),
-            result: result.clone(),
-            next_poll: None,
-        });
-        model.tick(at);
-    }
-    let mut app = baton::app::App::new(
-        model,
-        app::looks().keymap("default"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    app.refresh();
-    // A refused body changes only the source's row: drawn in its view.
-    if !ok {
-        app.view.overlay = Some(Overlay::Sources);
-        draw(&app, 100, 30);
-        return;
-    }
-    draw(&app, 120, 36);
-    if let Some(id) = app.model.pairs.first().map(|p| p.id.clone()) {
-        app.view.overlay = Some(Overlay::Detail(id));
-        draw(&app, 100, 30);
-    }
-}
-
-fn fleet_seeds() -> &'static [&'static str] {
-    static S: OnceLock<Vec<&'static str>> = OnceLock::new();
-    S.get_or_init(|| {
-        let mut out = Vec::new();
-        for scenario in ["mixed", "provider-outage"] {
-            let mut sim = baton::demo::Sim::new(6, scenario, 7);
-            for _ in 0..40 {
-                sim.step();
-            }
-            let body = serde_json::json!({ "pairs": sim.report() });
-            out.push(leak(serde_json::to_string_pretty(&body).expect("json")));
-        }
-        out.push(include_str!("fuzz/seed-fleet-mapped.json"));
-        out
-    })
-}
-
-fn fleet_case(bytes: Bytes) {
-    let _ = baton::sources::parse::fleet(&bytes);
-    let mapped = body_config().sources[5].map.clone();
-    if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-        let _ = baton::sources::mapping::fleet(&doc, &mapped);
-    }
-    let _ = baton::sources::command::read(&bytes, &body_config().sources[5], Duration::ZERO);
-    let result = baton::sources::parse::fleet(&bytes)
-        .map(|(pairs, skipped)| Payload::Fleet { pairs, skipped });
-    show(0, result);
-}
-
 #[test]
 fn fleet_body() {
     fuzz(
         "fleet_body",
         24,
-        mutated(fleet_seeds(), JSON_TOKENS, 8, depth()),
-        fleet_case,
+        mutated(bodies::fleet_seeds(), JSON_TOKENS, 8, depth()),
+        bodies::fleet_case,
     );
-}
-
-const HEALTH_SEEDS: &[&str] = &[
-    r#"{"id": "gw-1042-a", "role": "PRIMARY", "status": "ACTIVE", "health_score": 87,
- "region": "eu-west-1", "provider": "aws", "replication_lag_seconds": 1.2}"#,
-    r#"{"status":"DOWN","health_score":"12","checks":{"db":{"ok":false,"latency_ms":[1,2,3]}}}"#,
-    "OK\n",
-];
-
-const CONDITIONS: &[&str] = &[
-    "[STATUS] == 200",
-    "[BODY].status == ACTIVE",
-    "[RESPONSE_TIME] < 500",
-    "[BODY].checks.db.latency_ms[2] <= 3",
-    "[BODY].health_score >= 1e308",
-    "[BODY] == OK",
-    "[BODY].a[99999999999999999999] == 1",
-    "[STATUS] < -5",
-];
-
-fn health_case((bytes, status, cond): (Bytes, u16, &'static str)) {
-    let report = baton::sources::parse::instance("gw-1001-a", status, &bytes);
-    let json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
-    if let Some(v) = &json {
-        let _ = baton::sources::mapping::instance(v, &body_config().sources[1].map);
-    }
-    if let Ok(c) = baton::sources::conditions::parse(cond) {
-        let r = baton::sources::conditions::Response {
-            status,
-            millis: 12,
-            body: &bytes,
-            json: json.as_ref(),
-        };
-        let _ = c.check(&r);
-    }
-    let probes = ["gw-1001-a", "gw-1001-b"]
-        .iter()
-        .map(|id| Probe {
-            instance: (*id).into(),
-            latency: Duration::from_millis(9),
-            result: report.clone(),
-        })
-        .collect();
-    show(1, Ok(Payload::Instances(probes)));
 }
 
 #[test]
@@ -477,24 +363,12 @@ fn health_body() {
         "health_body",
         24,
         (
-            mutated(HEALTH_SEEDS, JSON_TOKENS, 8, depth()),
+            mutated(bodies::HEALTH_SEEDS, JSON_TOKENS, 8, depth()),
             prop_oneof![Just(200u16), Just(503), any::<u16>()],
-            select(CONDITIONS),
+            select(bodies::CONDITIONS),
         ),
-        health_case,
+        bodies::health_case,
     );
-}
-
-const PROMETHEUS_SEEDS: &[&str] = &[
-    include_str!("fuzz/seed-prometheus.json"),
-    r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error"}"#,
-    r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#,
-];
-
-fn prometheus_case((bytes, status, source): (Bytes, u16, usize)) {
-    let cfg = &body_config().sources[source];
-    let result = baton::sources::prometheus::read(status, &bytes, cfg);
-    show(source, result);
 }
 
 #[test]
@@ -503,32 +377,12 @@ fn prometheus_body() {
         "prometheus_body",
         24,
         (
-            mutated(PROMETHEUS_SEEDS, JSON_TOKENS, 8, depth()),
+            mutated(bodies::PROMETHEUS_SEEDS, JSON_TOKENS, 8, depth()),
             prop_oneof![Just(200u16), Just(400), any::<u16>()],
             2usize..=3,
         ),
-        prometheus_case,
+        bodies::prometheus_case,
     );
-}
-
-fn alertmanager_seeds() -> &'static [&'static str] {
-    static S: OnceLock<Vec<&'static str>> = OnceLock::new();
-    S.get_or_init(|| {
-        let mut sim = baton::demo::Sim::new(6, "provider-outage", 7);
-        for _ in 0..40 {
-            sim.step();
-        }
-        let alerts = sim.alerts(baton::demo::fixture::clock());
-        vec![
-            leak(serde_json::to_string_pretty(&alerts).expect("json")),
-            include_str!("fuzz/seed-alertmanager.json"),
-        ]
-    })
-}
-
-fn alertmanager_case(bytes: Bytes) {
-    let result = baton::sources::alertmanager::read(&bytes, "severity");
-    show(4, result);
 }
 
 #[test]
@@ -536,101 +390,20 @@ fn alertmanager_body() {
     fuzz(
         "alertmanager_body",
         24,
-        mutated(alertmanager_seeds(), JSON_TOKENS, 8, depth()),
-        alertmanager_case,
+        mutated(bodies::alertmanager_seeds(), JSON_TOKENS, 8, depth()),
+        bodies::alertmanager_case,
     );
 }
 
 // ------------------------------------------------------ journal to report
-
-/// Journals written by the console itself: a pair failover and a bulk
-/// failover of a region driven to their ends.
-fn journal_seeds() -> &'static [&'static str] {
-    static S: OnceLock<Vec<&'static str>> = OnceLock::new();
-    S.get_or_init(|| {
-        let mut out = Vec::new();
-        for (scenario, runbook, target) in [
-            (
-                "primary-crash",
-                "pair-failover",
-                baton::app::wizard_ops::Target::Pair("acct-1003".into()),
-            ),
-            (
-                "provider-outage",
-                "bulk-failover-region",
-                baton::app::wizard_ops::Target::Area {
-                    region: "eu-west-1".into(),
-                    provider: "aws".into(),
-                },
-            ),
-        ] {
-            let mut c = app::Console::new(12, scenario, 40, Mode::Operator, "default");
-            let rb = c
-                .app
-                .runbooks
-                .iter()
-                .find(|r| r.id == runbook)
-                .cloned()
-                .expect("shipped runbook");
-            let fx = c.app.start_with(&target, &rb);
-            c.perform(fx);
-            for _ in 0..80 {
-                c.drive();
-            }
-            let lines: Vec<String> = c.app.incidents[0]
-                .entries
-                .iter()
-                .map(|e| serde_json::to_string(e).expect("entry"))
-                .collect();
-            out.push(leak(lines.join("\n") + "\n"));
-        }
-        out
-    })
-}
-
-/// `baton report` on the file, and the resume of its incident drawn.
-fn journal_case(bytes: Bytes) {
-    let f = TempFile::new("INC-fuzz.jsonl", &bytes);
-    let s = app::shipped();
-    let _ = baton::effects::journal::read(&f.0);
-    if let Ok(r) = baton::report::from_file(&f.0, &s.runbooks) {
-        let _ = baton::report::markdown(&r);
-        let _ = serde_json::to_string(&r);
-    }
-    let Ok((entries, _)) = baton::effects::journal::read(&f.0) else {
-        return;
-    };
-    let Some(rb) = entries
-        .first()
-        .and_then(|e| s.runbooks.iter().find(|r| r.id == e.runbook))
-    else {
-        return;
-    };
-    let replayed = baton::wizard::incident::Incident::replay(&entries, Arc::clone(rb));
-    let followed = baton::wizard::incident::Incident::fold(&entries, Arc::clone(rb));
-    let mut c = app::Console::new(6, "primary-crash", 5, Mode::Operator, "default");
-    for inc in [replayed, followed].into_iter().flatten() {
-        let _ = inc.timers(c.app.model.now);
-        c.app.incidents.push(inc);
-    }
-    if c.app.incidents.is_empty() {
-        return;
-    }
-    c.app.view.wizard = true;
-    c.draw(100, 30);
-    for o in [Overlay::Timeline, Overlay::Report] {
-        c.app.view.overlay = Some(o);
-        c.draw(100, 30);
-    }
-}
 
 #[test]
 fn journal() {
     fuzz(
         "journal",
         32,
-        mutated(journal_seeds(), JSON_TOKENS, 8, depth()),
-        journal_case,
+        mutated(journal::journal_seeds(), JSON_TOKENS, 8, depth()),
+        journal::journal_case,
     );
 }
 
@@ -717,77 +490,12 @@ fn watch_keys() {
 
 // ------------------------------------------------------------ deep nesting
 
-/// Kinds of nesting a runbook, a config, a template or a body can carry.
-const NESTINGS: &[&str] = &[
-    "expr_parens",
-    "expr_not",
-    "expr_and",
-    "runbook_expr",
-    "template_if",
-    "template_parens",
-    "toml_array",
-    "json_array",
-];
-
-/// Nesting up to `BATON_FUZZ_DEPTH` levels (scripts/fuzz.sh: 20 000), of
-/// the kind `BATON_FUZZ_NESTING` names (default: any), so a crash of one
-/// kind does not hide the others.
-fn nested() -> impl Strategy<Value = (u8, u32)> {
-    let kinds: Vec<u8> = match std::env::var("BATON_FUZZ_NESTING")
-        .ok()
-        .filter(|k| !k.is_empty())
-    {
-        Some(k) => NESTINGS.iter().position(|n| *n == k).map_or_else(
-            || panic!("BATON_FUZZ_NESTING: one of {NESTINGS:?}"),
-            |i| vec![i as u8],
-        ),
-        None => (0..NESTINGS.len() as u8).collect(),
-    };
-    (select(kinds), 1..=u32::from(depth()).max(2))
-}
-
-fn nesting_case((kind, n): (u8, u32)) {
-    let n = n as usize;
-    let rep = |s: &str| s.repeat(n);
-    let s = app::shipped();
-    match kind {
-        0 => expr_case(format!("{}lag{} < 1s", rep("("), rep(")"))),
-        1 => expr_case(format!("{}primary.down", rep("!"))),
-        2 => expr_case(format!("{}lag < 1s", rep("lag < 1s && "))),
-        3 => {
-            let src = format!(
-                "id = \"deep\"\ntitle = \"Deep\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"g\"\nkind = \"gate\"\ntitle = \"g\"\nexpr = \"{}lag{} < 1s\"\n",
-                rep("("),
-                rep(")")
-            );
-            runbook_case((Bytes(src.into_bytes()), 2));
-        }
-        4 => template_case(Bytes(
-            format!("{}x{}", rep("{% if true %}"), rep("{% endif %}")).into_bytes(),
-        )),
-        5 => {
-            let sample = baton::wizard::notify::sample_context(&s.config);
-            let _ = s
-                .templates
-                .render_inline(&format!("{{{{ {}1{} }}}}", rep("("), rep(")")), &sample);
-        }
-        6 => {
-            config_case(Bytes(
-                format!("[console]\ntitle = {}\"x\"{}\n", rep("["), rep("]")).into_bytes(),
-            ));
-        }
-        _ => fleet_case(Bytes(
-            format!("{{\"pairs\": {}{}}}", rep("["), rep("]")).into_bytes(),
-        )),
-    }
-}
-
 /// Ignored in CI: a stack overflow aborts the whole test binary, which no
 /// test can catch; scripts/fuzz.sh runs it on its own and reports a crash.
 #[test]
 #[ignore = "a stack overflow aborts the test binary: run by scripts/fuzz.sh"]
 fn nesting() {
-    fuzz("nesting", 64, nested(), nesting_case);
+    fuzz("nesting", 64, nesting::nested(), nesting::nesting_case);
 }
 
 /// Replays one saved input (scripts/fuzz.sh keeps them in its log folder)
@@ -804,9 +512,9 @@ fn replay() {
         "config" => config_case(b),
         "runbook" => runbook_case((b, 24)),
         "template" => template_case(b),
-        "fleet_body" => fleet_case(b),
-        "alertmanager_body" => alertmanager_case(b),
-        "journal" => journal_case(b),
+        "fleet_body" => bodies::fleet_case(b),
+        "alertmanager_body" => bodies::alertmanager_case(b),
+        "journal" => journal::journal_case(b),
         _ => panic!("replay works on the targets whose input is one text"),
     }
 }
@@ -818,7 +526,7 @@ fn replay() {
 /// `30 - filled` cells: an overflow (a capacity-overflow panic in release).
 #[test]
 fn a_bulk_step_with_more_results_than_planned_pairs_is_drawn() {
-    let seed = journal_seeds()[1];
+    let seed = journal::journal_seeds()[1];
     let lines: Vec<&str> = seed.lines().collect();
     let last = lines
         .iter()
@@ -859,4 +567,27 @@ fn a_bulk_step_with_more_results_than_planned_pairs_is_drawn() {
     c.app.view.wizard = true;
     let screen = c.draw(120, 40);
     assert!(screen.contains("done ·"), "{screen}");
+}
+
+/// The fuzzer's operator reaches deep states: a failover started with
+/// keys, its promote run and answered, and the incident closed, so random
+/// ops between drives land everywhere in the wizard.
+#[test]
+fn driving_the_console_runs_a_failover_to_its_end() {
+    let mut c = app::Console::new(48, "primary-crash", 30, Mode::Operator, "default");
+    c.text("nf");
+    for _ in 0..60 {
+        c.drive();
+    }
+    let inc = c.app.incidents.first().expect("a failover was started");
+    assert_eq!(inc.runbook.id, "pair-failover");
+    let events: Vec<String> = inc
+        .entries
+        .iter()
+        .filter_map(|e| serde_json::to_value(&e.event).ok())
+        .filter_map(|v| v["event"].as_str().map(str::to_string))
+        .collect();
+    for e in ["action_intent", "action_result", "notified", "closed"] {
+        assert!(events.iter().any(|x| x == e), "no {e} in {events:?}");
+    }
 }

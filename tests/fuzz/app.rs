@@ -215,24 +215,32 @@ impl Console {
         let e = self.pending.remove(0);
         let now = self.app.model.now;
         let fx = match e {
-            Effect::RunAction { plan, .. } => self.app.feedback(Feedback::ActionDone {
-                incident: plan.incident.clone(),
-                event: if ok {
-                    Event::ActionResult {
-                        ok: true,
-                        status: "HTTP 200".into(),
-                        output: "{\"status\":\"ok\"}".into(),
-                        millis: 120,
-                    }
-                } else {
-                    Event::ActionUnknown {
-                        reason: "timed out after 30s".into(),
-                    }
-                },
-            }),
+            Effect::RunAction { plan, .. } => {
+                if ok {
+                    self.control_plane(&plan.run);
+                }
+                self.app.feedback(Feedback::ActionDone {
+                    incident: plan.incident.clone(),
+                    event: if ok {
+                        Event::ActionResult {
+                            ok: true,
+                            status: "HTTP 200".into(),
+                            output: "{\"status\":\"ok\"}".into(),
+                            millis: 120,
+                        }
+                    } else {
+                        Event::ActionUnknown {
+                            reason: "timed out after 30s".into(),
+                        }
+                    },
+                })
+            }
             Effect::RunBulk { plans, .. } => {
                 let mut fx = Vec::new();
                 for (pair, plan) in plans {
+                    if ok {
+                        self.control_plane(&plan.run);
+                    }
                     fx.extend(self.app.feedback(Feedback::BulkDone {
                         incident: plan.incident.clone(),
                         pair: pair.clone(),
@@ -278,6 +286,27 @@ impl Console {
             _ => Vec::new(),
         };
         self.perform(fx);
+    }
+
+    /// What the demo's control plane does for a request that succeeded
+    /// (the routes of `baton::demo`): the fleet changes as it would.
+    fn control_plane(&mut self, run: &baton::wizard::decide::Run) {
+        let baton::wizard::decide::Run::Http { url, .. } = run else {
+            return;
+        };
+        let parts: Vec<&str> = url.trim_end_matches('/').rsplit('/').take(3).collect();
+        match parts.as_slice() {
+            ["failover", id, "pairs"] => {
+                let _ = self.sim.failover(id);
+            }
+            ["reprovision", id, "pairs"] => {
+                let _ = self.sim.reprovision(id);
+            }
+            ["failover", id, "regions"] => {
+                let _ = self.sim.failover_region(id);
+            }
+            _ => {}
+        }
     }
 
     pub fn draw(&self, w: u16, h: u16) -> String {
