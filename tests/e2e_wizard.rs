@@ -578,7 +578,7 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
     assert_eq!(p.text.lines().join(""), "", "the wrong id is cleared");
     assert_eq!(
         p.error.as_deref(),
-        Some("`acct-1030` is not the pair: type acct-1003 exactly")
+        Some("`acct-1030` is not acct-1003: type it exactly")
     );
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("term");
     t.draw(|f| baton::ui::draw(f, &app)).expect("draw");
@@ -598,5 +598,5 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
         screen.contains("enter submit · esc cancel"),
         "the key hint stays"
     );
-    assert!(screen.contains("is not the pair: type acct-1003 exactly"));
+    assert!(screen.contains("`acct-1030` is not acct-1003: type it exactly"));
 }

@@ -670,7 +670,7 @@ impl App {
                     }
                     Purpose::TypePairId if Some(text.as_str()) != inc.pair.as_deref() => {
                         Err(format!(
-                            "`{text}` is not the pair: type {} exactly",
+                            "`{text}` is not {}: type it exactly",
                             inc.pair.as_deref().unwrap_or_default()
                         ))
                     }
