@@ -530,11 +530,18 @@ fn inspect(entries: &[Entry], mut damage: Vec<String>) -> (Vec<Entry>, Vec<Strin
             "{moved} entries are out of time order in the file (read here in time order)"
         ));
     }
-    let mut seen = std::collections::HashSet::new();
-    let dups = entries
+    // Sorted by time, a duplicate stands among the entries of its instant:
+    // compared there, never serialized (the wizard builds this every draw).
+    let dups = sorted
         .iter()
-        .filter_map(|e| serde_json::to_string(e).ok())
-        .filter(|line| !seen.insert(line.clone()))
+        .enumerate()
+        .filter(|(i, e)| {
+            sorted[..*i]
+                .iter()
+                .rev()
+                .take_while(|x| x.at == e.at)
+                .any(|x| x == *e)
+        })
         .count();
     if dups > 0 {
         damage.push(format!("{dups} entries appear twice"));

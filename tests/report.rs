@@ -375,3 +375,18 @@ fn an_impossible_lag_in_the_journal_is_no_rpo_met() {
     assert!(!md.contains("RPO 1m 00s, met"), "{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_entry_written_twice_is_flagged() {
+    let dir = temp("report-dup");
+    let path = journal(&dir, false);
+    let text = std::fs::read_to_string(&path).expect("journal");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut doubled = lines.clone();
+    doubled.insert(3, lines[2]);
+    std::fs::write(&path, doubled.join("\n") + "\n").expect("write");
+    let md =
+        String::from_utf8_lossy(&report(&dir, &[path.to_str().expect("utf8")]).stdout).into_owned();
+    assert!(md.contains("1 entries appear twice"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

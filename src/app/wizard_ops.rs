@@ -126,8 +126,13 @@ impl App {
     /// and the refusal to journal. Soft rules passed with a reason
     /// (`RulesOverridden`) no longer block.
     pub fn action_refusal(&self, inc: &Incident) -> Option<(String, Event)> {
-        let checks = self.step_rules(inc)?;
-        if let Some(h) = rules::hard(&checks) {
+        self.refusal_of(inc, &self.step_rules(inc)?)
+    }
+
+    /// The refusal that `checks` (the current promote step's rules, judged
+    /// once by the caller) make: what the wizard draws and enforcement says.
+    pub fn refusal_of(&self, inc: &Incident, checks: &[rules::Check]) -> Option<(String, Event)> {
+        if let Some(h) = rules::hard(checks) {
             return Some((
                 format!("refused: {}; this rule has no override", h.fact),
                 Event::ActionRefused {
@@ -137,7 +142,7 @@ impl App {
                 },
             ));
         }
-        let soft = rules::soft(&checks, &inc.overridden);
+        let soft = rules::soft(checks, &inc.overridden);
         let first = soft.first()?;
         let facts: Vec<&str> = soft.iter().map(|c| c.fact.as_str()).collect();
         Some((

@@ -313,6 +313,17 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             muted(app, what.to_string()),
         ])
     };
+    let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
+    // The rules show on the promote step, and on gates about the standby;
+    // judged once per draw for both the refusal and the list.
+    let standby_gate =
+        step.kind == StepKind::Gate && step.expr.as_deref().is_some_and(|e| e.contains("standby."));
+    let promote = step.kind == StepKind::Action && step.promote && before_promotion;
+    let checks = inc
+        .pair
+        .as_deref()
+        .filter(|_| promote || standby_gate)
+        .map(|p| rules::promotion(&app.rules_ctx(), p, Some(&inc.id)));
     match step.kind {
         StepKind::Check => l.push(hint("enter", "when done")),
         StepKind::Notify => super::composer::step_lines(app, inc, &mut l),
@@ -378,22 +389,18 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             l.push(Line::from(styled(format!(" {text}"), t.style(role))));
             l.push(hint("o", "override with a reason if it timed out"));
         }
-        StepKind::Action => action(app, inc, &mut l),
+        StepKind::Action => action(app, inc, checks.as_deref(), &mut l),
     }
-    let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
-    // The rules show on the promote step, and on gates about the standby.
-    let standby_gate =
-        step.kind == StepKind::Gate && step.expr.as_deref().is_some_and(|e| e.contains("standby."));
-    if (step.promote && before_promotion) || standby_gate {
+    if let Some(checks) = &checks {
         l.push(Line::default());
-        eligibility(app, inc, &mut l);
+        eligibility(app, inc, checks, &mut l);
     }
     l.push(Line::default());
     l.push(hint("A", "abort with a reason"));
     l
 }
 
-fn action(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
+fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Vec<Line<'static>>) {
     let t = &app.theme;
     let now = app.model.now;
     let hint = |k: &str, what: &str| {
@@ -421,7 +428,9 @@ fn action(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         Err(_) => {}
     }
     l.push(Line::default());
-    let refusal = app.action_refusal(inc);
+    let refusal = checks
+        .filter(|_| inc.current().is_some_and(|s| s.promote))
+        .and_then(|c| app.refusal_of(inc, c));
     match &inc.action {
         ActionState::Idle | ActionState::Failed { .. } if refusal.is_some() => {
             if let ActionState::Failed { status, .. } = &inc.action {
@@ -613,7 +622,7 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
 
 /// The safety rules of promoting the pair's standby, as `rules` judges
 /// them for the promote step: exactly what enforcement will say.
-fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
+fn eligibility(app: &App, inc: &Incident, checks: &[rules::Check], l: &mut Vec<Line<'static>>) {
     let t = &app.theme;
     let now = app.model.now;
     let Some(pair) = inc.pair.as_deref() else {
@@ -631,7 +640,7 @@ fn eligibility(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         styled(" safety rules", t.style(Role::Header)),
         muted(app, format!(" ({age}) · ✖ hard · ▲ soft · ! warning")),
     ]));
-    let mut checks = rules::promotion(&app.rules_ctx(), pair, Some(&inc.id));
+    let mut checks = checks.to_vec();
     // What blocks first: on a small screen the list is cut from the end.
     checks.sort_by_key(|c| std::cmp::Reverse(c.level));
     for c in checks {
