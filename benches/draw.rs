@@ -90,11 +90,12 @@ fn gates(c: &mut Criterion) {
 /// walks the fleet), planning a bulk step, the next batches, and drawing
 /// the wizard.
 fn area(c: &mut Criterion) {
-    use baton::app::wizard_ops::Target;
+    use baton::wizard::Target;
     use baton::wizard::incident::{Incident, Operator};
     let mut app = fixture::app(10_000, "provider-outage", 60, "default");
     let find = |id: &str| {
-        app.runbooks
+        app.wizard
+            .runbooks
             .iter()
             .find(|r| r.id == id)
             .cloned()
@@ -169,15 +170,19 @@ fn area(c: &mut Criterion) {
     c.bench_function("next batches of a bulk step (10000-pair model)", |b| {
         b.iter(|| black_box(baton::wizard::decide::bulk_next(&inc, model, 0, &none)));
     });
-    let fx = app.start_with(
-        &Target::Area {
+    let fx = app.wizard_input(baton::wizard::Input::StartWith(
+        Target::Area {
             region: "eu-west-1".into(),
             provider: "aws".into(),
         },
-        &find("regional-failover-planned"),
-    );
+        planned.id.clone(),
+    ));
     if let Some(baton::app::Effect::Start { incident, entry }) = fx.into_iter().next() {
-        app.started(*incident, &entry);
+        app.wizard_input(baton::wizard::Input::Started {
+            incident,
+            entry,
+            keep_focus: false,
+        });
     }
     let mut term = Terminal::new(TestBackend::new(200, 60)).expect("backend");
     c.bench_function("draw a regional wizard 200x60 (10000 pairs)", |b| {

@@ -212,9 +212,9 @@ pub fn build_app(
     if cli.read_only {
         app.set_read_only();
     }
-    app.drill = cli.drill;
-    app.runbooks = runbooks.into_iter().map(Arc::new).collect();
-    app.templates = Arc::new(templates);
+    app.wizard.drill = cli.drill;
+    app.wizard.runbooks = runbooks.into_iter().map(Arc::new).collect();
+    app.wizard.templates = Arc::new(templates);
     // Over SSH but outside tmux/screen, a dropped session kills the console:
     // say so once (the wizard itself resumes from the journal either way).
     let on_ssh = std::env::var_os("SSH_CONNECTION").is_some();

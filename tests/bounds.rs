@@ -139,13 +139,20 @@ fn a_sub_second_probe_every_is_kept_not_cut_to_zero() {
         answers: Vec::new(),
     };
     inc.probe = Some(round(600));
-    app.incidents.push(inc);
-    assert!(
-        app.probe_rounds().is_empty(),
+    app.wizard.incidents.push(inc);
+    let probes = |app: &mut baton::app::App| {
+        app.wizard_input(baton::wizard::Input::Tick)
+            .into_iter()
+            .filter(|e| matches!(e, baton::app::Effect::Probe { .. }))
+            .count()
+    };
+    assert_eq!(
+        probes(&mut app),
+        0,
         "a round 600 ms ago is fresh with every = 900ms"
     );
-    app.incidents[0].probe = Some(round(950));
-    assert_eq!(app.probe_rounds().len(), 1, "due again after 900 ms");
+    app.wizard.incidents[0].probe = Some(round(950));
+    assert_eq!(probes(&mut app), 1, "due again after 900 ms");
 }
 
 #[test]

@@ -342,7 +342,7 @@ async fn watch_mode_cannot_start_journal_lock_or_act() {
         baton::theme::Theme::plain(),
         Mode::Watch,
     );
-    app.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
+    app.wizard.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
         .0
         .into_iter()
         .map(Arc::new)
@@ -409,15 +409,12 @@ fn with_several_runbooks_the_operator_chooses() {
     let mut other = shipped.clone();
     other.id = "pair-failover-db".into();
     other.title = "Database pair failover".into();
-    app.runbooks = vec![Arc::new(shipped), Arc::new(other)];
+    app.wizard.runbooks = vec![Arc::new(shipped), Arc::new(other)];
     app.update(Action::NextCritical);
     assert!(app.update(Action::Failover).is_empty());
     assert_eq!(
-        app.chooser,
-        Some((
-            baton::app::wizard_ops::Target::Pair("acct-1003".to_string()),
-            0
-        ))
+        app.wizard.chooser,
+        Some((baton::wizard::Target::Pair("acct-1003".to_string()), 0))
     );
     app.handle_key(KeyEvent::from(KeyCode::Down));
     let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
@@ -425,7 +422,7 @@ fn with_several_runbooks_the_operator_chooses() {
         panic!("{fx:?}")
     };
     assert_eq!(incident.runbook.id, "pair-failover-db");
-    assert!(app.chooser.is_none());
+    assert!(app.wizard.chooser.is_none());
 }
 
 #[tokio::test]
@@ -470,7 +467,7 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    app.incidents.push(inc);
+    app.wizard.incidents.push(inc);
     let (tx, _rx) = tokio::sync::mpsc::channel(4);
     let mut exec = baton::effects::Executor::new(Arc::new(config), false, "tester@host".into(), tx);
     let (done_tx, done_rx) = std::sync::mpsc::channel();
@@ -492,7 +489,7 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
         app.notice
     );
     assert_eq!(
-        app.incidents[0].current().map(|s| s.id.as_str()),
+        app.wizard.incidents[0].current().map(|s| s.id.as_str()),
         Some("confirm-new-primary"),
         "nothing unjournaled happened"
     );
@@ -520,7 +517,7 @@ fn the_chooser_highlights_the_runbook_that_fits_the_pair_whatever_the_load_order
     let mut copy = shipped.remove(pos);
     copy.purpose = None;
     shipped.push(copy);
-    app.runbooks = shipped.into_iter().map(Arc::new).collect();
+    app.wizard.runbooks = shipped.into_iter().map(Arc::new).collect();
     app.update(Action::NextCritical);
     assert!(app.update(Action::Failover).is_empty());
     let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
@@ -544,12 +541,13 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    app.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
+    app.wizard.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
         .0
         .into_iter()
         .map(Arc::new)
         .collect();
     let rb = app
+        .wizard
         .runbooks
         .iter()
         .find(|r| r.id == "pair-failover")
@@ -566,15 +564,15 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
     );
     inc.phase = pi;
     inc.step = si;
-    app.incidents.push(inc);
+    app.wizard.incidents.push(inc);
     app.view.wizard = true;
-    app.wizard_action(Action::Confirm);
-    assert!(app.prompt.is_some(), "the pair id is asked");
+    app.wizard_input(baton::wizard::Input::Action(Action::Confirm));
+    assert!(app.wizard.prompt.is_some(), "the pair id is asked");
     for c in "acct-1030".chars() {
         app.handle_key(KeyEvent::from(KeyCode::Char(c)));
     }
     assert!(app.handle_key(KeyEvent::from(KeyCode::Enter)).is_empty());
-    let p = app.prompt.as_ref().expect("still open");
+    let p = app.wizard.prompt.as_ref().expect("still open");
     assert_eq!(p.text.lines().join(""), "", "the wrong id is cleared");
     assert_eq!(
         p.error.as_deref(),

@@ -110,7 +110,7 @@ pub fn config_case(bytes: Bytes) {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    app.runbooks.clone_from(&s.runbooks);
+    app.wizard.runbooks.clone_from(&s.runbooks);
     app.refresh();
     draw(&app, 80, 24);
     let ids: Vec<String> = app
@@ -182,18 +182,19 @@ pub fn runbook_case((bytes, drive): (Bytes, u8)) {
     rb.file = path.to_path_buf();
     let rb = Arc::new(rb);
     let mut c = app::Console::new(12, "provider-outage", 30, Mode::Operator, "default");
-    c.app.runbooks.retain(|r| r.id != rb.id);
-    c.app.runbooks.push(Arc::clone(&rb));
+    c.app.wizard.runbooks.retain(|r| r.id != rb.id);
+    c.app.wizard.runbooks.push(Arc::clone(&rb));
     let target = match rb.applies_to {
-        baton::wizard::runbook::AppliesTo::Pair => {
-            baton::app::wizard_ops::Target::Pair("acct-1003".into())
-        }
-        _ => baton::app::wizard_ops::Target::Area {
+        baton::wizard::runbook::AppliesTo::Pair => baton::wizard::Target::Pair("acct-1003".into()),
+        _ => baton::wizard::Target::Area {
             region: "eu-west-1".into(),
             provider: "aws".into(),
         },
     };
-    let fx = c.app.start_with(&target, &rb);
+    let fx = c.app.wizard_input(baton::wizard::Input::StartWith(
+        target.clone(),
+        rb.id.clone(),
+    ));
     c.perform(fx);
     c.app.view.wizard = true;
     for _ in 0..drive {
@@ -201,7 +202,7 @@ pub fn runbook_case((bytes, drive): (Bytes, u8)) {
     }
     c.draw(100, 30);
     c.draw(80, 24);
-    if let Some(inc) = c.app.focused_incident() {
+    if let Some(inc) = c.app.wizard.focused() {
         let r = baton::report::build(&inc.entries, Some(&inc.runbook), Vec::new());
         let _ = baton::report::markdown(&r);
     }
@@ -452,8 +453,9 @@ fn watch_case((start, drive, ops): (app::Start, u8, Vec<app::Op>)) {
         Mode::Watch,
         start.keymap,
     );
-    let history = op.app.history.clone();
-    w.app.follow_update(op.app.incidents.clone(), history);
+    let history = op.app.wizard.history.clone();
+    w.app
+        .follow_update(op.app.wizard.incidents.clone(), history);
     app::run(&mut w, &ops, |c, fx| {
         let bad: Vec<&Effect> = fx.iter().filter(|e| app::mutating(e)).collect();
         assert!(bad.is_empty(), "a read-only console asked for {bad:?}");
@@ -461,12 +463,14 @@ fn watch_case((start, drive, ops): (app::Start, u8, Vec<app::Op>)) {
     });
     let open = w
         .app
+        .wizard
         .incidents
         .iter()
         .map(|i| i.entries.len())
         .collect::<Vec<_>>();
     let before = op
         .app
+        .wizard
         .incidents
         .iter()
         .map(|i| i.entries.len())
@@ -563,7 +567,7 @@ fn a_bulk_step_with_more_results_than_planned_pairs_is_drawn() {
         b.planned.len()
     );
     let mut c = app::Console::new(6, "provider-outage", 5, Mode::Operator, "default");
-    c.app.incidents.push(inc);
+    c.app.wizard.incidents.push(inc);
     c.app.view.wizard = true;
     let screen = c.draw(120, 40);
     assert!(screen.contains("done ·"), "{screen}");
@@ -579,7 +583,12 @@ fn driving_the_console_runs_a_failover_to_its_end() {
     for _ in 0..60 {
         c.drive();
     }
-    let inc = c.app.incidents.first().expect("a failover was started");
+    let inc = c
+        .app
+        .wizard
+        .incidents
+        .first()
+        .expect("a failover was started");
     assert_eq!(inc.runbook.id, "pair-failover");
     let events: Vec<String> = inc
         .entries

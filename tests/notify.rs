@@ -243,7 +243,11 @@ async fn feedback(
     else {
         panic!("not a notification: {f:?}")
     };
-    let fx = app.notify_done(&incident, &step, event);
+    let fx = app.feedback(baton::effects::Feedback::NotifyDone {
+        incident,
+        step,
+        event,
+    });
     assert!(baton::app::perform(app, exec, fx));
 }
 
@@ -285,11 +289,12 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
     assert!(matches!(fx.first(), Some(Effect::Start { .. })), "{fx:?}");
     assert!(perform(&mut app, &mut exec, fx));
     while app
-        .focused_incident()
+        .wizard
+        .focused()
         .and_then(|i| i.current())
         .is_some_and(|s| s.id != "notify-commander")
     {
-        let inc = app.focused_incident().expect("incident");
+        let inc = app.wizard.focused().expect("incident");
         let fx = vec![Effect::Journal {
             entries: vec![inc.entry(
                 app.model.now,
@@ -303,14 +308,17 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
 
     // Enter opens the rendered template; the operator edits one word.
     app.handle_key(key(KeyCode::Enter));
-    assert!(app.composing);
-    let draft = app.draft().expect("draft").body();
+    assert!(app.wizard.composing);
+    let draft = app.wizard.draft().expect("draft").body();
     assert!(
         draft.contains("\"failed_instance\": \"gw-1003-a\""),
         "{draft}"
     );
     assert_eq!(
-        app.draft().and_then(|d| d.channel()).map(|c| c.0.as_str()),
+        app.wizard
+            .draft()
+            .and_then(|d| d.channel())
+            .map(|c| c.0.as_str()),
         Some("commander")
     );
     for k in [key(KeyCode::End), key(KeyCode::Left)] {
@@ -325,12 +333,12 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
     feedback(&mut app, &mut exec, &mut rx).await;
 
     // The 500: the step is still current, the edited text kept, the error shown.
-    let inc = app.focused_incident().expect("incident");
+    let inc = app.wizard.focused().expect("incident");
     assert_eq!(
         inc.current().map(|s| s.id.as_str()),
         Some("notify-commander")
     );
-    let d = app.draft().expect("draft kept");
+    let d = app.wizard.draft().expect("draft kept");
     assert!(d.body().contains("\"by\": \"alice\""), "{}", d.body());
     assert!(
         d.error.as_deref().unwrap_or_default().contains("HTTP 500"),
@@ -340,23 +348,27 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
 
     // Closing and reopening loses nothing; tab redirects to Slack.
     app.handle_key(key(KeyCode::Esc));
-    assert!(!app.composing);
+    assert!(!app.wizard.composing);
     app.handle_key(key(KeyCode::Enter));
     assert!(
-        app.draft()
+        app.wizard
+            .draft()
             .expect("draft")
             .body()
             .contains("\"by\": \"alice\"")
     );
     app.handle_key(key(KeyCode::Tab));
     assert_eq!(
-        app.draft().and_then(|d| d.channel()).map(|c| c.0.as_str()),
+        app.wizard
+            .draft()
+            .and_then(|d| d.channel())
+            .map(|c| c.0.as_str()),
         Some("slack")
     );
     // ctrl+r renders the template again (the edit is gone), then the
     // operator makes it once more.
     app.handle_key(ctrl('r'));
-    assert!(!app.draft().expect("draft").body().contains("alice"));
+    assert!(!app.wizard.draft().expect("draft").body().contains("alice"));
     for k in [key(KeyCode::End), key(KeyCode::Left)] {
         app.handle_key(k);
     }
@@ -375,13 +387,13 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
             .contains("\"by\": \"alice\""),
         "{sent}"
     );
-    let inc = app.focused_incident().expect("incident");
+    let inc = app.wizard.focused().expect("incident");
     assert_eq!(
         inc.current().map(|s| s.id.as_str()),
         Some("reprovision"),
         "sent: the step is done"
     );
-    assert!(!app.composing && app.draft().is_none());
+    assert!(!app.wizard.composing && app.wizard.draft().is_none());
 
     // The journal on disk: the failure, then the send with its deadline met.
     let path = baton::effects::journal::path_of(&dir.join("journal"), &inc.id);

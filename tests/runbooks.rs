@@ -9,11 +9,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton::app::wizard_ops::Target;
 use baton::app::{App, Effect, Mode, perform};
 use baton::demo::{DemoFleet, Sim};
 use baton::effects::{Executor, Feedback};
 use baton::sources::report::{Payload, SourceUpdate};
+use baton::wizard::Target;
 use baton::wizard::incident::{ActionState, Incident};
 use baton::wizard::runbook::StepKind;
 use common::temp;
@@ -55,8 +55,8 @@ impl Harness {
         let (runbooks, errs) =
             baton::wizard::runbook::load_all(&app.model.config, None, &templates);
         assert!(errs.is_empty(), "{errs:?}");
-        app.runbooks = runbooks.into_iter().map(Arc::new).collect();
-        app.templates = Arc::new(templates);
+        app.wizard.runbooks = runbooks.into_iter().map(Arc::new).collect();
+        app.wizard.templates = Arc::new(templates);
         let (tx, rx) = mpsc::channel(1024);
         let exec = Executor::new(
             Arc::clone(&app.model.config),
@@ -109,7 +109,7 @@ impl Harness {
 
     fn perform(&mut self, fx: Vec<Effect>) {
         assert!(perform(&mut self.app, &mut self.exec, fx), "quit");
-        for inc in &self.app.incidents {
+        for inc in &self.app.wizard.incidents {
             if let Some(b) = inc.current_bulk() {
                 self.max_in_flight = self.max_in_flight.max(b.in_flight().count());
             }
@@ -117,14 +117,14 @@ impl Harness {
     }
 
     fn inc(&self) -> &Incident {
-        self.app.focused_incident().expect("an incident")
+        self.app.wizard.focused().expect("an incident")
     }
 
     /// Something started that will report back.
     fn pending(&self) -> bool {
-        !self.app.probing.is_empty()
-            || self.app.drafts.values().any(|d| d.sending)
-            || self.app.incidents.iter().any(|i| {
+        !self.app.wizard.probing.is_empty()
+            || self.app.wizard.drafts.values().any(|d| d.sending)
+            || self.app.wizard.incidents.iter().any(|i| {
                 matches!(i.action, ActionState::Running { .. })
                     || i.current_bulk().is_some_and(|b| b.in_flight().count() > 0)
             })
@@ -168,12 +168,16 @@ impl Harness {
     fn start(&mut self, runbook: &str, target: &Target) {
         let rb = self
             .app
+            .wizard
             .runbooks
             .iter()
             .find(|r| r.id == runbook)
             .cloned()
             .unwrap_or_else(|| panic!("runbook {runbook}"));
-        let fx = self.app.start_with(target, &rb);
+        let fx = self.app.wizard_input(baton::wizard::Input::StartWith(
+            target.clone(),
+            rb.id.clone(),
+        ));
         assert!(!fx.is_empty(), "not started: {:?}", self.app.notice);
         self.perform(fx);
         self.app.view.wizard = true;
@@ -317,11 +321,12 @@ impl Harness {
     fn focus_follow_up(&mut self) {
         let pos = self
             .app
+            .wizard
             .incidents
             .iter()
             .position(|i| i.is_open() && !i.runbook.lock)
             .expect("a follow-up was started at the close");
-        self.app.incident_focus = pos;
+        self.app.wizard.focus = pos;
     }
 }
 
@@ -331,6 +336,7 @@ fn count(lines: &[serde_json::Value], event: &str) -> usize {
 
 fn all_steps(h: &Harness, id: &str) -> Vec<String> {
     h.app
+        .wizard
         .runbooks
         .iter()
         .find(|r| r.id == id)
@@ -419,7 +425,8 @@ async fn failback_and_service_incident() {
     );
     // Flapping protection: promoting the same pair right after is refused
     // by the cooldown rule, which only a typed reason passes.
-    let checks = baton::wizard::rules::promotion(&h.app.rules_ctx(), "acct-1004", None);
+    let checks =
+        baton::wizard::rules::promotion(&h.app.wizard.rules_ctx(&h.app.model), "acct-1004", None);
     let cooldown = checks
         .iter()
         .find(|c| c.rule == "cooldown")
@@ -475,6 +482,7 @@ async fn bulk_failover_of_a_provider_over_120_pairs_never_exceeds_max_concurrent
     );
     assert!(
         h.app
+            .wizard
             .prompt
             .as_ref()
             .and_then(|p| p.error.clone())
@@ -641,7 +649,10 @@ async fn planned_regional_failover_then_the_follow_up_by_horizon() {
     // Nothing is due at the start but the immediate horizon; after the
     // immediate checks, the 1-hour ones are due 15 min after the start,
     // and a console started then says so.
-    assert_eq!(baton::app::wizard_ops::due_reminder(&h.app), None);
+    assert_eq!(
+        baton::wizard::machine::due_reminder(&h.app.wizard, h.app.model.now),
+        None
+    );
     let done = h.run_to_end().await;
     assert_eq!(done, all_steps(&h, "post-failover-followup"));
     assert!(h.app.model.now >= t0 + chrono::Duration::hours(24));
@@ -726,6 +737,7 @@ async fn dr_drill_runs_nothing_real_and_says_drill() {
 fn a_console_started_after_a_horizon_came_due_says_so() {
     let mut app = baton::demo::fixture::app(48, "calm", 5, "default");
     let rb = app
+        .wizard
         .runbooks
         .iter()
         .find(|r| r.id == "post-failover-followup")
@@ -741,8 +753,8 @@ fn a_console_started_after_a_horizon_came_due_says_so() {
         t0,
     );
     inc.phase = 1; // the immediate checks are done
-    app.incidents.push(inc.clone());
-    let text = baton::app::wizard_ops::due_reminder(&app).expect("due");
+    app.wizard.incidents.push(inc.clone());
+    let text = baton::wizard::machine::due_reminder(&app.wizard, app.model.now).expect("due");
     assert!(
         text.contains("Short-term (within 1 hour)") && text.contains("due since"),
         "{text}"
@@ -765,13 +777,16 @@ fn a_console_started_after_a_horizon_came_due_says_so() {
         "{line}"
     );
     assert_eq!(
-        app.incidents[0].timers(app.model.now)[0].label,
+        app.wizard.incidents[0].timers(app.model.now)[0].label,
         "elapsed",
         "no RTO to show"
     );
     // The 24-hour horizon is not due 20 minutes in.
-    app.incidents[0].phase = 2;
-    assert_eq!(baton::app::wizard_ops::due_reminder(&app), None);
+    app.wizard.incidents[0].phase = 2;
+    assert_eq!(
+        baton::wizard::machine::due_reminder(&app.wizard, app.model.now),
+        None
+    );
     let line = title(&app);
     assert!(
         line.contains("☐ 1 follow-up") && !line.contains("due"),
@@ -850,7 +865,7 @@ fn f_on_a_regions_row_offers_the_area_runbooks() {
         .expect("row");
     app.view.region_selected = row;
     assert!(app.update(Action::Failover).is_empty());
-    let Some((target, _)) = app.chooser.clone() else {
+    let Some((target, _)) = app.wizard.chooser.clone() else {
         panic!("no chooser: {:?}", app.notice)
     };
     assert_eq!(
@@ -861,7 +876,8 @@ fn f_on_a_regions_row_offers_the_area_runbooks() {
         }
     );
     let offered: Vec<String> = app
-        .runbooks_for(&target)
+        .wizard
+        .runbooks_for(&target, &app.model)
         .iter()
         .map(|r| r.id.clone())
         .collect();
@@ -876,7 +892,9 @@ fn f_on_a_regions_row_offers_the_area_runbooks() {
         offered.last().map(String::as_str),
         Some("post-failover-followup")
     );
-    let for_pair = app.runbooks_for(&Target::Pair("acct-1003".into()));
+    let for_pair = app
+        .wizard
+        .runbooks_for(&Target::Pair("acct-1003".into()), &app.model);
     assert_eq!(for_pair[0].id, "pair-failover");
     assert_eq!(
         for_pair.last().map(|r| r.id.as_str()),

@@ -115,7 +115,7 @@ fn wizard_of_a_failover_in_progress() {
     app.update(Action::NextCritical);
     // Several runbooks apply to a pair: the chooser, enter takes the first.
     assert!(app.update(Action::Failover).is_empty());
-    assert!(app.chooser.is_some(), "the runbook chooser");
+    assert!(app.wizard.chooser.is_some(), "the runbook chooser");
     let fx = app.handle_key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Enter,
     ));
@@ -130,7 +130,13 @@ fn wizard_of_a_failover_in_progress() {
     };
     let mut entry = entry;
     entry.operator = inc.operator.clone();
-    app.started(inc, &entry);
+    app.wizard_input(baton::wizard::Input::Started {
+        incident: Box::new(inc),
+        entry,
+        keep_focus: false,
+    });
+    // The "started" notice would hide the key hints this snapshot shows.
+    app.notice = None;
     let s = screen(&app, 120, 36);
     assert!(s.contains("Pair failover (seed 000) · acct-1003"), "{s}");
     assert!(s.contains("now   HOLDS"), "{s}");

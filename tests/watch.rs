@@ -123,10 +123,10 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    operator.runbooks = runbooks(&config);
+    operator.wizard.runbooks = runbooks(&config);
     let fx = common::start_failover(&mut operator);
     assert!(perform(&mut operator, &mut op_exec, fx));
-    assert_eq!(operator.incidents.len(), 1, "{:?}", operator.notice);
+    assert_eq!(operator.wizard.incidents.len(), 1, "{:?}", operator.notice);
     let before = files_under(&journal);
 
     for name in baton::keymap::embedded_names() {
@@ -137,13 +137,13 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
             baton::theme::Theme::plain(),
             Mode::Watch,
         );
-        watcher.runbooks = runbooks(&config);
+        watcher.wizard.runbooks = runbooks(&config);
         let mut follower = baton::app::follow::Follower::new(journal.clone());
         follower.poll();
-        let list = follower.incidents(&watcher.runbooks, watcher.model.now);
+        let list = follower.incidents(&watcher.wizard.runbooks, watcher.model.now);
         watcher.follow_update(list, follower.history());
         assert_eq!(
-            watcher.incidents.len(),
+            watcher.wizard.incidents.len(),
             1,
             "the watcher follows the incident"
         );
@@ -166,9 +166,9 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
                     for place in 0..3 {
                         watcher.view.wizard = place == 1;
                         watcher.view.overlay = None;
-                        watcher.prompt = None;
+                        watcher.wizard.prompt = None;
                         watcher.silence_form = None;
-                        watcher.chooser = None;
+                        watcher.wizard.chooser = None;
                         if place == 2 {
                             watcher.update(baton::keymap::Action::PaneAlerts);
                         }
@@ -199,7 +199,7 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
             "keymap {name}: the watcher sent a request"
         );
         assert!(
-            watcher.incidents[0].entries.len() == 1,
+            watcher.wizard.incidents[0].entries.len() == 1,
             "keymap {name}: the watcher changed the incident"
         );
     }
@@ -252,7 +252,7 @@ async fn the_watcher_shows_the_operator_live_and_cannot_act() {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    operator.runbooks = runbooks(&config);
+    operator.wizard.runbooks = runbooks(&config);
     let fx = common::start_failover(&mut operator);
     assert!(perform(&mut operator, &mut exec, fx));
     let started = Instant::now();

@@ -97,17 +97,18 @@ impl Follower {
 impl super::App {
     /// New state from the journals; a new incident is brought to the front.
     pub fn follow_update(&mut self, incidents: Vec<Incident>, history: Vec<Entry>) {
-        let focused = self.focused_incident().map(|i| i.id.clone());
-        let known: Vec<String> = self.incidents.iter().map(|i| i.id.clone()).collect();
+        let w = &mut self.wizard;
+        let focused = w.focused().map(|i| i.id.clone());
+        let known: Vec<String> = w.incidents.iter().map(|i| i.id.clone()).collect();
         let fresh = incidents.iter().position(|i| !known.contains(&i.id));
-        self.incidents = incidents;
-        self.history = history;
-        self.incident_focus = match (fresh, focused) {
+        w.incidents = incidents;
+        w.history = history;
+        w.focus = match (fresh, focused) {
             (Some(pos), _) => {
                 self.view.wizard = true;
                 pos
             }
-            (None, Some(id)) => self.incidents.iter().position(|i| i.id == id).unwrap_or(0),
+            (None, Some(id)) => w.incidents.iter().position(|i| i.id == id).unwrap_or(0),
             (None, None) => 0,
         };
     }

@@ -1,26 +1,26 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
-pub mod bulk;
-pub mod composer;
 pub mod follow;
 mod perform;
 mod run;
 pub mod silence_form;
-pub mod wizard_ops;
 
 pub use perform::perform;
 pub mod tui;
 pub mod view;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
+pub use crate::wizard::Effect;
 pub use run::{RunOptions, run};
 pub use view::{Overlay, Pane, SortKey, View};
 
 use crate::keymap::{Action, Key, Keymap, Layer};
 use crate::state::{Model, PairState};
 use crate::theme::Theme;
+use crate::wizard::incident::Operator;
+use crate::wizard::{Input, Target, Wizard};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -37,53 +37,6 @@ impl Mode {
             Self::Demo => "DEMO",
         }
     }
-}
-
-/// What `update` asks the outside world to do. Only the executor carries
-/// them out (`perform`).
-#[derive(Debug, Clone)]
-pub enum Effect {
-    Quit,
-    Silence(crate::effects::SilenceRequest),
-    /// Take the pair's lock and journal the start; then the incident opens.
-    Start {
-        incident: Box<crate::wizard::incident::Incident>,
-        entry: crate::wizard::incident::Entry,
-    },
-    /// Journal (fsync) these entries; then they are applied.
-    Journal {
-        entries: Vec<crate::wizard::incident::Entry>,
-    },
-    /// Journal the intent, then run the action.
-    RunAction {
-        plan: crate::wizard::decide::ActionPlan,
-        intent: crate::wizard::incident::Entry,
-    },
-    /// Lock, journal the intents, then run one batch of a bulk step.
-    RunBulk {
-        plans: Vec<(String, crate::wizard::decide::ActionPlan)>,
-        intents: Vec<crate::wizard::incident::Entry>,
-    },
-    /// Create the silence of a `silence` step.
-    SilenceStep {
-        incident: String,
-        step: String,
-        request: crate::effects::SilenceRequest,
-    },
-    /// Ask a probe wait's endpoints once more (reading only).
-    Probe {
-        incident: String,
-        step: String,
-        urls: Vec<(String, String)>,
-    },
-    /// Release the pair lock of a closed or aborted incident.
-    Release {
-        incident: String,
-    },
-    /// Put text on the user's clipboard through the terminal (OSC 52).
-    Copy(String),
-    /// Send a notification; its outcome is journaled when it comes back.
-    Notify(Box<crate::effects::notify::Send>),
 }
 
 /// A message for the operator in the status bar, for a few seconds.
@@ -108,24 +61,8 @@ pub struct App {
     pub scenario: Option<String>,
     pub notice: Option<Notice>,
     pub silence_form: Option<silence_form::SilenceForm>,
-    pub runbooks: Vec<std::sync::Arc<crate::wizard::runbook::Runbook>>,
-    pub templates: std::sync::Arc<crate::wizard::templates::Templates>,
-    pub incidents: Vec<crate::wizard::incident::Incident>,
-    pub incident_focus: usize,
-    pub prompt: Option<wizard_ops::Prompt>,
-    /// Notification drafts by (incident, step): kept until sent, so a
-    /// failed send or a closed editor loses nothing.
-    pub drafts: std::collections::HashMap<(String, String), composer::Composer>,
-    /// The draft of the focused incident's current step is open.
-    pub composing: bool,
-    /// Probe rounds asked and not yet answered, by incident.
-    pub probing: std::collections::HashSet<String>,
-    /// Choosing a runbook for a pair: (pair, highlighted row).
-    pub chooser: Option<(wizard_ops::Target, usize)>,
-    /// Drill mode: actions run their `dry_run` variant; marked DRILL.
-    pub drill: bool,
-    /// Journal entries of past incidents (cooldown, per-day limits).
-    pub history: Vec<crate::wizard::incident::Entry>,
+    /// The failover wizard: incidents, prompt, chooser, drafts.
+    pub wizard: Wizard,
 }
 
 impl App {
@@ -137,6 +74,10 @@ impl App {
         } else {
             keymap
         };
+        let operator = operator_from_env();
+        let mut wizard = Wizard::new(operator.clone());
+        wizard.read_only = mode == Mode::Watch;
+        wizard.keys = key_hints(&keymap);
         Self {
             model,
             view,
@@ -144,21 +85,11 @@ impl App {
             theme,
             read_only: mode == Mode::Watch,
             mode,
-            operator: operator_name(),
+            operator: operator.label(),
             scenario: None,
             notice: None,
             silence_form: None,
-            runbooks: Vec::new(),
-            templates: std::sync::Arc::default(),
-            incidents: Vec::new(),
-            incident_focus: 0,
-            prompt: None,
-            drafts: std::collections::HashMap::new(),
-            composing: false,
-            probing: std::collections::HashSet::new(),
-            chooser: None,
-            drill: false,
-            history: Vec::new(),
+            wizard,
         }
     }
 
@@ -197,7 +128,33 @@ impl App {
     /// bindings of actions that change things are dropped.
     pub fn set_read_only(&mut self) {
         self.read_only = true;
+        self.wizard.read_only = true;
         self.keymap = std::mem::take(&mut self.keymap).read_only();
+    }
+
+    /// Hands an input to the wizard; what it asks of the view happens
+    /// here and now, the rest is returned for the executor.
+    pub fn wizard_input(&mut self, input: Input) -> Vec<Effect> {
+        let fx = self.wizard.handle(input, &self.model, self.model.now);
+        self.apply_view(fx)
+    }
+
+    /// An effect that finished later reported back.
+    pub fn feedback(&mut self, f: crate::effects::Feedback) -> Vec<Effect> {
+        self.wizard_input(Input::Feedback(f))
+    }
+
+    pub(crate) fn apply_view(&mut self, fx: Vec<Effect>) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for e in fx {
+            match e {
+                Effect::Notice { text, error } => self.say(text, error),
+                Effect::ShowWizard(on) => self.view.wizard = on,
+                Effect::ShowReport => self.open(Overlay::Report),
+                other => out.push(other),
+            }
+        }
+        out
     }
 
     /// Re-derives view rows after the model changed.
@@ -205,40 +162,70 @@ impl App {
         self.view.refresh(&self.model, false);
     }
 
-    /// The layer that receives keys now.
+    /// The layer that receives keys now (text fields aside).
     pub fn layer(&self) -> Layer {
         if self.view.overlay.is_some() {
             Layer::Overlay
-        } else if self.view.wizard && !self.incidents.is_empty() {
+        } else if self.view.wizard && !self.wizard.incidents.is_empty() {
             Layer::Wizard
         } else {
             Layer::Dashboard
         }
     }
 
-    /// A key press: the filter editor gets raw keys first, then the
-    /// keymap of the current layer, then the global keymap.
+    /// The text field or chooser that has the keys, if one is open: its
+    /// layer alone applies, and unbound keys are typed.
+    pub fn field_layer(&self) -> Option<Layer> {
+        if self.wizard.prompt.is_some() {
+            Some(Layer::Prompt)
+        } else if self.wizard.composing && self.view.overlay.is_none() {
+            Some(Layer::Composer)
+        } else if self.wizard.chooser.is_some() {
+            Some(Layer::Chooser)
+        } else if self.silence_form.is_some() {
+            Some(Layer::Form)
+        } else if self.view.filter_input.is_some() {
+            Some(Layer::Prompt)
+        } else {
+            None
+        }
+    }
+
+    /// A key press: an open text field gets it first (through its own
+    /// layer), then the keymap of the current layer, then the global one.
     pub fn handle_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        // ctrl-c (or whatever quits globally) works even inside a form.
-        if self.keymap.lookup(Layer::Global, Key::from_event(&ev)) == Some(Action::Quit)
-            && (self.silence_form.is_some()
-                || self.view.filter_input.is_some()
-                || self.prompt.is_some()
-                || self.composing)
+        let key = Key::from_event(&ev);
+        if let Some(layer) = self.field_layer() {
+            // ctrl-c (or whatever quits globally) works even inside a form.
+            if self.keymap.lookup(Layer::Global, key) == Some(Action::Quit) {
+                return vec![Effect::Quit];
+            }
+            return self.field_key(layer, ev);
+        }
+        let layer = self.layer();
+        match self.keymap.lookup(layer, key) {
+            Some(Action::Quit) => vec![Effect::Quit],
+            Some(a @ (Action::Help | Action::Timeline | Action::Report | Action::Sources))
+                if layer == Layer::Wizard =>
+            {
+                self.update(a)
+            }
+            Some(action) if layer == Layer::Wizard => self.wizard_input(Input::Action(action)),
+            Some(action) => self.update(action),
+            None => Vec::new(),
+        }
+    }
+
+    fn field_key(&mut self, layer: Layer, ev: KeyEvent) -> Vec<Effect> {
+        let action = self.keymap.lookup_only(layer, Key::from_event(&ev));
+        if layer == Layer::Form
+            && let Some(form) = self.silence_form.as_mut()
         {
-            return vec![Effect::Quit];
-        }
-        if self.prompt.is_some() {
-            return self.prompt_key(ev);
-        }
-        if self.composing && self.view.overlay.is_none() {
-            return self.composer_key(ev);
-        }
-        if self.chooser.is_some() {
-            return self.chooser_key(ev);
-        }
-        if let Some(form) = self.silence_form.as_mut() {
-            return match form.key(ev) {
+            let Some(a) = action else {
+                form.edit(ev);
+                return Vec::new();
+            };
+            return match form.action(a) {
                 silence_form::FormResult::Continue => Vec::new(),
                 silence_form::FormResult::Cancel => {
                     self.silence_form = None;
@@ -251,11 +238,15 @@ impl App {
                 }
             };
         }
-        if let Some(input) = self.view.filter_input.as_mut() {
-            match ev.code {
-                KeyCode::Esc => self.view.cancel_filter(),
-                KeyCode::Enter => self.view.filter_input = None,
-                _ => {
+        if layer == Layer::Prompt
+            && self.wizard.prompt.is_none()
+            && let Some(input) = self.view.filter_input.as_mut()
+        {
+            match action {
+                Some(Action::Cancel) => self.view.cancel_filter(),
+                Some(Action::Submit) => self.view.filter_input = None,
+                Some(_) => {}
+                None => {
                     input.input(ev);
                 }
             }
@@ -263,18 +254,11 @@ impl App {
             self.view.refresh(&self.model, true);
             return Vec::new();
         }
-        let layer = self.layer();
-        match self.keymap.lookup(layer, Key::from_event(&ev)) {
-            Some(Action::Quit) => vec![Effect::Quit],
-            Some(Action::Copy) if layer == Layer::Wizard => self.copy_from_wizard(),
-            Some(a @ (Action::Help | Action::Timeline | Action::Report | Action::Sources))
-                if layer == Layer::Wizard =>
-            {
-                self.update(a)
-            }
-            Some(action) if layer == Layer::Wizard => self.wizard_action(action),
-            Some(action) => self.update(action),
-            None => Vec::new(),
+        match action {
+            Some(a) => self.wizard_input(Input::Action(a)),
+            // The chooser types nothing.
+            None if layer == Layer::Chooser => Vec::new(),
+            None => self.wizard_input(Input::Edit(ev)),
         }
     }
 
@@ -344,7 +328,10 @@ impl App {
                     self.open(Overlay::Detail(id));
                 }
             }
-            Action::Failover => return self.start_failover(),
+            Action::Failover => {
+                let target = self.failover_target();
+                return self.wizard_input(Input::Failover(target));
+            }
             Action::Copy => {
                 if let Some(p) = self.view.selected_pair(&self.model) {
                     let id = p.id.clone();
@@ -353,21 +340,21 @@ impl App {
                 }
             }
             Action::Report => {
-                if self.incidents.is_empty() {
+                if self.wizard.incidents.is_empty() {
                     self.say("no incident to report on", true);
                 } else {
                     self.open(Overlay::Report);
                 }
             }
             Action::Timeline => {
-                if self.incidents.is_empty() {
+                if self.wizard.incidents.is_empty() {
                     self.say("no incident to show", true);
                 } else {
                     self.open(Overlay::Timeline);
                 }
             }
             Action::Wizard => {
-                if self.incidents.is_empty() {
+                if self.wizard.incidents.is_empty() {
                     self.say(
                         "no incident is open: select a pair and start a failover",
                         true,
@@ -382,7 +369,15 @@ impl App {
             | Action::VerifyFailed
             | Action::Abort
             | Action::CloseIncident
-            | Action::NextIncident => {}
+            | Action::NextIncident
+            | Action::Submit
+            | Action::Cancel
+            | Action::Send
+            | Action::NextChannel
+            | Action::PrevChannel
+            | Action::Rerender
+            | Action::NextField
+            | Action::PrevField => {}
             Action::Silence | Action::Acknowledge if self.view.focus != Pane::Alerts => {
                 self.say("select an alert in the Alerts pane first", true);
             }
@@ -419,6 +414,24 @@ impl App {
             error,
             at: self.model.now,
         });
+    }
+
+    /// What `failover` starts on: the selected row of the Regions pane, or
+    /// the selected pair with the runbook its config names.
+    fn failover_target(&self) -> Option<(Target, Option<String>)> {
+        if self.view.focus == Pane::Regions {
+            let r = self.model.regions.get(self.view.region_selected)?;
+            Some((
+                Target::Area {
+                    region: r.region.clone(),
+                    provider: r.provider.clone(),
+                },
+                None,
+            ))
+        } else {
+            let p = self.view.selected_pair(&self.model)?;
+            Some((Target::Pair(p.id.clone()), p.runbook.clone()))
+        }
     }
 
     fn open(&mut self, o: Overlay) {
@@ -459,12 +472,34 @@ impl App {
     }
 }
 
-/// `user@host`, from the environment, for the title bar and (later) the journal.
-pub fn operator_name() -> String {
+/// Who is at this console, from the environment: `$USER` (or
+/// `$LOGNAME`), the host name, and the `$SSH_CLIENT` address.
+pub fn operator_from_env() -> Operator {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
-    format!("{user}@{host}")
+    let ssh_client = std::env::var("SSH_CLIENT")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string));
+    Operator {
+        user,
+        host,
+        ssh_client,
+    }
+}
+
+/// The first key of each action, for the wizard's messages: the wizard
+/// layer's, else a text field's.
+pub fn key_hints(keymap: &Keymap) -> std::collections::HashMap<Action, String> {
+    Action::ALL
+        .iter()
+        .filter_map(|a| {
+            [Layer::Wizard, Layer::Composer, Layer::Prompt]
+                .iter()
+                .find_map(|l| keymap.keys_for(*l, *a).first().map(ToString::to_string))
+                .map(|k| (*a, k))
+        })
+        .collect()
 }

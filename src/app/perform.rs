@@ -1,93 +1,76 @@
-//! Carrying out effects with the executor and feeding the results back to
-//! the app. Shared by the event loop and headless tests.
+//! Carrying out effects with the executor and handing what it reports back
+//! to the wizard. Shared by the event loop and headless tests.
+
+use std::collections::VecDeque;
 
 use super::{App, Effect};
 use crate::effects::Executor;
+use crate::wizard::Input;
 
-/// Carries out `effects`, then what the new state makes due (a wait that
-/// now holds), once: a journal that keeps failing must not loop here; the
-/// next clock tick tries again. Returns false when the app should quit.
+/// Carries out `effects` and everything they lead to, then what the new
+/// state makes due (a wait that now holds), once: a journal that keeps
+/// failing must not loop here; the next clock tick tries again. Returns
+/// false when the app should quit.
 pub fn perform(app: &mut App, exec: &mut Executor, effects: Vec<Effect>) -> bool {
-    for e in effects {
-        if !run(app, exec, e) {
-            return false;
-        }
+    if !drain(app, exec, effects) {
+        return false;
     }
-    for e in app.auto_progress() {
-        run(app, exec, e);
+    let due = app.wizard_input(Input::Tick);
+    drain(app, exec, due);
+    true
+}
+
+fn drain(app: &mut App, exec: &mut Executor, effects: Vec<Effect>) -> bool {
+    let mut queue: VecDeque<Effect> = effects.into();
+    while let Some(e) = queue.pop_front() {
+        match run(app, exec, e) {
+            None => return false,
+            Some(next) => queue.extend(next),
+        }
     }
     true
 }
 
-impl App {
-    /// What an effect that finished later reported: the effects it calls
-    /// for (journal the result, next batch, …).
-    pub fn feedback(&mut self, f: crate::effects::Feedback) -> Vec<Effect> {
-        use crate::effects::Feedback;
-        match f {
-            Feedback::Notice(o) => {
-                self.say(o.text, !o.ok);
-                Vec::new()
-            }
-            Feedback::ActionDone { incident, event } => self.action_done(&incident, event),
-            Feedback::SilenceDone {
-                incident,
-                step,
-                source,
-                request,
-                result,
-            } => self.silence_done(&incident, &step, source, &request, result),
-            Feedback::ProbeDone { incident, round } => {
-                self.probe_done(&incident, round);
-                Vec::new()
-            }
-            Feedback::BulkDone {
-                incident,
-                pair,
-                event,
-            } => self.bulk_done(&incident, &pair, event),
-            Feedback::NotifyDone {
-                incident,
-                step,
-                event,
-            } => self.notify_done(&incident, &step, event),
+/// One effect; the wizard's answer to its outcome (`None`: quit).
+fn run(app: &mut App, exec: &mut Executor, e: Effect) -> Option<Vec<Effect>> {
+    let input = match e {
+        Effect::Quit => return None,
+        Effect::Silence(req) => {
+            exec.silence(req);
+            None
         }
-    }
-}
-
-fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
-    match e {
-        Effect::Quit => return false,
-        Effect::Silence(req) => exec.silence(req),
         Effect::Start { incident, entry } => {
             match exec.start(incident.lock_name().as_deref(), &entry) {
-                Ok(()) => {
-                    app.say(
-                        format!("{} started on {}", incident.id, incident.target()),
-                        false,
-                    );
-                    app.history.push(entry.clone());
-                    app.started(*incident, &entry);
+                Ok(()) => Some(Input::Started {
+                    incident,
+                    entry,
+                    keep_focus: app.view.overlay.is_some(),
+                }),
+                Err(e) => {
+                    app.say(format!("failover not started: {e}"), true);
+                    None
                 }
-                Err(e) => app.say(format!("failover not started: {e}"), true),
             }
         }
         Effect::Journal { entries } => match exec.journal(&entries) {
-            Ok(()) => {
-                app.history.extend(entries.iter().cloned());
-                app.applied(&entries);
+            Ok(()) => Some(Input::Journaled(entries)),
+            Err(e) => {
+                app.say(format!("not recorded, so not done: {e}"), true);
+                None
             }
-            Err(e) => app.say(format!("not recorded, so not done: {e}"), true),
         },
         Effect::RunAction { plan, intent } => match exec.run_action(plan, &intent) {
-            Ok(()) => {
-                app.history.push(intent.clone());
-                app.applied(std::slice::from_ref(&intent));
+            Ok(()) => Some(Input::Journaled(vec![intent])),
+            Err(e) => {
+                app.say(e, true);
+                None
             }
-            Err(e) => app.say(e, true),
         },
         Effect::RunBulk { plans, intents } => {
-            let incident = plans.first().map(|(_, p)| p.incident.clone());
+            let incident = plans
+                .first()
+                .map(|(_, p)| p.incident.clone())
+                .unwrap_or_default();
             match exec.run_bulk(plans, &intents) {
                 Ok(locked_out) => {
                     let started: Vec<_> = intents
@@ -97,16 +80,17 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
                                 if locked_out.iter().any(|(p, _)| p == pair))
                         })
                         .collect();
-                    app.history.extend(started.iter().cloned());
-                    app.applied(&started);
-                    if let Some(inc) = incident {
-                        let fx = app.bulk_locked_out(&inc, locked_out);
-                        for e in fx {
-                            run(app, exec, e);
-                        }
-                    }
+                    let mut fx = app.wizard_input(Input::Journaled(started));
+                    fx.extend(app.wizard_input(Input::LockedOut {
+                        incident,
+                        pairs: locked_out,
+                    }));
+                    return Some(fx);
                 }
-                Err(e) => app.say(e, true),
+                Err(e) => {
+                    app.say(e, true);
+                    None
+                }
             }
         }
         Effect::SilenceStep {
@@ -117,13 +101,13 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
             if let Err(e) = exec.silence_step(incident, step, request) {
                 app.say(e, true);
             }
+            None
         }
         Effect::Probe {
             incident,
             step,
             urls,
         } => {
-            app.probing.insert(incident.clone());
             exec.probe(
                 incident,
                 step,
@@ -131,14 +115,20 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> bool {
                 std::time::Duration::from_secs(5),
                 app.model.now,
             );
+            None
         }
-        Effect::Release { incident } => exec.release(&incident),
-        Effect::Copy(text) => crate::effects::notify::copy(&text),
-        Effect::Notify(send) => {
-            if let Err(e) = exec.notify(*send) {
-                app.notify_refused(e);
-            }
+        Effect::Release { incident } => {
+            exec.release(&incident);
+            None
         }
-    }
-    true
+        Effect::Copy(text) => {
+            crate::effects::notify::copy(&text);
+            None
+        }
+        Effect::Notify(send) => exec.notify(*send).err().map(Input::NotifyRefused),
+        view @ (Effect::Notice { .. } | Effect::ShowWizard(_) | Effect::ShowReport) => {
+            return Some(app.apply_view(vec![view]));
+        }
+    };
+    Some(input.map(|i| app.wizard_input(i)).unwrap_or_default())
 }

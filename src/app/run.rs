@@ -47,7 +47,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
         .then(|| Follower::new(executor.journal_dir().to_path_buf()));
     if let Some(f) = follower.as_mut() {
         f.poll();
-        let list = f.incidents(&app.runbooks, app.model.now);
+        let list = f.incidents(&app.wizard.runbooks, app.model.now);
         app.follow_update(list, f.history());
     }
 
@@ -113,7 +113,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                 if let Some(f) = follower.as_mut()
                     && f.poll()
                 {
-                    let list = f.incidents(&app.runbooks, app.model.now);
+                    let list = f.incidents(&app.wizard.runbooks, app.model.now);
                     app.follow_update(list, f.history());
                 }
                 perform(&mut app, &mut executor, Vec::new());
@@ -141,11 +141,11 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
 /// locks taken again).
 fn resume(app: &mut App, executor: &mut Executor) {
     let all = journal::all(executor.journal_dir());
-    app.history = all.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+    app.wizard.history = all.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
     if app.read_only {
         return;
     }
-    let open = crate::app::wizard_ops::unfinished(&all, &app.runbooks);
+    let open = crate::wizard::machine::unfinished(&all, &app.wizard.runbooks);
     let mut resumed = 0;
     for inc in open {
         if let Some(name) = inc.lock_name()
@@ -154,7 +154,7 @@ fn resume(app: &mut App, executor: &mut Executor) {
             app.say(format!("{} not resumed: {e}", inc.id), true);
             continue;
         }
-        app.incidents.push(inc);
+        app.wizard.incidents.push(inc);
         resumed += 1;
     }
     if resumed > 0 {
@@ -162,7 +162,7 @@ fn resume(app: &mut App, executor: &mut Executor) {
         app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
     }
     // Follow-up horizons that came due while baton was not running.
-    if let Some(text) = super::wizard_ops::due_reminder(app) {
+    if let Some(text) = crate::wizard::machine::due_reminder(&app.wizard, app.model.now) {
         app.say(text, true);
     }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use crate::effects::SilenceRequest;
+use crate::keymap::Action;
 use crate::state::Alert;
+use crate::wizard::effect::SilenceRequest;
 
 pub struct SilenceForm {
     pub alert: String,
@@ -47,31 +48,35 @@ impl SilenceForm {
         })
     }
 
-    pub fn key(&mut self, ev: KeyEvent) -> FormResult {
-        match ev.code {
-            KeyCode::Esc => FormResult::Cancel,
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+    /// An action of the form's keymap layer.
+    pub fn action(&mut self, action: Action) -> FormResult {
+        match action {
+            Action::Cancel | Action::Close => FormResult::Cancel,
+            // Two fields: next and previous are the same move.
+            Action::NextField | Action::PrevField => {
                 self.field = 1 - self.field;
                 FormResult::Continue
             }
-            KeyCode::Enter => match self.request() {
+            Action::Submit => match self.request() {
                 Ok(r) => FormResult::Submit(r),
                 Err(e) => {
                     self.error = Some(e);
                     FormResult::Continue
                 }
             },
-            _ => {
-                let area = if self.field == 0 {
-                    &mut self.duration
-                } else {
-                    &mut self.comment
-                };
-                area.input(ev);
-                self.error = None;
-                FormResult::Continue
-            }
+            _ => FormResult::Continue,
         }
+    }
+
+    /// A key that is not bound in the form's layer: typed in the field.
+    pub fn edit(&mut self, ev: KeyEvent) {
+        let area = if self.field == 0 {
+            &mut self.duration
+        } else {
+            &mut self.comment
+        };
+        area.input(ev);
+        self.error = None;
     }
 
     fn request(&self) -> Result<SilenceRequest, String> {

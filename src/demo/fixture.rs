@@ -63,10 +63,15 @@ pub fn app(pairs: usize, scenario: &str, steps: u64, theme: &str) -> App {
     let keymap = Keymap::builtin("default").unwrap_or_default();
     let mut app = App::new(model(pairs, scenario, steps), keymap, theme, Mode::Demo);
     app.operator = "alice@bastion-1".into();
+    app.wizard.operator = crate::wizard::incident::Operator {
+        user: "alice".into(),
+        host: "bastion-1".into(),
+        ssh_client: None,
+    };
     app.scenario = Some(scenario.to_string());
     let (templates, _) = crate::wizard::templates::load_all(&app.model.config, None);
     let (runbooks, _) = crate::wizard::runbook::load_all(&app.model.config, None, &templates);
-    app.runbooks = runbooks.into_iter().map(std::sync::Arc::new).collect();
-    app.templates = std::sync::Arc::new(templates);
+    app.wizard.runbooks = runbooks.into_iter().map(std::sync::Arc::new).collect();
+    app.wizard.templates = std::sync::Arc::new(templates);
     app
 }

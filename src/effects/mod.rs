@@ -8,7 +8,7 @@ pub mod lock;
 pub mod notify;
 mod silence;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,59 +19,7 @@ use crate::config::Config;
 use crate::wizard::decide::ActionPlan;
 use crate::wizard::incident::{Entry, Event};
 
-/// A silence to create in Alertmanager.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SilenceRequest {
-    /// Index of the `alertmanager` source.
-    pub source: usize,
-    /// Exact matchers: the alert's labels.
-    pub labels: BTreeMap<String, String>,
-    pub duration: Duration,
-    pub comment: String,
-}
-
-/// What came of an effect, shown to the operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub ok: bool,
-    pub text: String,
-}
-
-/// What comes back to the app from effects that finish later.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Feedback {
-    Notice(Outcome),
-    /// An action ended (or timed out): journal this event for the incident.
-    ActionDone {
-        incident: String,
-        event: Event,
-    },
-    /// One pair's action of a bulk step ended.
-    BulkDone {
-        incident: String,
-        pair: String,
-        event: Event,
-    },
-    /// The silence of a `silence` step was created (its id) or not.
-    SilenceDone {
-        incident: String,
-        step: String,
-        source: String,
-        request: SilenceRequest,
-        result: Result<String, String>,
-    },
-    /// A round of a probe wait came back.
-    ProbeDone {
-        incident: String,
-        round: crate::wizard::probe::Round,
-    },
-    /// A notification was sent (or failed): journal this event.
-    NotifyDone {
-        incident: String,
-        step: String,
-        event: Event,
-    },
-}
+pub use crate::wizard::effect::{Feedback, Outcome, SilenceRequest};
 
 pub struct Executor {
     config: Arc<Config>,

@@ -6,10 +6,9 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::config::{NotifyCfg, NotifyKind};
+use crate::config::NotifyKind;
 use crate::wizard::incident::Event;
 
 /// The PagerDuty Events API v2 endpoint, used when `url` is not set.
@@ -18,24 +17,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What is kept of a channel's answer.
 const RESPONSE_EXCERPT: usize = 300;
 
-/// One message on its way, as the operator confirmed it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Send {
-    pub incident: String,
-    pub step: String,
-    pub channel: String,
-    pub cfg: NotifyCfg,
-    /// Exactly what the operator saw and confirmed.
-    pub text: String,
-    /// PagerDuty: resolve the incident's alert instead of triggering it.
-    pub resolve: bool,
-    /// PagerDuty `source` and the generic webhook's `operator`.
-    pub operator: String,
-    /// PagerDuty severity: critical, error, warning or info.
-    pub severity: String,
-    pub sent: DateTime<Utc>,
-    pub due: Option<DateTime<Utc>>,
-}
+pub use crate::wizard::effect::Send;
 
 /// A value of the config, or the environment variable it names.
 fn secret(v: &str, key: &str) -> Result<String, String> {

@@ -62,6 +62,14 @@ actions! {
     Timeline => "timeline", "the timeline of the focused incident: every journal entry";
     Copy => "copy", "copy the selected pair id (or, in the wizard, the action's command) to your clipboard over SSH (OSC 52)";
     Report => "report", "the report of the focused incident (as `baton report` writes it)";
+    Submit => "submit", "in a text field or the chooser: submit what was typed or chosen";
+    Cancel => "cancel", "in a text field or the chooser: close it without submitting";
+    Send => "send", "in the notification editor: send the message to the chosen channel";
+    NextChannel => "next_channel", "in the notification editor: pick the next channel";
+    PrevChannel => "prev_channel", "in the notification editor: pick the previous channel";
+    Rerender => "rerender", "in the notification editor: render the template again (the edits are lost)";
+    NextField => "next_field", "in the silence form: go to the next field";
+    PrevField => "prev_field", "in the silence form: go to the previous field";
 }
 
 impl Action {

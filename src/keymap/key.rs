@@ -17,6 +17,14 @@ impl Key {
     pub fn from_event(ev: &KeyEvent) -> Self {
         normalise(ev.code, ev.modifiers)
     }
+
+    /// A character typed as text (no ctrl or alt).
+    pub fn is_typed(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .mods
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
 }
 
 fn normalise(code: KeyCode, mods: KeyModifiers) -> Key {

@@ -21,6 +21,14 @@ pub enum Layer {
     Dashboard,
     Wizard,
     Overlay,
+    /// The wizard's prompt and the filter: keys not bound here are typed.
+    Prompt,
+    /// Choosing a runbook.
+    Chooser,
+    /// The notification editor: keys not bound here edit the message.
+    Composer,
+    /// The silence form: keys not bound here are typed.
+    Form,
 }
 
 impl Layer {
@@ -29,6 +37,10 @@ impl Layer {
         Layer::Dashboard,
         Layer::Wizard,
         Layer::Overlay,
+        Layer::Prompt,
+        Layer::Chooser,
+        Layer::Composer,
+        Layer::Form,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +49,10 @@ impl Layer {
             Self::Dashboard => "dashboard",
             Self::Wizard => "wizard",
             Self::Overlay => "overlay",
+            Self::Prompt => "prompt",
+            Self::Chooser => "chooser",
+            Self::Composer => "composer",
+            Self::Form => "form",
         }
     }
 
@@ -46,6 +62,26 @@ impl Layer {
             Self::Dashboard => "on the panes",
             Self::Wizard => "in the failover wizard",
             Self::Overlay => "in help, detail and sources views",
+            Self::Prompt => "in the wizard's prompt and the filter (other keys type)",
+            Self::Chooser => "while choosing a runbook",
+            Self::Composer => "in the notification editor (other keys edit)",
+            Self::Form => "in the silence form (other keys type)",
+        }
+    }
+
+    /// Layers of a text field: unbound keys are typed, the global layer
+    /// does not apply (only its quit), and a plain character may not be
+    /// bound (it could no longer be typed).
+    pub fn is_text(self) -> bool {
+        matches!(self, Self::Prompt | Self::Composer | Self::Form)
+    }
+
+    /// What a field's layer must keep a key for, or it cannot be left.
+    fn required(self) -> &'static [Action] {
+        match self {
+            Self::Prompt | Self::Chooser | Self::Form => &[Action::Submit, Action::Cancel],
+            Self::Composer => &[Action::Send, Action::Cancel],
+            _ => &[],
         }
     }
 }
@@ -73,6 +109,20 @@ impl Keymap {
             .and_then(|m| m.get(&key))
             .or_else(|| self.layers.get(&Layer::Global).and_then(|m| m.get(&key)))
             .copied()
+    }
+
+    /// The action for a key in this layer alone (text fields and the
+    /// chooser: the global layer's keys are typed there, not obeyed).
+    pub fn lookup_only(&self, layer: Layer, key: Key) -> Option<Action> {
+        self.layers.get(&layer).and_then(|m| m.get(&key)).copied()
+    }
+
+    /// The first key bound to an action in a layer (or globally), as a
+    /// hint; the action's name when it has none.
+    pub fn hint(&self, layer: Layer, action: Action) -> String {
+        self.keys_for(layer, action)
+            .first()
+            .map_or_else(|| action.name().to_string(), ToString::to_string)
     }
 
     /// Keys bound to an action in a layer (or globally), for hints.
@@ -239,6 +289,9 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Keymap, Diagnostics
             }
         }
     }
+    if let Some(last) = files.last() {
+        errors.extend(field_conflicts(&layers, last));
+    }
     if errors.is_empty() {
         Ok(Keymap {
             name: name.to_string(),
@@ -247,6 +300,57 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Keymap, Diagnostics
     } else {
         Err(Diagnostics(errors))
     }
+}
+
+/// Conflicts in the layers of text fields, once every file is merged: a
+/// plain character bound there could not be typed, and a field without a
+/// key to submit or leave it would trap the operator. Located in the last
+/// file (the user's) where the key is, else at the layer.
+fn field_conflicts(
+    layers: &HashMap<Layer, HashMap<Key, Action>>,
+    file: &KeymapFile,
+) -> Vec<Diagnostic> {
+    let loc = Located {
+        file: &file.path,
+        src: &file.src,
+    };
+    let mut out = Vec::new();
+    for layer in Layer::ALL.iter().copied() {
+        let map = layers.get(&layer);
+        if layer.is_text() {
+            let mut typed: Vec<(String, Action)> = map
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| k.is_typed())
+                .map(|(k, a)| (k.to_string(), *a))
+                .collect();
+            typed.sort();
+            for (key, action) in typed {
+                out.push(loc.at(
+                    &[Seg::Key(layer.name().into()), Seg::Key(key.clone())],
+                    format!(
+                        "key `{key}` is bound to `{}` in [{}], so it could no longer be typed there; use a key with ctrl or alt, or a named key",
+                        action.name(),
+                        layer.name()
+                    ),
+                ));
+            }
+        }
+        for need in layer.required() {
+            if !map.is_some_and(|m| m.values().any(|a| a == need)) {
+                out.push(loc.at(
+                    &[Seg::Key(layer.name().into())],
+                    format!(
+                        "no key left for `{}` in [{}]: {} could not be left",
+                        need.name(),
+                        layer.name(),
+                        layer.describe()
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     // Open incidents with their RTO clocks, visible from every view.
     // Follow-up checklists (no lock) run for days: counted, not clocked.
     for inc in app
+        .wizard
         .incidents
         .iter()
         .filter(|i| i.is_open() && i.runbook.lock)
@@ -56,6 +57,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         }
     }
     let follow_ups: Vec<_> = app
+        .wizard
         .incidents
         .iter()
         .filter(|i| i.is_open() && !i.runbook.lock)
@@ -178,7 +180,12 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
             label,
         );
         f.render_widget(input, edit);
-        f.render_widget(Paragraph::new(muted(app, " enter keep · esc cancel")), hint);
+        let keys = format!(
+            " {} keep · {} cancel",
+            app.keymap.hint(Layer::Prompt, Action::Submit),
+            app.keymap.hint(Layer::Prompt, Action::Cancel)
+        );
+        f.render_widget(Paragraph::new(muted(app, keys)), hint);
         return;
     }
     if let Some(n) = app

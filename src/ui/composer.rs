@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{muted, styled};
 use crate::app::App;
+use crate::keymap::{Action, Layer};
 use crate::theme::Role;
 use crate::wizard::incident::{Event, Incident};
 use crate::wizard::notify;
@@ -40,7 +41,7 @@ pub fn deadline(app: &App, inc: &Incident) -> Option<Span<'static>> {
 }
 
 fn channel_line(app: &App, inc: &Incident) -> Line<'static> {
-    let chosen = if let Some((n, c)) = app.draft().and_then(|d| d.channel()) {
+    let chosen = if let Some((n, c)) = app.wizard.draft().and_then(|d| d.channel()) {
         Some((n.clone(), c.clone()))
     } else {
         let cfg = &app.model.config;
@@ -74,9 +75,11 @@ pub fn step_lines(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         )));
     }
     l.push(Line::default());
-    let text = match (app.draft(), inc.current()) {
+    let text = match (app.wizard.draft(), inc.current()) {
         (Some(d), _) => Ok(d.body()),
-        (None, Some(step)) => notify::render(&app.templates, &app.model, inc, step, app.model.now),
+        (None, Some(step)) => {
+            notify::render(&app.wizard.templates, &app.model, inc, step, app.model.now)
+        }
         (None, None) => Ok(String::new()),
     };
     match text {
@@ -97,21 +100,28 @@ pub fn step_lines(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         ))),
     }
     l.push(Line::default());
-    let hint = |k: &str, what: &str| {
+    let hint = |a: Action, what: &str| {
+        let k = app.keymap.hint(Layer::Wizard, a);
         Line::from(vec![
             styled(format!(" {k} "), t.style(Role::Key)),
             muted(app, what.to_string()),
         ])
     };
     if !app.read_only {
-        l.push(hint("enter", "open the text: edit, pick the channel, send"));
-        l.push(hint("o", "skip with a reason (told by phone, ...)"));
+        l.push(hint(
+            Action::Confirm,
+            "open the text: edit, pick the channel, send",
+        ));
+        l.push(hint(
+            Action::Override,
+            "skip with a reason (told by phone, ...)",
+        ));
     }
 }
 
 /// The editor, over the current-step panel.
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let (Some(inc), Some(c)) = (app.focused_incident(), app.draft()) else {
+    let (Some(inc), Some(c)) = (app.wizard.focused(), app.wizard.draft()) else {
         return;
     };
     let t = &app.theme;
@@ -124,16 +134,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .borders(Borders::ALL)
         .border_style(t.style(Role::BorderFocus))
         .title(Line::from(title))
-        .title_bottom(Line::from(vec![
-            styled(" ctrl+s ", t.style(Role::Key)),
-            muted(app, "send "),
-            styled(" tab ", t.style(Role::Key)),
-            muted(app, "channel "),
-            styled(" ctrl+r ", t.style(Role::Key)),
-            muted(app, "re-render "),
-            styled(" esc ", t.style(Role::Key)),
-            muted(app, "close (text kept) "),
-        ]));
+        .title_bottom(Line::from(
+            [
+                (Action::Send, "send "),
+                (Action::NextChannel, "channel "),
+                (Action::Rerender, "re-render "),
+                (Action::Cancel, "close (text kept) "),
+            ]
+            .into_iter()
+            .flat_map(|(a, what)| {
+                [
+                    styled(
+                        format!(" {} ", app.keymap.hint(Layer::Composer, a)),
+                        t.style(Role::Key),
+                    ),
+                    muted(app, what),
+                ]
+            })
+            .collect::<Vec<_>>(),
+        ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let status_rows = if c.error.is_some() || c.sending { 2 } else { 1 };

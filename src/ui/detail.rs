@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
     let now = app.model.now;
     // Flapping protection (seed 002): cooldown and the daily limit.
     let limits = &app.model.config.limits;
-    let (last, today) = crate::wizard::rules::promotions(&app.rules_ctx(), id);
+    let (last, today) = crate::wizard::rules::promotions(&app.wizard.rules_ctx(&app.model), id);
     let cooling = last.and_then(|l| {
         let until = crate::clock::after(l, limits.cooldown.0);
         (until > now).then_some(until)

@@ -68,7 +68,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Report) => report::draw(f, popup(area, 96, 94), app),
         None => {}
     }
-    if let Some((target, pos)) = &app.chooser {
+    if let Some((target, pos)) = &app.wizard.chooser {
         let r = popup(area, 70, 50);
         wizard::chooser(f, r, app, target, *pos);
     }
@@ -90,7 +90,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 fn body_panes(f: &mut Frame, area: Rect, app: &App) {
     let v = &app.view;
-    if v.wizard && !app.incidents.is_empty() {
+    if v.wizard && !app.wizard.incidents.is_empty() {
         wizard::draw(f, area, app);
         return;
     }
@@ -194,6 +194,16 @@ pub fn scrolled(lines: Vec<Line<'static>>, scroll: usize, height: u16) -> Vec<Li
 
 pub fn muted(app: &App, text: impl Into<String>) -> Span<'static> {
     Span::styled(text.into(), app.theme.style(Role::Muted))
+}
+
+/// The key of an action for a hint, a named key (an arrow) before a
+/// letter bound to the same action (`k`).
+pub fn named_hint(app: &App, layer: crate::keymap::Layer, action: crate::keymap::Action) -> String {
+    let keys = app.keymap.keys_for(layer, action);
+    keys.iter()
+        .find(|k| !k.is_typed())
+        .or(keys.first())
+        .map_or_else(|| action.name().to_string(), ToString::to_string)
 }
 
 pub fn styled(text: impl Into<String>, style: Style) -> Span<'static> {

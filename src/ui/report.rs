@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::theme::Role;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let Some(inc) = app.focused_incident() else {
+    let Some(inc) = app.wizard.focused() else {
         return;
     };
     let inner = overlay_frame(

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::{muted, overlay_frame, styled};
 use crate::app::App;
 use crate::app::silence_form::SilenceForm;
+use crate::keymap::{Action, Layer};
 use crate::theme::Role;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, form: &SilenceForm) {
@@ -16,7 +17,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, form: &SilenceForm) {
         area,
         app,
         &format!("Silence {}", form.alert),
-        "tab next field · enter create · esc cancel",
+        &format!(
+            "{} next field · {} create · {} cancel",
+            app.keymap.hint(Layer::Form, Action::NextField),
+            app.keymap.hint(Layer::Form, Action::Submit),
+            app.keymap.hint(Layer::Form, Action::Cancel)
+        ),
     );
     let t = &app.theme;
     let matchers: Vec<String> = form

@@ -152,7 +152,7 @@ pub fn summary(e: &Entry) -> (String, Role) {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let Some(inc) = app.focused_incident() else {
+    let Some(inc) = app.wizard.focused() else {
         return;
     };
     let inner = overlay_frame(

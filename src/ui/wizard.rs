@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{muted, styled};
 use crate::app::App;
-use crate::keymap::Action;
+use crate::keymap::{Action, Layer};
 use crate::theme::Role;
 use crate::wizard::decide::{self, WaitState};
 use crate::wizard::incident::{ActionState, Event, Incident, Timer};
@@ -38,7 +38,7 @@ fn timer_span(app: &App, t: &Timer) -> Span<'static> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let Some(inc) = app.focused_incident() else {
+    let Some(inc) = app.wizard.focused() else {
         return;
     };
     let t = &app.theme;
@@ -81,7 +81,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             ),
         ),
     };
-    let others = app.incidents.len().saturating_sub(1);
+    let others = app.wizard.incidents.len().saturating_sub(1);
     let mut second = vec![status];
     // Silences this incident made, counting down to their end.
     for (id, matchers, until) in inc.silences() {
@@ -119,7 +119,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         head,
     );
 
-    let composing = app.composing && app.draft().is_some();
+    let composing = app.wizard.composing && app.wizard.draft().is_some();
     // On a narrow terminal the message gets the whole width.
     if composing && body.width < 100 {
         super::composer::draw(f, body, app);
@@ -130,7 +130,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(step_list(app, inc)), steps);
     let [d, p] = Layout::vertical([
         Constraint::Min(0),
-        Constraint::Length(if app.prompt.is_some() { 4 } else { 0 }),
+        Constraint::Length(if app.wizard.prompt.is_some() { 4 } else { 0 }),
     ])
     .areas(detail);
     if composing {
@@ -147,10 +147,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             d,
         );
     }
-    if let Some(prompt) = &app.prompt {
+    if let Some(prompt) = &app.wizard.prompt {
         // The purpose and keys stay on top; an error goes on the bottom edge.
         let title = Line::from(styled(
-            format!(" {} · enter submit · esc cancel ", prompt.purpose.label()),
+            format!(
+                " {} · {} submit · {} cancel ",
+                prompt.purpose.label(),
+                app.keymap.hint(Layer::Prompt, Action::Submit),
+                app.keymap.hint(Layer::Prompt, Action::Cancel)
+            ),
             t.style(Role::Key),
         ));
         let mut pb = Block::default()
@@ -307,7 +312,8 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         l.push(Line::from(muted(app, format!(" {h}"))));
     }
     l.push(Line::default());
-    let hint = |k: &str, what: &str| {
+    let hint = |a: Action, what: &str| {
+        let k = app.keymap.hint(Layer::Wizard, a);
         Line::from(vec![
             styled(format!(" {k} "), t.style(Role::Key)),
             muted(app, what.to_string()),
@@ -323,9 +329,9 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         .pair
         .as_deref()
         .filter(|_| promote || standby_gate)
-        .map(|p| rules::promotion(&app.rules_ctx(), p, Some(&inc.id)));
+        .map(|p| rules::promotion(&app.wizard.rules_ctx(&app.model), p, Some(&inc.id)));
     match step.kind {
-        StepKind::Check => l.push(hint("enter", "when done")),
+        StepKind::Check => l.push(hint(Action::Confirm, "when done")),
         StepKind::Notify => super::composer::step_lines(app, inc, &mut l),
         StepKind::Bulk => bulk(app, inc, &mut l),
         StepKind::Silence => {
@@ -346,8 +352,8 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
                 Err(e) => l.push(Line::from(styled(format!(" {e}"), t.style(Role::Warn)))),
             }
             l.push(Line::default());
-            l.push(hint("enter", "create it (it ends by itself)"));
-            l.push(hint("o", "skip with a reason"));
+            l.push(hint(Action::Confirm, "create it (it ends by itself)"));
+            l.push(hint(Action::Override, "skip with a reason"));
         }
         StepKind::Gate => {
             l.push(Line::from(vec![
@@ -367,9 +373,9 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
                 l.push(Line::from(muted(app, format!("       {values}"))));
             }
             l.push(Line::default());
-            l.push(hint("enter", "pass the gate (only when it holds)"));
+            l.push(hint(Action::Confirm, "pass the gate (only when it holds)"));
             l.push(hint(
-                "o",
+                Action::Override,
                 "override with a typed reason (journaled, in the report)",
             ));
         }
@@ -378,7 +384,7 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
                 format!(" {}", step.prompt.clone().unwrap_or_default()),
                 t.style(Role::Text),
             )));
-            l.push(hint("enter", "answer"));
+            l.push(hint(Action::Confirm, "answer"));
         }
         StepKind::Wait => {
             let (text, role) = match decide::wait_state(inc, &app.model, now) {
@@ -387,7 +393,10 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
                 WaitState::TimedOut => ("timed out".to_string(), Role::Critical),
             };
             l.push(Line::from(styled(format!(" {text}"), t.style(role))));
-            l.push(hint("o", "override with a reason if it timed out"));
+            l.push(hint(
+                Action::Override,
+                "override with a reason if it timed out",
+            ));
         }
         StepKind::Action => action(app, inc, checks.as_deref(), &mut l),
     }
@@ -396,14 +405,15 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         eligibility(app, inc, checks, &mut l);
     }
     l.push(Line::default());
-    l.push(hint("A", "abort with a reason"));
+    l.push(hint(Action::Abort, "abort with a reason"));
     l
 }
 
 fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Vec<Line<'static>>) {
     let t = &app.theme;
     let now = app.model.now;
-    let hint = |k: &str, what: &str| {
+    let hint = |a: Action, what: &str| {
+        let k = app.keymap.hint(Layer::Wizard, a);
         Line::from(vec![
             styled(format!(" {k} "), t.style(Role::Key)),
             muted(app, what.to_string()),
@@ -430,7 +440,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
     l.push(Line::default());
     let refusal = checks
         .filter(|_| inc.current().is_some_and(|s| s.promote))
-        .and_then(|c| app.refusal_of(inc, c));
+        .and_then(|c| app.wizard.refusal_of(inc, c));
     match &inc.action {
         ActionState::Idle | ActionState::Failed { .. } if refusal.is_some() => {
             if let ActionState::Failed { status, .. } = &inc.action {
@@ -446,7 +456,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
                 )));
                 if matches!(event, Event::ActionRefused { hard: false, .. }) {
                     l.push(hint(
-                        &app.key_for(Action::Override),
+                        Action::Override,
                         "go on with a typed reason (journaled, in the report)",
                     ));
                 }
@@ -455,7 +465,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
         ActionState::Idle => {
             let destructive = inc.current().is_some_and(|s| s.destructive);
             l.push(hint(
-                "enter",
+                Action::Confirm,
                 if destructive {
                     "run it: you will type the pair id"
                 } else {
@@ -477,7 +487,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
             for line in output.lines().take(4) {
                 l.push(Line::from(muted(app, format!("   {line}"))));
             }
-            l.push(hint("enter", "go on"));
+            l.push(hint(Action::Confirm, "go on"));
         }
         ActionState::Failed { status, output } => {
             l.push(Line::from(styled(
@@ -487,7 +497,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
             for line in output.lines().take(4) {
                 l.push(Line::from(muted(app, format!("   {line}"))));
             }
-            l.push(hint("enter", "run it again"));
+            l.push(hint(Action::Confirm, "run it again"));
         }
         ActionState::Unknown { reason } => {
             l.push(Line::from(styled(
@@ -502,8 +512,8 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
                 };
                 l.push(Line::from(muted(app, format!(" settle {settle}: {word}"))));
             }
-            l.push(hint("v", "you checked: it happened"));
-            l.push(hint("V", "you checked: it did not happen"));
+            l.push(hint(Action::VerifyOk, "you checked: it happened"));
+            l.push(hint(Action::VerifyFailed, "you checked: it did not happen"));
         }
     }
 }
@@ -516,7 +526,8 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
         .current()
         .and_then(|s| s.batch_size)
         .unwrap_or(limits.batch_size);
-    let hint = |k: &str, what: String| {
+    let hint = |a: Action, what: String| {
+        let k = app.keymap.hint(Layer::Wizard, a);
         Line::from(vec![
             styled(format!(" {k} "), t.style(Role::Key)),
             muted(app, what),
@@ -538,8 +549,7 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
             )));
         }
         l.push(Line::default());
-        l.push(hint(
-            "enter",
+        l.push(hint(Action::Confirm,
             format!(
                 "type the region (or provider) to plan and start: batches of {batch}, at most {} in flight",
                 limits.max_concurrent
@@ -607,7 +617,7 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
     }
     l.push(Line::default());
     if b.complete() {
-        l.push(hint("enter", "done: go on to the summary".into()));
+        l.push(hint(Action::Confirm, "done: go on to the summary".into()));
     } else if b.paused {
         l.push(Line::from(styled(
             format!(
@@ -616,7 +626,7 @@ fn bulk(app: &App, inc: &Incident, l: &mut Vec<Line<'static>>) {
             ),
             t.style(Role::Critical),
         )));
-        l.push(hint("enter", "resume the pairs not started".into()));
+        l.push(hint(Action::Confirm, "resume the pairs not started".into()));
     }
 }
 
@@ -665,23 +675,24 @@ fn eligibility(app: &App, inc: &Incident, checks: &[rules::Check], l: &mut Vec<L
 }
 
 /// The runbook chooser for a pair or an area.
-pub fn chooser(
-    f: &mut Frame,
-    area: Rect,
-    app: &App,
-    target: &crate::app::wizard_ops::Target,
-    pos: usize,
-) {
+pub fn chooser(f: &mut Frame, area: Rect, app: &App, target: &crate::wizard::Target, pos: usize) {
     let inner = super::overlay_frame(
         f,
         area,
         app,
         &format!("Start on {} with", target.label()),
-        "↑↓ choose · enter start · esc cancel",
+        &format!(
+            "{}{} choose · {} start · {} cancel",
+            super::named_hint(app, Layer::Chooser, Action::Up),
+            super::named_hint(app, Layer::Chooser, Action::Down),
+            app.keymap.hint(Layer::Chooser, Action::Submit),
+            app.keymap.hint(Layer::Chooser, Action::Cancel)
+        ),
     );
     let t = &app.theme;
     let lines: Vec<Line<'static>> = app
-        .runbooks_for(target)
+        .wizard
+        .runbooks_for(target, &app.model)
         .iter()
         .enumerate()
         .map(|(i, r)| {

@@ -166,7 +166,7 @@ pub fn plan_silence(
     inc: &Incident,
     model: &Model,
     now: DateTime<Utc>,
-) -> Result<(usize, String, crate::effects::SilenceRequest), String> {
+) -> Result<(usize, String, super::effect::SilenceRequest), String> {
     let step = inc.current().ok_or("no current step")?;
     let (idx, src) = model
         .config
@@ -200,7 +200,7 @@ pub fn plan_silence(
     Ok((
         idx,
         src.name.clone(),
-        crate::effects::SilenceRequest {
+        super::effect::SilenceRequest {
             source: idx,
             labels,
             duration,

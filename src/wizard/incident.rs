@@ -20,22 +20,6 @@ pub struct Operator {
 }
 
 impl Operator {
-    pub fn from_env() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
-        let ssh_client = std::env::var("SSH_CLIENT")
-            .ok()
-            .and_then(|s| s.split_whitespace().next().map(str::to_string));
-        Self {
-            user,
-            host,
-            ssh_client,
-        }
-    }
-
     pub fn label(&self) -> String {
         format!("{}@{}", self.user, self.host)
     }

@@ -1,10 +1,13 @@
-//! Failover wizards: runbooks, gate expressions, and the incident state
-//! machine. No IO here: the executor writes the journal and runs actions.
+//! Failover wizards: runbooks, gate expressions, the incident fold and
+//! the wizard's state machine (`machine`). No IO here: the executor writes
+//! the journal and runs actions.
 
 pub mod area;
 pub mod decide;
+pub mod effect;
 pub mod expr;
 pub mod incident;
+pub mod machine;
 pub mod notify;
 pub mod probe;
 pub mod rules;
@@ -12,6 +15,9 @@ pub mod runbook;
 mod runbook_links;
 pub mod templates;
 pub mod vars;
+
+pub use effect::Effect;
+pub use machine::{Input, Target, Wizard};
 
 #[cfg(test)]
 mod tests;

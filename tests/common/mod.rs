@@ -88,7 +88,7 @@ pub fn temp(name: &str) -> std::path::PathBuf {
 /// and `enter` takes the first (the pair failover).
 pub fn start_failover(app: &mut baton::app::App) -> Vec<baton::app::Effect> {
     let fx = app.update(baton::keymap::Action::Failover);
-    if fx.is_empty() && app.chooser.is_some() {
+    if fx.is_empty() && app.wizard.chooser.is_some() {
         return app.handle_key(crossterm::event::KeyEvent::from(
             crossterm::event::KeyCode::Enter,
         ));

@@ -14,6 +14,7 @@ use baton::keymap::{Action, Keymap};
 use baton::sources::report::{Payload, SourceUpdate};
 use baton::state::Model;
 use baton::theme::Theme;
+use baton::wizard::Input;
 use baton::wizard::incident::{ActionState, Event};
 use baton::wizard::runbook::Runbook;
 use baton::wizard::templates::Templates;
@@ -103,8 +104,8 @@ impl Console {
         }
         let mut app = App::new(model, looks().keymap(keymap), looks().theme.clone(), mode);
         app.operator = "fuzz@bastion".into();
-        app.runbooks.clone_from(&s.runbooks);
-        app.templates = Arc::clone(&s.templates);
+        app.wizard.runbooks.clone_from(&s.runbooks);
+        app.wizard.templates = Arc::clone(&s.templates);
         app.refresh();
         Self {
             app,
@@ -128,7 +129,7 @@ impl Console {
         }
         feed(&mut self.app.model, &self.sim);
         self.app.refresh();
-        let fx = self.app.auto_progress();
+        let fx = self.app.wizard_input(baton::wizard::Input::Tick);
         self.perform(fx);
     }
 
@@ -145,7 +146,7 @@ impl Console {
 
     /// The name a confirmation prompt asks for: the pair id, or the area.
     pub fn target_name(&self) -> String {
-        let Some(inc) = self.app.focused_incident() else {
+        let Some(inc) = self.app.wizard.focused() else {
             return self
                 .app
                 .view
@@ -169,6 +170,7 @@ impl Console {
             if queue.is_empty() {
                 break;
             }
+            let mut next = Vec::new();
             for e in std::mem::take(&mut queue) {
                 // Whatever path asked for it (a key, a clock tick, an
                 // answer), a read-only console never gets this far.
@@ -176,34 +178,42 @@ impl Console {
                     !self.app.read_only || !mutating(&e),
                     "a read-only console asked for {e:?}"
                 );
-                match e {
-                    Effect::Start { incident, entry } => {
-                        self.app.history.push(entry.clone());
-                        self.app.started(*incident, &entry);
-                    }
-                    Effect::Journal { entries } => {
-                        self.app.history.extend(entries.iter().cloned());
-                        self.app.applied(&entries);
-                    }
+                let done = match e {
+                    Effect::Start { incident, entry } => Some(Input::Started {
+                        incident,
+                        entry,
+                        keep_focus: self.app.view.overlay.is_some(),
+                    }),
+                    Effect::Journal { entries } => Some(Input::Journaled(entries)),
                     Effect::RunAction { ref intent, .. } => {
-                        self.app.history.push(intent.clone());
-                        self.app.applied(std::slice::from_ref(intent));
+                        let done = Input::Journaled(vec![intent.clone()]);
                         self.pending.push(e);
+                        Some(done)
                     }
                     Effect::RunBulk { ref intents, .. } => {
-                        self.app.history.extend(intents.iter().cloned());
-                        self.app.applied(intents);
+                        let done = Input::Journaled(intents.clone());
                         self.pending.push(e);
+                        Some(done)
                     }
-                    Effect::Notify(_) | Effect::SilenceStep { .. } => self.pending.push(e),
+                    Effect::Notify(_) | Effect::SilenceStep { .. } => {
+                        self.pending.push(e);
+                        None
+                    }
                     Effect::Quit
                     | Effect::Silence(_)
                     | Effect::Probe { .. }
                     | Effect::Release { .. }
-                    | Effect::Copy(_) => {}
+                    | Effect::Copy(_)
+                    | Effect::Notice { .. }
+                    | Effect::ShowWizard(_)
+                    | Effect::ShowReport => None,
+                };
+                if let Some(input) = done {
+                    next.extend(self.app.wizard_input(input));
                 }
             }
-            queue = self.app.auto_progress();
+            queue = next;
+            queue.extend(self.app.wizard_input(Input::Tick));
         }
     }
 
@@ -320,12 +330,12 @@ impl Console {
     /// Does the right thing for the focused incident's current step (the
     /// way an operator would), to reach deep states and write a journal.
     pub fn drive(&mut self) {
-        if self.app.prompt.is_some() {
+        if self.app.wizard.prompt.is_some() {
             let name = self.target_name();
-            let typed = match self.app.prompt.as_ref().map(|p| p.purpose) {
+            let typed = match self.app.wizard.prompt.as_ref().map(|p| p.purpose) {
                 Some(
-                    baton::app::wizard_ops::Purpose::TypePairId
-                    | baton::app::wizard_ops::Purpose::TypeArea,
+                    baton::wizard::machine::Purpose::TypePairId
+                    | baton::wizard::machine::Purpose::TypeArea,
                 ) => name,
                 _ => "fuzzing the console".into(),
             };
@@ -333,20 +343,21 @@ impl Console {
             self.key(KeyEvent::from(KeyCode::Enter));
             return;
         }
-        if self.app.composing {
+        if self.app.wizard.composing {
             self.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
             self.answer(true);
             return;
         }
         let running = self
             .app
-            .focused_incident()
+            .wizard
+            .focused()
             .is_some_and(|i| matches!(i.action, ActionState::Running { .. }));
         if running || !self.pending.is_empty() {
             self.answer(true);
             return;
         }
-        if self.app.chooser.is_some() || self.app.view.overlay.is_some() {
+        if self.app.wizard.chooser.is_some() || self.app.view.overlay.is_some() {
             self.key(KeyEvent::from(KeyCode::Enter));
             if self.app.view.overlay.is_some() {
                 self.key(KeyEvent::from(KeyCode::Esc));
@@ -355,7 +366,8 @@ impl Console {
         }
         let finished = self
             .app
-            .focused_incident()
+            .wizard
+            .focused()
             .is_some_and(|i| i.is_open() && i.finished());
         if finished {
             self.key(KeyEvent::from(KeyCode::Char('c')));
@@ -522,7 +534,7 @@ pub fn run(c: &mut Console, ops: &[Op], mut check: impl FnMut(&Console, &[Effect
             Op::Action(i, wizard) => {
                 let a = Action::ALL[*i % Action::ALL.len()];
                 if *wizard {
-                    c.app.wizard_action(a)
+                    c.app.wizard_input(baton::wizard::Input::Action(a))
                 } else {
                     c.app.update(a)
                 }

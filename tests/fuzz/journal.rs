@@ -18,12 +18,12 @@ pub fn journal_seeds() -> &'static [&'static str] {
             (
                 "primary-crash",
                 "pair-failover",
-                baton::app::wizard_ops::Target::Pair("acct-1003".into()),
+                baton::wizard::Target::Pair("acct-1003".into()),
             ),
             (
                 "provider-outage",
                 "bulk-failover-region",
-                baton::app::wizard_ops::Target::Area {
+                baton::wizard::Target::Area {
                     region: "eu-west-1".into(),
                     provider: "aws".into(),
                 },
@@ -32,17 +32,21 @@ pub fn journal_seeds() -> &'static [&'static str] {
             let mut c = app::Console::new(12, scenario, 40, Mode::Operator, "default");
             let rb = c
                 .app
+                .wizard
                 .runbooks
                 .iter()
                 .find(|r| r.id == runbook)
                 .cloned()
                 .expect("shipped runbook");
-            let fx = c.app.start_with(&target, &rb);
+            let fx = c.app.wizard_input(baton::wizard::Input::StartWith(
+                target.clone(),
+                rb.id.clone(),
+            ));
             c.perform(fx);
             for _ in 0..80 {
                 c.drive();
             }
-            let lines: Vec<String> = c.app.incidents[0]
+            let lines: Vec<String> = c.app.wizard.incidents[0]
                 .entries
                 .iter()
                 .map(|e| serde_json::to_string(e).expect("entry"))
@@ -76,9 +80,9 @@ pub fn journal_case(bytes: Bytes) {
     let mut c = app::Console::new(6, "primary-crash", 5, Mode::Operator, "default");
     for inc in [replayed, followed].into_iter().flatten() {
         let _ = inc.timers(c.app.model.now);
-        c.app.incidents.push(inc);
+        c.app.wizard.incidents.push(inc);
     }
-    if c.app.incidents.is_empty() {
+    if c.app.wizard.incidents.is_empty() {
         return;
     }
     c.app.view.wizard = true;

@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 fn app_at_promote() -> App {
     let mut app = fixture::app(48, "primary-crash", 30, "default");
     let Some(rb) = app
+        .wizard
         .runbooks
         .iter()
         .find(|r| r.id == "pair-failover")
@@ -29,7 +30,7 @@ fn app_at_promote() -> App {
     );
     inc.phase = pi;
     inc.step = si;
-    app.incidents.push(inc);
+    app.wizard.incidents.push(inc);
     app.view.wizard = true;
     app
 }
@@ -46,7 +47,7 @@ fn apply(app: &mut App, fx: &[Effect]) -> Vec<Event> {
     let mut out = Vec::new();
     for e in fx {
         if let Effect::Journal { entries } = e {
-            app.applied(entries);
+            app.wizard_input(crate::wizard::Input::Journaled(entries.clone()));
             out.extend(entries.iter().map(|x| x.event.clone()));
         }
     }
@@ -116,9 +117,9 @@ fn a_hard_rule_refuses_the_promote_before_the_pair_id_is_asked_and_is_journaled(
     if let Some(sb) = pair(&mut app).standby.as_mut() {
         sb.health_score = Some(60.0);
     }
-    let fx = app.wizard_action(Action::Confirm);
+    let fx = app.wizard_input(crate::wizard::Input::Action(Action::Confirm));
     assert!(
-        app.prompt.is_none(),
+        app.wizard.prompt.is_none(),
         "no pair id is asked for a refused promote"
     );
     let events = apply(&mut app, &fx);
@@ -135,8 +136,8 @@ fn a_hard_rule_refuses_the_promote_before_the_pair_id_is_asked_and_is_journaled(
         app.notice
     );
     // No override for a hard rule.
-    app.wizard_action(Action::Override);
-    assert!(app.prompt.is_none());
+    app.wizard_input(crate::wizard::Input::Action(Action::Override));
+    assert!(app.wizard.prompt.is_none());
 }
 
 #[test]
@@ -152,8 +153,8 @@ fn a_soft_rule_passes_only_with_a_typed_reason_then_the_pair_id_is_asked() {
     if let Some(sb) = pair(&mut app).standby.as_mut() {
         sb.provider.clone_from(&primary_provider);
     }
-    let fx = app.wizard_action(Action::Confirm);
-    assert!(app.prompt.is_none());
+    let fx = app.wizard_input(crate::wizard::Input::Action(Action::Confirm));
+    assert!(app.wizard.prompt.is_none());
     let events = apply(&mut app, &fx);
     let fact = format!("standby {sb_id} is on {primary_provider}, the primary's provider");
     assert!(
@@ -163,11 +164,15 @@ fn a_soft_rule_passes_only_with_a_typed_reason_then_the_pair_id_is_asked() {
     // What the wizard draws says the same fact, with the override key.
     let screen = screen(&app);
     assert!(screen.contains(&fact), "{screen}");
-    app.wizard_action(Action::Override);
-    assert!(app.prompt.is_some(), "o asks for a reason");
+    app.wizard_input(crate::wizard::Input::Action(Action::Override));
+    assert!(app.wizard.prompt.is_some(), "o asks for a reason");
     key(&mut app, KeyCode::Enter);
     assert!(
-        app.prompt.as_ref().and_then(|p| p.error.clone()).is_some(),
+        app.wizard
+            .prompt
+            .as_ref()
+            .and_then(|p| p.error.clone())
+            .is_some(),
         "an empty reason is refused"
     );
     typed(&mut app, "standby checked by hand, other provider is down");
@@ -179,8 +184,8 @@ fn a_soft_rule_passes_only_with_a_typed_reason_then_the_pair_id_is_asked() {
         "{events:?}"
     );
     // Now the destructive confirm asks for the pair id.
-    app.wizard_action(Action::Confirm);
-    assert!(app.prompt.is_some(), "the pair id prompt");
+    app.wizard_input(crate::wizard::Input::Action(Action::Confirm));
+    assert!(app.wizard.prompt.is_some(), "the pair id prompt");
 }
 
 #[test]
@@ -188,7 +193,7 @@ fn cooldown_and_a_second_failover_are_judged_from_the_journal_and_open_incidents
     let mut app = app_at_promote();
     let now = app.model.now;
     let promoted = {
-        let inc = &app.incidents[0];
+        let inc = &app.wizard.incidents[0];
         inc.entry(
             now - chrono::Duration::seconds(90),
             Event::ActionResult {
@@ -199,8 +204,12 @@ fn cooldown_and_a_second_failover_are_judged_from_the_journal_and_open_incidents
             },
         )
     };
-    app.history.push(promoted);
-    let checks = promotion(&app.rules_ctx(), "acct-1003", Some("INC-R"));
+    app.wizard.history.push(promoted);
+    let checks = promotion(
+        &app.wizard.rules_ctx(&app.model),
+        "acct-1003",
+        Some("INC-R"),
+    );
     let cooldown = checks.iter().find(|c| c.rule == "cooldown");
     assert_eq!(
         cooldown.map(|c| (c.level, c.fact.as_str())),
@@ -215,7 +224,7 @@ fn cooldown_and_a_second_failover_are_judged_from_the_journal_and_open_incidents
             .iter()
             .all(|c| c.rule != "one_failover_per_pair" || c.level == Level::Holds)
     );
-    let checks = others(&app.rules_ctx(), "acct-1003", None);
+    let checks = others(&app.wizard.rules_ctx(&app.model), "acct-1003", None);
     assert_eq!(
         hard(&checks).map(|c| c.fact.as_str()),
         Some("INC-R is already failing over acct-1003")

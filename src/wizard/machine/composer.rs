@@ -1,13 +1,17 @@
 //! The notification editor of a notify step: the rendered template in a
-//! text area the operator amends, the channel it goes to (tab picks
-//! another), send, and what came back. The text survives a failed send,
-//! closing the editor, and (through the journal) a restart.
+//! text area the operator amends, the channel it goes to, send, and what
+//! came back. The text survives a failed send, closing the editor, and
+//! (through the journal) a restart.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::{App, Effect};
+use super::Wizard;
 use crate::config::NotifyCfg;
+use crate::keymap::Action;
+use crate::state::Model;
+use crate::wizard::effect::{Effect, Send};
 use crate::wizard::incident::{Event, Incident};
 use crate::wizard::notify;
 use crate::wizard::runbook::StepKind;
@@ -44,23 +48,28 @@ fn key_of(inc: &Incident) -> Option<(String, String)> {
     Some((inc.id.clone(), inc.current()?.id.clone()))
 }
 
-impl App {
+impl Wizard {
     /// The draft of the focused incident's current notify step, if any.
     pub fn draft(&self) -> Option<&Composer> {
-        let inc = self.focused_incident()?;
+        let inc = self.focused()?;
         self.drafts.get(&key_of(inc)?)
     }
 
     /// The text as it would be sent now: the draft, else the last text
     /// that failed to go out, else the template rendered now.
-    fn initial_text(&self, inc: &Incident) -> (String, Option<String>) {
+    fn initial_text(
+        &self,
+        inc: &Incident,
+        model: &Model,
+        now: DateTime<Utc>,
+    ) -> (String, Option<String>) {
         if let Some(Event::NotifyFailed { text, error, .. }) = notify::last_send(inc) {
             return (text.clone(), Some(format!("last send failed: {error}")));
         }
         let Some(step) = inc.current() else {
             return (String::new(), None);
         };
-        match notify::render(&self.templates, &self.model, inc, step, self.model.now) {
+        match notify::render(&self.templates, model, inc, step, now) {
             Ok(t) => (t, None),
             // Never a blank editor: the operator can still write the message.
             Err(e) => (
@@ -76,9 +85,9 @@ impl App {
         }
     }
 
-    /// Enter on a notify step: opens its draft (made on first open).
-    pub fn open_composer(&mut self) {
-        let Some(inc) = self.focused_incident() else {
+    /// Confirm on a notify step: opens its draft (made on first open).
+    pub(super) fn open_composer(&mut self, model: &Model, now: DateTime<Utc>) {
+        let Some(inc) = self.focused() else {
             return;
         };
         let (Some(k), Some(step)) = (key_of(inc), inc.current()) else {
@@ -88,10 +97,10 @@ impl App {
             return;
         }
         if !self.drafts.contains_key(&k) {
-            let channels = notify::channels(&self.model.config);
-            let wanted = notify::default_channel(step, &self.model.config);
+            let channels = notify::channels(&model.config);
+            let wanted = notify::default_channel(step, &model.config);
             let channel = channels.iter().position(|(n, _)| *n == wanted).unwrap_or(0);
-            let (text, error) = self.initial_text(inc);
+            let (text, error) = self.initial_text(inc, model, now);
             let mut c = Composer {
                 text: TextArea::default(),
                 channels,
@@ -105,38 +114,49 @@ impl App {
         self.composing = true;
     }
 
-    /// Keys while the editor is open: ctrl+s sends, tab picks the next
-    /// channel, ctrl+r renders the template again, esc closes (the text
-    /// stays); everything else edits.
-    pub fn composer_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Some(k) = self.focused_incident().and_then(key_of) else {
+    /// A key that edits the open draft (not while it is being sent).
+    pub(super) fn edit_draft(&mut self, ev: KeyEvent) {
+        if let Some(k) = self.focused().and_then(key_of)
+            && let Some(c) = self.drafts.get_mut(&k)
+            && !c.sending
+        {
+            c.text.input(ev);
+        }
+    }
+
+    /// While the editor is open: send, the next or previous channel,
+    /// render the template again, close (the text stays).
+    pub(super) fn composer_action(
+        &mut self,
+        action: Action,
+        model: &Model,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
+        let Some(k) = self.focused().and_then(key_of) else {
             self.composing = false;
             return Vec::new();
         };
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        match ev.code {
-            KeyCode::Esc => self.composing = false,
-            KeyCode::Char('s') if ctrl => return self.send_draft(),
-            KeyCode::Tab | KeyCode::BackTab => {
+        match action {
+            Action::Close | Action::Cancel => self.composing = false,
+            Action::Send => return self.send_draft(model, now),
+            Action::NextChannel | Action::PrevChannel => {
                 if let Some(c) = self.drafts.get_mut(&k)
                     && !c.channels.is_empty()
                 {
                     let n = c.channels.len();
-                    c.channel = if ev.code == KeyCode::Tab {
+                    c.channel = if action == Action::NextChannel {
                         (c.channel + 1) % n
                     } else {
                         (c.channel + n - 1) % n
                     };
                 }
             }
-            KeyCode::Char('r') if ctrl => {
-                let fresh = self.focused_incident().map(|inc| {
-                    let step = inc.current();
-                    step.map(|s| {
-                        notify::render(&self.templates, &self.model, inc, s, self.model.now)
-                    })
+            Action::Rerender => {
+                let fresh = self.focused().and_then(|inc| {
+                    inc.current()
+                        .map(|s| notify::render(&self.templates, model, inc, s, now))
                 });
-                if let (Some(Some(r)), Some(c)) = (fresh, self.drafts.get_mut(&k)) {
+                if let (Some(r), Some(c)) = (fresh, self.drafts.get_mut(&k)) {
                     match r {
                         Ok(t) => {
                             c.set_text(&t);
@@ -146,24 +166,20 @@ impl App {
                     }
                 }
             }
-            _ => {
-                if let Some(c) = self.drafts.get_mut(&k)
-                    && !c.sending
-                {
-                    c.text.input(ev);
-                }
-            }
+            _ => {}
         }
         Vec::new()
     }
 
     /// Sends the open draft to its channel.
-    fn send_draft(&mut self) -> Vec<Effect> {
+    fn send_draft(&mut self, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
         if self.read_only {
-            self.say("read-only console: it cannot send notifications", true);
-            return Vec::new();
+            return vec![Effect::notice(
+                "read-only console: it cannot send notifications",
+                true,
+            )];
         }
-        let Some(inc) = self.focused_incident() else {
+        let Some(inc) = self.focused() else {
             return Vec::new();
         };
         let (Some(k), Some(step)) = (key_of(inc), inc.current()) else {
@@ -171,7 +187,7 @@ impl App {
         };
         let due = notify::due(inc);
         let resolve = step.resolve;
-        let severity = match notify::context(&self.model, inc, self.model.now)
+        let severity = match notify::context(model, inc, now)
             .get_attr("incident")
             .and_then(|i| i.get_attr("severity"))
             .map(|v| v.to_string())
@@ -180,7 +196,6 @@ impl App {
             _ => "warning",
         };
         let operator = inc.operator.label();
-        let now = self.model.now;
         let Some(c) = self.drafts.get_mut(&k) else {
             return Vec::new();
         };
@@ -197,7 +212,7 @@ impl App {
         };
         c.sending = true;
         c.error = None;
-        vec![Effect::Notify(Box::new(crate::effects::notify::Send {
+        vec![Effect::Notify(Box::new(Send {
             incident: k.0,
             step: k.1,
             channel: name,
@@ -211,27 +226,25 @@ impl App {
         }))]
     }
 
-    /// The executor refused to send (read-only).
-    pub fn notify_refused(&mut self, why: String) {
-        for c in self.drafts.values_mut() {
-            c.sending = false;
-        }
-        self.say(why, true);
-    }
-
     /// A send ended: journal it; when it went out the step is done and the
     /// draft is dropped, when it failed the draft stays open with the error.
-    pub fn notify_done(&mut self, incident: &str, step: &str, event: Event) -> Vec<Effect> {
+    pub(super) fn notify_done(
+        &mut self,
+        incident: &str,
+        step: &str,
+        event: Event,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
         let k = (incident.to_string(), step.to_string());
-        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+        let Some(inc) = self.incident(incident) else {
             return Vec::new();
         };
         // A bulk step's automatic progress report does not end the step.
         let still_current = inc
             .current()
             .is_some_and(|s| s.id == step && s.kind == StepKind::Notify);
-        let now = self.model.now;
         let mut entries = vec![inc.entry(now, event)];
+        let mut fx = Vec::new();
         match &entries[0].event.clone() {
             Event::Notified {
                 late,
@@ -250,7 +263,7 @@ impl App {
                     ));
                 }
                 self.drafts.remove(&k);
-                if self.focused_incident().is_some_and(|i| i.id == incident) {
+                if self.focused().is_some_and(|i| i.id == incident) {
                     self.composing = false;
                 }
                 let when = match due {
@@ -258,19 +271,30 @@ impl App {
                     Some(d) => format!(", {}s before its deadline", (*d - *sent).num_seconds()),
                     None => String::new(),
                 };
-                self.say(format!("sent to {channel}{when}: {response}"), *late);
+                fx.push(Effect::notice(
+                    format!("sent to {channel}{when}: {response}"),
+                    *late,
+                ));
             }
             Event::NotifyFailed { error, channel, .. } => {
                 if let Some(c) = self.drafts.get_mut(&k) {
                     c.sending = false;
                     c.error = Some(format!(
-                        "not sent to {channel}: {error} · ctrl+s retries, tab picks another channel"
+                        "not sent to {channel}: {error} · {} retries, {} picks another channel",
+                        self.keys.get(&Action::Send).map_or("send", String::as_str),
+                        self.keys
+                            .get(&Action::NextChannel)
+                            .map_or("next_channel", String::as_str),
                     ));
                 }
-                self.say(format!("not sent to {channel}: {error}"), true);
+                fx.push(Effect::notice(
+                    format!("not sent to {channel}: {error}"),
+                    true,
+                ));
             }
             _ => {}
         }
-        vec![Effect::Journal { entries }]
+        fx.push(Effect::Journal { entries });
+        fx
     }
 }

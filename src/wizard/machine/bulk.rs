@@ -1,20 +1,24 @@
-//! Bulk steps inside the app: launching the next batches as results come
-//! back, journaling each pair's result, progress every `progress_every`
-//! completions (sent to the step's channel when it has one).
+//! Steps that run by themselves once started: bulk steps (the next
+//! batches as results come back, each pair's result journaled, progress
+//! every `progress_every` completions, sent to the step's channel when it
+//! has one), a `silence` step's silence, and a probe wait's rounds.
 
-use super::{App, Effect};
+use chrono::{DateTime, Utc};
+
+use super::Wizard;
+use crate::state::Model;
+use crate::wizard::effect::{Effect, SilenceRequest};
 use crate::wizard::incident::Event;
 use crate::wizard::runbook::StepKind;
 use crate::wizard::{decide, rules};
 
-impl App {
+impl Wizard {
     /// The next batches of every running bulk step (and the planned pairs
     /// that must be skipped now). Called with the other automatic progress.
-    pub fn bulk_progress(&self) -> Vec<Effect> {
+    pub(super) fn bulk_progress(&self, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
         if self.read_only {
             return Vec::new();
         }
-        let now = self.model.now;
         let mut out = Vec::new();
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
             if inc.current().is_none_or(|s| s.kind != StepKind::Bulk)
@@ -22,7 +26,7 @@ impl App {
             {
                 continue;
             }
-            let ctx = self.rules_ctx();
+            let ctx = self.rules_ctx(model);
             let refused = |pair: &str| {
                 let mut checks = rules::others(&ctx, pair, Some(&inc.id));
                 // The step counts max_concurrent itself, with its pairs in flight.
@@ -38,7 +42,7 @@ impl App {
                 .iter()
                 .filter(|i| i.is_open() && i.runbook.lock && i.id != inc.id)
                 .count();
-            let (plans, skipped) = decide::bulk_next(inc, &self.model, others_open, &refused);
+            let (plans, skipped) = decide::bulk_next(inc, model, others_open, &refused);
             if !skipped.is_empty() {
                 out.push(Effect::Journal {
                     entries: skipped.into_iter().map(|e| inc.entry(now, e)).collect(),
@@ -53,7 +57,7 @@ impl App {
                             Event::BulkIntent {
                                 pair: pair.clone(),
                                 command: plan.display.clone(),
-                                lag: self.model.pair(pair).and_then(|p| p.lag),
+                                lag: model.pair(pair).and_then(|p| p.lag),
                             },
                         )
                     })
@@ -64,12 +68,12 @@ impl App {
         out
     }
 
-    /// Enter on a `silence` step.
-    pub fn start_silence(&mut self) -> Vec<Effect> {
-        let Some(inc) = self.focused_incident() else {
+    /// Confirm on a `silence` step.
+    pub(super) fn start_silence(&self, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(inc) = self.focused() else {
             return Vec::new();
         };
-        match crate::wizard::decide::plan_silence(inc, &self.model, self.model.now) {
+        match decide::plan_silence(inc, model, now) {
             Ok((_, name, request)) => {
                 let labels: Vec<String> = request
                     .labels
@@ -77,36 +81,34 @@ impl App {
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect();
                 let text = format!("creating the silence in {name} for {}…", labels.join(", "));
-                let fx = vec![Effect::SilenceStep {
-                    incident: inc.id.clone(),
-                    step: inc.current().map(|s| s.id.clone()).unwrap_or_default(),
-                    request,
-                }];
-                self.say(text, false);
-                fx
+                vec![
+                    Effect::notice(text, false),
+                    Effect::SilenceStep {
+                        incident: inc.id.clone(),
+                        step: inc.current().map(|s| s.id.clone()).unwrap_or_default(),
+                        request,
+                    },
+                ]
             }
-            Err(e) => {
-                self.say(e, true);
-                Vec::new()
-            }
+            Err(e) => vec![Effect::notice(e, true)],
         }
     }
 
     /// A `silence` step's silence was created: journal it with its end.
-    pub fn silence_done(
-        &mut self,
+    pub(super) fn silence_done(
+        &self,
         incident: &str,
         step: &str,
         source: String,
-        request: &crate::effects::SilenceRequest,
+        request: &SilenceRequest,
         result: Result<String, String>,
+        now: DateTime<Utc>,
     ) -> Vec<Effect> {
-        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+        let Some(inc) = self.incident(incident) else {
             return Vec::new();
         };
         match result {
             Ok(id) => {
-                let now = self.model.now;
                 let until = crate::clock::after(now, request.duration);
                 let mut entries = vec![inc.entry(
                     now,
@@ -125,28 +127,29 @@ impl App {
                         },
                     ));
                 }
-                self.say(
-                    format!(
-                        "silence {id} created; it ends by itself at {}",
-                        until.format("%H:%M UTC")
+                vec![
+                    Effect::notice(
+                        format!(
+                            "silence {id} created; it ends by itself at {}",
+                            until.format("%H:%M UTC")
+                        ),
+                        false,
                     ),
-                    false,
-                );
-                vec![Effect::Journal { entries }]
+                    Effect::Journal { entries },
+                ]
             }
-            Err(e) => {
-                self.say(format!("silence not created in {source}: {e}"), true);
-                Vec::new()
-            }
+            Err(e) => vec![Effect::notice(
+                format!("silence not created in {source}: {e}"),
+                true,
+            )],
         }
     }
 
     /// Probe waits due for another round (every `every`, one at a time).
-    pub fn probe_rounds(&self) -> Vec<Effect> {
+    pub(super) fn probe_rounds(&mut self, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
         if self.read_only {
             return Vec::new();
         }
-        let now = self.model.now;
         let mut out = Vec::new();
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
             let Some(step) = inc.current() else { continue };
@@ -163,7 +166,7 @@ impl App {
             if fresh {
                 continue;
             }
-            let ctx = crate::wizard::notify::context(&self.model, inc, now);
+            let ctx = crate::wizard::notify::context(model, inc, now);
             match crate::wizard::probe::urls(inc, &ctx) {
                 Ok(urls) => out.push(Effect::Probe {
                     incident: inc.id.clone(),
@@ -173,12 +176,18 @@ impl App {
                 Err(e) => tracing::warn!("{}: {e}", inc.id),
             }
         }
+        // Asked now, so the next tick does not ask again before the answer.
+        for e in &out {
+            if let Effect::Probe { incident, .. } = e {
+                self.probing.insert(incident.clone());
+            }
+        }
         out
     }
 
     /// A probe round came back: kept on the incident; the wait ends (and
     /// is journaled) by the usual automatic progress.
-    pub fn probe_done(&mut self, incident: &str, round: crate::wizard::probe::Round) {
+    pub(super) fn probe_done(&mut self, incident: &str, round: crate::wizard::probe::Round) {
         self.probing.remove(incident);
         if let Some(inc) = self.incidents.iter_mut().find(|i| i.id == incident)
             && inc.current().is_some_and(|s| s.id == round.step)
@@ -188,8 +197,13 @@ impl App {
     }
 
     /// Pairs whose lock another console holds: skipped, with the reason.
-    pub fn bulk_locked_out(&self, incident: &str, locked: Vec<(String, String)>) -> Vec<Effect> {
-        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+    pub(super) fn bulk_locked_out(
+        &self,
+        incident: &str,
+        locked: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
+        let Some(inc) = self.incident(incident) else {
             return Vec::new();
         };
         if locked.is_empty() {
@@ -198,17 +212,22 @@ impl App {
         vec![Effect::Journal {
             entries: locked
                 .into_iter()
-                .map(|(pair, reason)| {
-                    inc.entry(self.model.now, Event::BulkSkipped { pair, reason })
-                })
+                .map(|(pair, reason)| inc.entry(now, Event::BulkSkipped { pair, reason }))
                 .collect(),
         }]
     }
 
     /// One pair's action ended: journal the result, release its lock, and
     /// report progress every `progress_every` completions.
-    pub fn bulk_done(&mut self, incident: &str, pair: &str, event: Event) -> Vec<Effect> {
-        let Some(inc) = self.incidents.iter().find(|i| i.id == incident) else {
+    pub(super) fn bulk_done(
+        &self,
+        incident: &str,
+        pair: &str,
+        event: Event,
+        model: &Model,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
+        let Some(inc) = self.incident(incident) else {
             return Vec::new();
         };
         let (ok, status, millis) = match event {
@@ -218,7 +237,6 @@ impl App {
             Event::ActionUnknown { reason } => (false, format!("OUTCOME UNKNOWN: {reason}"), 0),
             other => (false, format!("{other:?}"), 0),
         };
-        let now = self.model.now;
         let mut entries = vec![inc.entry(
             now,
             Event::BulkResult {
@@ -261,13 +279,13 @@ impl App {
                 let name = step
                     .channel
                     .clone()
-                    .or_else(|| self.model.config.notify.keys().next().cloned());
+                    .or_else(|| model.config.notify.keys().next().cloned());
                 if let Some(name) = &name
-                    && let Some((_, cfg)) = crate::wizard::notify::channels(&self.model.config)
+                    && let Some((_, cfg)) = crate::wizard::notify::channels(&model.config)
                         .into_iter()
                         .find(|(n, c)| n == name && c.kind != crate::config::NotifyKind::Clipboard)
                 {
-                    fx.push(Effect::Notify(Box::new(crate::effects::notify::Send {
+                    fx.push(Effect::Notify(Box::new(crate::wizard::effect::Send {
                         incident: inc.id.clone(),
                         step: step.id.clone(),
                         channel: name.clone(),
@@ -282,10 +300,11 @@ impl App {
                 }
             }
         }
-        if let Some((text, error)) = say {
-            self.say(text, error);
-        }
-        let mut out = vec![Effect::Journal { entries }];
+        let mut out: Vec<Effect> = say
+            .map(|(text, error)| Effect::notice(text, error))
+            .into_iter()
+            .collect();
+        out.push(Effect::Journal { entries });
         out.push(Effect::Release {
             incident: format!("{incident}/{pair}"),
         });
