@@ -438,6 +438,35 @@ mod tests {
     }
 
     #[test]
+    fn text_fields_keep_their_keys_typeable_and_a_way_out() {
+        let p = write(
+            "fields.toml",
+            "[prompt]\n\"q\" = \"cancel\"\n\"enter\" = \"none\"\n[composer]\n\"ctrl-s\" = \"none\"\n\"alt-s\" = \"send\"\n",
+        );
+        let errs = load(p.to_str().expect("utf8"), None).expect_err("conflicts").0;
+        assert!(
+            errs.iter()
+                .any(|e| e.key == "prompt.q" && e.line == 2 && e.message.contains("could no longer be typed")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.key == "prompt" && e.message.contains("no key left for `submit`")),
+            "{errs:?}"
+        );
+        // Sending moved to alt-s: no conflict in [composer].
+        assert!(!errs.iter().any(|e| e.key.starts_with("composer")), "{errs:?}");
+        let p = write("fields-ok.toml", "[prompt]\n\"ctrl-j\" = \"submit\"\n");
+        let k = load(p.to_str().expect("utf8"), None).expect("loads");
+        assert_eq!(
+            k.lookup_only(Layer::Prompt, parse_key("ctrl-j").expect("key")),
+            Some(Action::Submit)
+        );
+        // The global layer does not reach into text fields: `?` is typed.
+        assert_eq!(k.lookup_only(Layer::Prompt, parse_key("?").expect("key")), None);
+    }
+
+    #[test]
     fn user_file_merges_over_default() {
         let p = write(
             "mine.toml",

@@ -230,3 +230,31 @@ fn cooldown_and_a_second_failover_are_judged_from_the_journal_and_open_incidents
         Some("INC-R is already failing over acct-1003")
     );
 }
+
+#[test]
+fn a_remapped_override_key_is_the_one_the_refusal_and_the_screen_name() {
+    let mut app = app_at_promote();
+    let dir = std::env::temp_dir().join(format!("baton-remap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("mine.toml");
+    std::fs::write(&path, "[wizard]\n\"o\" = \"none\"\n\"O\" = \"override\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.keymap = crate::keymap::load(&path.to_string_lossy(), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wizard.keys = crate::app::key_hints(&app.keymap);
+    let provider = pair(&mut app).primary.provider.clone();
+    if let Some(sb) = pair(&mut app).standby.as_mut() {
+        sb.provider = provider;
+    }
+    key(&mut app, KeyCode::Enter);
+    let said = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(said.contains("O goes on with a typed reason"), "{said}");
+    let s = screen(&app);
+    assert!(s.contains(" O ") && !s.contains(" o override"), "{s}");
+    // The old key does nothing; the new one asks for the reason.
+    key(&mut app, KeyCode::Char('o'));
+    assert!(app.wizard.prompt.is_none());
+    key(&mut app, KeyCode::Char('O'));
+    assert!(app.wizard.prompt.is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
