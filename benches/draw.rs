@@ -55,7 +55,7 @@ fn fleet(c: &mut Criterion) {
 fn gates(c: &mut Criterion) {
     use baton::wizard::incident::{Incident, Operator};
     let model = fixture::model(10_000, "primary-crash", 20);
-    let (runbooks, _) = baton::wizard::runbook::load_shipped(&model.config);
+    let (runbooks, _) = baton::config::runbooks::load_shipped(&model.config);
     let rb = std::sync::Arc::new(runbooks.into_iter().next().expect("shipped runbook"));
     let gates: Vec<Incident> = rb
         .steps()

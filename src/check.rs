@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, locate_name, no_config_message, theme_name};
+use crate::cli::args::{Cli, locate_name, no_config_message, theme_name};
 use crate::config::{self, Lookup};
 use crate::text::escape_controls;
 use crate::{keymap, theme};
@@ -93,7 +93,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         );
     }
     if let Some(c) = &cfg {
-        let (templates, errors) = crate::wizard::templates::load_all(c, dir.as_deref());
+        let (templates, errors) = crate::config::templates::load_all(c, dir.as_deref());
         for name in templates.names() {
             let file = templates
                 .file(name)
@@ -109,7 +109,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         } else {
             Err(crate::diag::Diagnostics(errors))
         });
-        let (runbooks, errors) = crate::wizard::runbook::load_all(c, dir.as_deref(), &templates);
+        let (runbooks, errors) = crate::config::runbooks::load_all(c, dir.as_deref(), &templates);
         for r in &runbooks {
             println!(
                 "ok    {}",

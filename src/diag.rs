@@ -68,31 +68,6 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// Reads a user file as UTF-8. Invalid UTF-8 is reported at the line and
-/// column of the first invalid byte, not at the top of the file.
-pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    // Bounded, regular files only (never /dev/zero, never /proc).
-    let bytes = crate::config::files::read_bytes(path, crate::config::files::MAX_FILE)
-        .map_err(|e| Diagnostic::file(path, format!("cannot read: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let at = e.utf8_error().valid_up_to();
-        let valid = String::from_utf8_lossy(&bytes[..at]);
-        let loc = Located {
-            file: path,
-            src: &valid,
-        };
-        loc.at_offset(
-            at,
-            String::new(),
-            format!(
-                "invalid UTF-8 (byte 0x{:02x}): save the file as UTF-8",
-                bytes.get(at).copied().unwrap_or_default()
-            ),
-        )
-    })
-}
-
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {

@@ -52,7 +52,7 @@ fn the_report_shows_terminal_sequences_from_outside_and_never_emits_them() {
     let dir = temp("report-controls");
     let model = fixture::model(8, "primary-crash", 30);
     let rb = Arc::new(
-        baton::wizard::runbook::load_shipped(&model.config)
+        baton::config::runbooks::load_shipped(&model.config)
             .0
             .remove(0),
     );

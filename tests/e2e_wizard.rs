@@ -342,7 +342,7 @@ async fn watch_mode_cannot_start_journal_lock_or_act() {
         baton::theme::Theme::plain(),
         Mode::Watch,
     );
-    app.wizard.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
+    app.wizard.runbooks = baton::config::runbooks::load_shipped(&app.model.config)
         .0
         .into_iter()
         .map(Arc::new)
@@ -403,7 +403,7 @@ fn with_several_runbooks_the_operator_chooses() {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    let shipped = baton::wizard::runbook::load_shipped(&app.model.config)
+    let shipped = baton::config::runbooks::load_shipped(&app.model.config)
         .0
         .remove(0);
     let mut other = shipped.clone();
@@ -438,7 +438,7 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
     let mut config = (*model.config).clone();
     config.console.journal_dir = dir.join("journal-is-a-file");
     std::fs::write(&config.console.journal_dir, "x").expect("file");
-    let rb = Arc::new(baton::wizard::runbook::load_shipped(&config).0.remove(0));
+    let rb = Arc::new(baton::config::runbooks::load_shipped(&config).0.remove(0));
     let earlier = model.now - chrono::Duration::seconds(10);
     let mut inc = Incident::new(
         "INC-W",
@@ -508,7 +508,7 @@ fn the_chooser_highlights_the_runbook_that_fits_the_pair_whatever_the_load_order
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    let mut shipped = baton::wizard::runbook::load_shipped(&app.model.config).0;
+    let mut shipped = baton::config::runbooks::load_shipped(&app.model.config).0;
     // A user copy of the pair failover is loaded after every shipped one.
     let pos = shipped
         .iter()
@@ -541,7 +541,7 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
         baton::theme::Theme::plain(),
         Mode::Operator,
     );
-    app.wizard.runbooks = baton::wizard::runbook::load_shipped(&app.model.config)
+    app.wizard.runbooks = baton::config::runbooks::load_shipped(&app.model.config)
         .0
         .into_iter()
         .map(Arc::new)

@@ -175,7 +175,7 @@ pub fn runbook_case((bytes, drive): (Bytes, u8)) {
         file: path,
         src: &src,
     };
-    let problems = baton::wizard::runbook::check(&rb, &s.config, &s.templates, &loc);
+    let problems = baton::wizard::runbook::check::check(&rb, &s.config, &s.templates, &loc);
     if !problems.is_empty() {
         return;
     }

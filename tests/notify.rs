@@ -469,13 +469,13 @@ fn every_shipped_template_rendered_for_a_fixed_incident() {
     use baton::wizard::incident::{Event, Incident, Operator};
     let model = baton::demo::fixture::model(48, "primary-crash", 30);
     let rb = Arc::new(
-        baton::wizard::runbook::load_shipped(&model.config)
+        baton::config::runbooks::load_shipped(&model.config)
             .0
             .into_iter()
             .find(|r| r.id == "pair-failover")
             .expect("shipped"),
     );
-    let (templates, errs) = baton::wizard::templates::load_all(&model.config, None);
+    let (templates, errs) = baton::config::templates::load_all(&model.config, None);
     assert!(errs.is_empty(), "{errs:?}");
     let t0 = model.now - chrono::Duration::seconds(150);
     let op = Operator {

@@ -27,7 +27,7 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
     };
     let model = fixture::model(48, scenario, 30);
     let rb = Arc::new(
-        baton::wizard::runbook::load_shipped(&model.config)
+        baton::config::runbooks::load_shipped(&model.config)
             .0
             .remove(0),
     );

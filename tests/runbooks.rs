@@ -50,10 +50,10 @@ impl Harness {
             baton::theme::Theme::plain(),
             Mode::Operator,
         );
-        let (templates, errs) = baton::wizard::templates::load_all(&app.model.config, None);
+        let (templates, errs) = baton::config::templates::load_all(&app.model.config, None);
         assert!(errs.is_empty(), "{errs:?}");
         let (runbooks, errs) =
-            baton::wizard::runbook::load_all(&app.model.config, None, &templates);
+            baton::config::runbooks::load_all(&app.model.config, None, &templates);
         assert!(errs.is_empty(), "{errs:?}");
         app.wizard.runbooks = runbooks.into_iter().map(Arc::new).collect();
         app.wizard.templates = Arc::new(templates);

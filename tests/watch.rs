@@ -79,7 +79,7 @@ fn fed_model(config: Config) -> Model {
 }
 
 fn runbooks(config: &Config) -> Vec<Arc<baton::wizard::runbook::Runbook>> {
-    baton::wizard::runbook::load_shipped(config)
+    baton::config::runbooks::load_shipped(config)
         .0
         .into_iter()
         .map(Arc::new)

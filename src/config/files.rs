@@ -6,7 +6,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Located};
 
 /// The largest user file read: far above any real config or runbook.
 pub const MAX_FILE: u64 = 1024 * 1024;
@@ -72,6 +72,31 @@ fn size(bytes: u64) -> String {
     }
 }
 
+/// Reads a user file as UTF-8. Invalid UTF-8 is reported at the line and
+/// column of the first invalid byte, not at the top of the file.
+pub fn read_located(path: &Path) -> Result<String, Diagnostic> {
+    // Bounded, regular files only (never /dev/zero, never /proc).
+    let bytes = read_bytes(path, MAX_FILE)
+        .map_err(|e| Diagnostic::file(path, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let valid = String::from_utf8_lossy(&bytes[..at]);
+        let loc = Located {
+            file: path,
+            src: &valid,
+        };
+        loc.at_offset(
+            at,
+            String::new(),
+            format!(
+                "invalid UTF-8 (byte 0x{:02x}): save the file as UTF-8",
+                bytes.get(at).copied().unwrap_or_default()
+            ),
+        )
+    })
+}
+
 /// `embedded` as `<embedded>/{kind}/{name}`, then every file of `paths`
 /// (relative to the config folder; a folder is read in name order, keeping
 /// the files `accept` takes). A missing path is not an error: the shipped
@@ -134,7 +159,7 @@ pub fn gather(
             continue;
         };
         for f in list {
-            match crate::diag::read_text(&f) {
+            match read_located(&f) {
                 Ok(s) => files.push((f, s)),
                 Err(d) => errors.push(d),
             }

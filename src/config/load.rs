@@ -50,7 +50,7 @@ pub fn home() -> PathBuf {
 /// Reads, parses and validates one config file. Every problem found is
 /// returned, not only the first.
 pub fn load_file(path: &Path) -> Result<Config, Diagnostics> {
-    let src = crate::diag::read_text(path).map_err(|d| Diagnostics(vec![d]))?;
+    let src = crate::config::files::read_located(path).map_err(|d| Diagnostics(vec![d]))?;
     let config: Config = crate::diag::from_toml(path, &src).map_err(|d| Diagnostics(vec![d]))?;
     let loc = Located {
         file: path,

@@ -3,8 +3,10 @@
 mod duration;
 pub mod files;
 mod load;
+pub mod runbooks;
 mod source_rules;
 mod starter;
+pub mod templates;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -69,8 +69,8 @@ pub fn app(pairs: usize, scenario: &str, steps: u64, theme: &str) -> App {
         ssh_client: None,
     };
     app.scenario = Some(scenario.to_string());
-    let (templates, _) = crate::wizard::templates::load_all(&app.model.config, None);
-    let (runbooks, _) = crate::wizard::runbook::load_all(&app.model.config, None, &templates);
+    let (templates, _) = crate::config::templates::load_all(&app.model.config, None);
+    let (runbooks, _) = crate::config::runbooks::load_all(&app.model.config, None, &templates);
     app.wizard.runbooks = runbooks.into_iter().map(std::sync::Arc::new).collect();
     app.wizard.templates = std::sync::Arc::new(templates);
     app

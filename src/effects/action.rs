@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::wizard::decide::{ActionPlan, Run};
+use crate::wizard::effect::{ActionPlan, Run};
 use crate::wizard::incident::Event;
 
 const MAX_OUTPUT: u64 = 64 * 1024;

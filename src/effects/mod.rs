@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::wizard::decide::ActionPlan;
+use crate::wizard::effect::ActionPlan;
 use crate::wizard::incident::{Entry, Event};
 
 pub use crate::wizard::effect::{Feedback, Outcome, SilenceRequest};

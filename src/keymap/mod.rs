@@ -177,7 +177,7 @@ struct KeymapFile {
 
 fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<KeymapFile>, Diagnostic> {
     let read = |path: PathBuf| {
-        crate::diag::read_text(&path).map(|src| KeymapFile {
+        crate::config::files::read_located(&path).map(|src| KeymapFile {
             path: path.clone(),
             src,
         })
@@ -443,10 +443,13 @@ mod tests {
             "fields.toml",
             "[prompt]\n\"q\" = \"cancel\"\n\"enter\" = \"none\"\n[composer]\n\"ctrl-s\" = \"none\"\n\"alt-s\" = \"send\"\n",
         );
-        let errs = load(p.to_str().expect("utf8"), None).expect_err("conflicts").0;
+        let errs = load(p.to_str().expect("utf8"), None)
+            .expect_err("conflicts")
+            .0;
         assert!(
-            errs.iter()
-                .any(|e| e.key == "prompt.q" && e.line == 2 && e.message.contains("could no longer be typed")),
+            errs.iter().any(|e| e.key == "prompt.q"
+                && e.line == 2
+                && e.message.contains("could no longer be typed")),
             "{errs:?}"
         );
         assert!(
@@ -455,7 +458,10 @@ mod tests {
             "{errs:?}"
         );
         // Sending moved to alt-s: no conflict in [composer].
-        assert!(!errs.iter().any(|e| e.key.starts_with("composer")), "{errs:?}");
+        assert!(
+            !errs.iter().any(|e| e.key.starts_with("composer")),
+            "{errs:?}"
+        );
         let p = write("fields-ok.toml", "[prompt]\n\"ctrl-j\" = \"submit\"\n");
         let k = load(p.to_str().expect("utf8"), None).expect("loads");
         assert_eq!(
@@ -463,7 +469,10 @@ mod tests {
             Some(Action::Submit)
         );
         // The global layer does not reach into text fields: `?` is typed.
-        assert_eq!(k.lookup_only(Layer::Prompt, parse_key("?").expect("key")), None);
+        assert_eq!(
+            k.lookup_only(Layer::Prompt, parse_key("?").expect("key")),
+            None
+        );
     }
 
     #[test]

@@ -144,7 +144,7 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<ThemeFile>, Di
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_path {
         let path = PathBuf::from(name);
-        let src = crate::diag::read_text(&path)?;
+        let src = crate::config::files::read_located(&path)?;
         out.push(ThemeFile { path, src });
         return Ok(out);
     }
@@ -157,7 +157,7 @@ fn files_for(name: &str, config_dir: Option<&Path>) -> Result<Vec<ThemeFile>, Di
     if let Some(dir) = config_dir {
         let path = dir.join("themes").join(format!("{name}.toml"));
         if path.is_file() {
-            let src = crate::diag::read_text(&path)?;
+            let src = crate::config::files::read_located(&path)?;
             out.push(ThemeFile { path, src });
         }
     }

@@ -14,31 +14,7 @@ use super::runbook::StepKind;
 use super::vars::{PairScope, template_context};
 use crate::state::Model;
 
-/// An action ready to run, rendered with the incident's variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionPlan {
-    pub incident: String,
-    pub step: String,
-    /// Exactly what will run, shown before confirmation and journaled.
-    pub display: String,
-    pub run: Run,
-    pub timeout: Duration,
-    /// Rendered settle expression, watched if the outcome is unknown.
-    pub settle: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Run {
-    Program(Vec<String>),
-    Http {
-        method: String,
-        url: String,
-        body: Option<String>,
-        headers: Vec<(String, String)>,
-    },
-    /// Drill mode without a `dry_run` command: shown, not run.
-    Nothing,
-}
+pub use super::effect::{ActionPlan, Run};
 
 fn scope<'a>(inc: &'a Incident, model: &'a Model, now: DateTime<Utc>) -> PairScope<'a> {
     let waiting = inc.current().is_some_and(|s| s.kind == StepKind::Wait);

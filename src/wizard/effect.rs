@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::decide::ActionPlan;
 use super::incident::{Entry, Event, Incident};
 use crate::config::NotifyCfg;
 
@@ -154,4 +153,30 @@ pub enum Feedback {
         step: String,
         event: Event,
     },
+}
+
+/// An action ready to run, rendered with the incident's variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionPlan {
+    pub incident: String,
+    pub step: String,
+    /// Exactly what will run, shown before confirmation and journaled.
+    pub display: String,
+    pub run: Run,
+    pub timeout: Duration,
+    /// Rendered settle expression, watched if the outcome is unknown.
+    pub settle: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {
+    Program(Vec<String>),
+    Http {
+        method: String,
+        url: String,
+        body: Option<String>,
+        headers: Vec<(String, String)>,
+    },
+    /// Drill mode without a `dry_run` command: shown, not run.
+    Nothing,
 }

@@ -294,7 +294,7 @@ pub struct Incident {
     /// Soft safety rules passed with a reason for the current step.
     pub overridden: Vec<String>,
     /// The last round of the current probe wait (live, not journaled).
-    pub probe: Option<super::probe::Round>,
+    pub probe: Option<Round>,
     pub entries: Vec<Entry>,
 }
 
@@ -665,7 +665,7 @@ impl Incident {
             };
             // A notify deadline runs from its phase (or `after` step).
             let from = if s.kind == StepKind::Notify {
-                super::notify::deadline_start(self)
+                deadline_start(self)
             } else {
                 self.step_started
             };
@@ -695,4 +695,34 @@ impl Timer {
             _ => 0,
         }
     }
+}
+
+/// When the current step's deadline started: the end of the named `after`
+/// step, else the start of its phase (the previous phase's completion).
+pub fn deadline_start(inc: &Incident) -> DateTime<Utc> {
+    let after = inc.current().and_then(|s| s.after.as_deref());
+    after
+        .and_then(|a| {
+            inc.entries.iter().rev().find_map(|e| match e.event {
+                Event::StepDone { .. } if e.step.as_deref() == Some(a) => Some(e.at),
+                _ => None,
+            })
+        })
+        .unwrap_or(inc.phase_started)
+}
+
+/// The answer of one item of the last round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub item: String,
+    /// HTTP status and JSON body, or why there is none.
+    pub result: Result<(u16, serde_json::Value), String>,
+}
+
+/// The last round of a probe wait (not journaled: the wait's end is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    pub step: String,
+    pub at: DateTime<Utc>,
+    pub answers: Vec<Answer>,
 }

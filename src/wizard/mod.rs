@@ -12,7 +12,7 @@ pub mod notify;
 pub mod probe;
 pub mod rules;
 pub mod runbook;
-mod runbook_links;
+pub(crate) mod runbook_links;
 pub mod templates;
 pub mod vars;
 

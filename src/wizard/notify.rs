@@ -276,24 +276,13 @@ pub fn drill_marked(text: &str) -> String {
     }
 }
 
-/// When the current step's deadline started: the end of the named `after`
-/// step, else the start of its phase (the previous phase's completion).
-pub fn deadline_start(inc: &Incident) -> DateTime<Utc> {
-    let after = inc.current().and_then(|s| s.after.as_deref());
-    after
-        .and_then(|a| {
-            inc.entries.iter().rev().find_map(|e| match e.event {
-                Event::StepDone { .. } if e.step.as_deref() == Some(a) => Some(e.at),
-                _ => None,
-            })
-        })
-        .unwrap_or(inc.phase_started)
-}
-
 /// When the current notify step must be sent by, if it has a deadline.
 pub fn due(inc: &Incident) -> Option<DateTime<Utc>> {
     let d = inc.current()?.deadline?;
-    Some(crate::clock::after(deadline_start(inc), d.0))
+    Some(crate::clock::after(
+        super::incident::deadline_start(inc),
+        d.0,
+    ))
 }
 
 /// The channels of the config, then the builtin clipboard.

@@ -3,26 +3,10 @@
 //! automation resumed). The requests are the executor's; this is the
 //! judging, without IO.
 
-use chrono::{DateTime, Utc};
-
 use super::expr::{self, Scope, Value};
 use super::incident::Incident;
 
-/// The answer of one item of the last round.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub item: String,
-    /// HTTP status and JSON body, or why there is none.
-    pub result: Result<(u16, serde_json::Value), String>,
-}
-
-/// The last round of a probe wait (not journaled: the wait's end is).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Round {
-    pub step: String,
-    pub at: DateTime<Utc>,
-    pub answers: Vec<Answer>,
-}
+pub use super::incident::{Answer, Round};
 
 /// `status`, `item`, and the answer's fields by dotted path.
 struct AnswerScope<'a> {

@@ -1,41 +1,13 @@
-//! Notification templates: the shipped ones (embedded) and the files of the
-//! config's `templates` folders, named by file stem. Loading checks syntax
-//! and every variable a template names, each with file and line.
+//! Notification templates: the minijinja environment they render in, with
+//! its limits, and the check of one template's syntax and variables (the
+//! files are read by `config::templates`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
-use crate::config::Config;
 use crate::diag::{Diagnostic, Located};
-
-const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "initial-alert.txt",
-        include_str!("../../templates/initial-alert.txt"),
-    ),
-    (
-        "resolution.txt",
-        include_str!("../../templates/resolution.txt"),
-    ),
-    (
-        "failover-complete.json",
-        include_str!("../../templates/failover-complete.json"),
-    ),
-    (
-        "stakeholder-notice.txt",
-        include_str!("../../templates/stakeholder-notice.txt"),
-    ),
-    (
-        "escalation.txt",
-        include_str!("../../templates/escalation.txt"),
-    ),
-    (
-        "bulk-summary.txt",
-        include_str!("../../templates/bulk-summary.txt"),
-    ),
-];
 
 /// Roots whose keys depend on the runbook (`steps.verify-pair`), the
 /// config (`source.fleet`) or the step (`vars.level`): any key is allowed.
@@ -130,7 +102,12 @@ impl Templates {
         bounded(self.env.render_str(src, ctx))
     }
 
-    fn add(&mut self, name: String, file: PathBuf, src: String) -> Result<(), minijinja::Error> {
+    pub fn add(
+        &mut self,
+        name: String,
+        file: PathBuf,
+        src: String,
+    ) -> Result<(), minijinja::Error> {
         self.env.add_template_owned(name.clone(), src)?;
         self.files.insert(name, file);
         Ok(())
@@ -151,41 +128,6 @@ pub fn describe(e: &minijinja::Error) -> String {
         Some(l) => format!("{what} (template line {l})"),
         None => what,
     }
-}
-
-/// The shipped templates, then every file of the config's `templates`
-/// paths (relative to the config folder); a user file replaces a shipped
-/// template of the same name. A template with errors is left out and
-/// named, the others load.
-pub fn load_all(config: &Config, config_dir: Option<&Path>) -> (Templates, Vec<Diagnostic>) {
-    let (files, mut errors) = crate::config::files::gather(
-        "templates",
-        EMBEDDED,
-        &config.console.templates,
-        config_dir,
-        // Editor swap files and the like are not templates.
-        |p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        },
-    );
-    let sample = super::notify::sample_context(config);
-    let mut out = Templates::default();
-    for (path, src) in files {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let problems = check(&name, &src, &path, &sample);
-        if problems.is_empty() {
-            if let Err(e) = out.add(name, path.clone(), src) {
-                errors.push(Diagnostic::file(path, describe(&e)));
-            }
-        } else {
-            errors.extend(problems);
-        }
-    }
-    (out, errors)
 }
 
 /// Syntax errors and unknown variables of one template, with lines.
@@ -279,6 +221,7 @@ pub fn known_roots(sample: &minijinja::Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     fn errors(src: &str) -> Vec<Diagnostic> {
         let config = Config::default();
@@ -336,26 +279,5 @@ mod tests {
         assert_eq!(e, "the rendered text is 69 KiB, over the limit of 64 KiB");
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
         assert_eq!(render_str("a{{ 1 + 1 }}", &ctx).as_deref(), Ok("a2"));
-    }
-
-    #[test]
-    fn a_user_template_replaces_a_shipped_one_and_a_broken_one_is_left_out() {
-        let dir = std::env::temp_dir().join(format!("baton-tpl-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("templates")).expect("dir");
-        std::fs::write(
-            dir.join("templates/resolution.txt"),
-            "RESOLVED {{ pair.id }}",
-        )
-        .expect("w");
-        std::fs::write(dir.join("templates/broken.txt"), "{{ pair.id ").expect("w");
-        let (t, errs) = load_all(&Config::default(), Some(&dir));
-        assert_eq!(errs.len(), 1, "{errs:?}");
-        assert!(errs[0].file.ends_with("templates/broken.txt"), "{errs:?}");
-        assert!(!t.contains("broken"));
-        let ctx = crate::wizard::notify::sample_context(&Config::default());
-        assert_eq!(t.render("resolution", &ctx).as_deref(), Ok("RESOLVED "));
-        assert!(t.contains("failover-complete"), "the shipped ones remain");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -8,7 +8,7 @@ use chrono::Duration;
 use super::decide::{self, Run};
 use super::incident::{ActionState, Event, Incident, Operator};
 use super::notify;
-use super::runbook::load_all;
+use crate::config::runbooks::load_all;
 use crate::demo::fixture;
 
 fn journal(inc: &mut Incident, at: chrono::DateTime<chrono::Utc>, events: Vec<Event>) {
@@ -19,7 +19,7 @@ fn journal(inc: &mut Incident, at: chrono::DateTime<chrono::Utc>, events: Vec<Ev
 }
 
 fn templates(model: &crate::state::Model) -> super::templates::Templates {
-    let (templates, errs) = super::templates::load_all(&model.config, None);
+    let (templates, errs) = crate::config::templates::load_all(&model.config, None);
     assert!(errs.is_empty(), "{errs:?}");
     templates
 }

@@ -36,8 +36,8 @@ pub fn shipped() -> &'static Shipped {
     S.get_or_init(|| {
         // Port 1 on loopback: nothing is ever sent (no real executor).
         let config = baton::demo::config(std::net::SocketAddr::from(([127, 0, 0, 1], 1)));
-        let (templates, _) = baton::wizard::templates::load_all(&config, None);
-        let (runbooks, _) = baton::wizard::runbook::load_all(&config, None, &templates);
+        let (templates, _) = baton::config::templates::load_all(&config, None);
+        let (runbooks, _) = baton::config::runbooks::load_all(&config, None, &templates);
         Shipped {
             config: Arc::new(config),
             templates: Arc::new(templates),

@@ -195,3 +195,11 @@ fn journal(inc: &Incident, now: DateTime<Utc>, events: Vec<Event>) -> Vec<Effect
         entries: events.into_iter().map(|e| inc.entry(now, e)).collect(),
     }]
 }
+
+/// The region (or provider) an area incident's operator types to confirm.
+fn area_name(inc: &Incident) -> String {
+    inc.area
+        .as_ref()
+        .and_then(|a| a.region.clone().or_else(|| a.provider.clone()))
+        .unwrap_or_default()
+}

@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::steps::area_name;
-use super::{Wizard, journal};
+use super::{Wizard, area_name, journal};
 use crate::keymap::Action;
 use crate::state::Model;
 use crate::wizard::decide;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::prompt::{Prompt, Purpose};
 use super::start::Target;
-use super::{Wizard, journal};
+use super::{Wizard, area_name, journal};
 use crate::keymap::Action;
 use crate::state::Model;
 use crate::wizard::decide;
@@ -279,14 +279,6 @@ impl Wizard {
         );
         Ok(vec![Effect::RunAction { plan, intent }])
     }
-}
-
-/// The region (or provider) an area incident's operator types to confirm.
-pub(super) fn area_name(inc: &Incident) -> String {
-    inc.area
-        .as_ref()
-        .and_then(|a| a.region.clone().or_else(|| a.provider.clone()))
-        .unwrap_or_default()
 }
 
 /// Says the refusal and journals it, so the report shows it.

@@ -13,8 +13,8 @@ use crate::wizard::effect::{Effect, Feedback};
 use crate::wizard::incident::{ActionState, Event, Operator};
 
 fn wizard(model: &Model) -> Wizard {
-    let (templates, _) = crate::wizard::templates::load_all(&model.config, None);
-    let (runbooks, _) = crate::wizard::runbook::load_all(&model.config, None, &templates);
+    let (templates, _) = crate::config::templates::load_all(&model.config, None);
+    let (runbooks, _) = crate::config::runbooks::load_all(&model.config, None, &templates);
     let mut w = Wizard::new(Operator {
         user: "alice".into(),
         host: "bastion-1".into(),

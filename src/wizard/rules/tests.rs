@@ -239,15 +239,19 @@ fn a_remapped_override_key_is_the_one_the_refusal_and_the_screen_name() {
     let path = dir.join("mine.toml");
     std::fs::write(&path, "[wizard]\n\"o\" = \"none\"\n\"O\" = \"override\"\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    app.keymap = crate::keymap::load(&path.to_string_lossy(), None)
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.keymap =
+        crate::keymap::load(&path.to_string_lossy(), None).unwrap_or_else(|e| panic!("{e}"));
     app.wizard.keys = crate::app::key_hints(&app.keymap);
     let provider = pair(&mut app).primary.provider.clone();
     if let Some(sb) = pair(&mut app).standby.as_mut() {
         sb.provider = provider;
     }
     key(&mut app, KeyCode::Enter);
-    let said = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    let said = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
     assert!(said.contains("O goes on with a typed reason"), "{said}");
     let s = screen(&app);
     assert!(s.contains(" O ") && !s.contains(" o override"), "{s}");

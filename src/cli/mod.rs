@@ -5,8 +5,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::Utc;
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
+
+pub mod args;
+
+pub use args::{Cli, Command, ReportFormat, locate_name, no_config_message, theme_name};
 
 use crate::app::{App, Mode, RunOptions};
 use crate::config::{self, Config, Lookup};
@@ -15,83 +19,6 @@ use crate::keymap::{self, Keymap};
 use crate::state::Model;
 use crate::text::escape_controls;
 use crate::theme::{self, Theme};
-
-/// Terminal war-room console for failover.
-#[derive(Debug, Parser)]
-#[command(name = "baton", version, about, long_about = None)]
-pub struct Cli {
-    /// Config file (else $BATON_CONFIG, ./baton.toml, $XDG_CONFIG_HOME/baton/config.toml).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// Theme name (default, light, high-contrast, monochrome) or path; overrides the config and NO_COLOR.
-    #[arg(long, global = true, value_name = "NAME|PATH")]
-    pub theme: Option<String>,
-    /// Keymap name (default, vim) or path; overrides the config.
-    #[arg(long, global = true, value_name = "NAME|PATH")]
-    pub keymap: Option<String>,
-    /// Look, never act: no actions, notifications, journal writes or locks.
-    #[arg(long, global = true)]
-    pub read_only: bool,
-    /// Mouse: wheel scrolls, click selects a pair (stops the terminal's own
-    /// text selection while baton runs, so it is off by default).
-    #[arg(long, global = true)]
-    pub mouse: bool,
-    /// Drill mode: actions run their `dry_run` variant (or are only shown); marked DRILL.
-    #[arg(long, global = true)]
-    pub drill: bool,
-    /// Log file (default $XDG_STATE_HOME/baton/baton.log); logs never go to the terminal.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub log_file: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the console on a simulated fleet with scripted incidents.
-    Demo {
-        /// Scenario: mixed, primary-crash, standby-degraded, lag-spike, provider-outage, flapping, calm.
-        #[arg(long, default_value = "mixed")]
-        scenario: String,
-        /// Number of simulated pairs.
-        #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-        pairs: u32,
-    },
-    /// Watch the fleet read-only (incident commander, war room), following
-    /// every operator's wizard from the journal folder.
-    Watch {
-        /// Do not follow the journal folder (panes only).
-        #[arg(long)]
-        no_follow: bool,
-    },
-    /// Validate the config, themes and keymaps; exit 1 on any error.
-    Check,
-    /// Turn an incident journal into a timeline report (Markdown or JSON).
-    Report {
-        /// The incident's journal file (`journal_dir/INC-….jsonl`).
-        journal: PathBuf,
-        #[arg(long, value_enum, default_value = "markdown")]
-        format: ReportFormat,
-        /// Write to this file instead of standard output.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
-    /// Write a commented starter config.
-    Init {
-        /// Where to write it.
-        #[arg(default_value = "baton.toml")]
-        path: PathBuf,
-        /// Overwrite an existing file.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ReportFormat {
-    Markdown,
-    Json,
-}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -163,17 +90,6 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
     }
 }
 
-pub fn no_config_message(searched: &[PathBuf]) -> String {
-    let list: Vec<String> = searched
-        .iter()
-        .map(|p| format!("  {}", p.display()))
-        .collect();
-    format!(
-        "baton: no config file found. Searched:\n{}\nRun `baton demo` to try baton on a simulated fleet, or `baton init` to write a starter config.",
-        list.join("\n")
-    )
-}
-
 async fn demo(cli: &Cli, scenario: &str, pairs: usize) -> Result<ExitCode> {
     let fleet = crate::demo::serve(pairs, scenario)
         .await
@@ -204,8 +120,8 @@ pub fn build_app(
 ) -> Result<App> {
     let (theme, keymap) =
         resolve_look(cli, &cfg, config_file, config_dir).map_err(|d| eyre!("{d}"))?;
-    let (templates, mut errors) = crate::wizard::templates::load_all(&cfg, config_dir);
-    let (runbooks, rb_errors) = crate::wizard::runbook::load_all(&cfg, config_dir, &templates);
+    let (templates, mut errors) = crate::config::templates::load_all(&cfg, config_dir);
+    let (runbooks, rb_errors) = crate::config::runbooks::load_all(&cfg, config_dir, &templates);
     errors.extend(rb_errors);
     let model = Model::new(Arc::new(cfg), Utc::now());
     let mut app = App::new(model, keymap, theme, mode);
@@ -240,18 +156,6 @@ pub fn build_app(
     Ok(app)
 }
 
-pub fn theme_name(cli: &Cli, cfg: &Config) -> String {
-    // NO_COLOR, and a terminal that has no colour at all, get the theme
-    // that carries meaning with attributes and symbols.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-        || crate::theme::depth::from_env() == crate::theme::depth::Depth::None;
-    match (&cli.theme, no_color) {
-        (Some(t), _) => t.clone(),
-        (None, true) => "monochrome".into(),
-        (None, false) => cfg.console.theme.clone(),
-    }
-}
-
 pub fn resolve_look(
     cli: &Cli,
     cfg: &Config,
@@ -283,35 +187,6 @@ pub fn resolve_look(
     }
 }
 
-/// A theme or keymap named in the config that loads nothing has no file
-/// of its own to point at: the error names the config file, line and key
-/// (`console.theme`) instead.
-pub fn locate_name(d: Diagnostics, name: &str, config: Option<&Path>, key: &str) -> Diagnostics {
-    let Some(file) = config else { return d };
-    let Ok(src) = std::fs::read_to_string(file) else {
-        return d;
-    };
-    let loc = crate::diag::Located { file, src: &src };
-    let path = [
-        crate::diag::Seg::Key("console".into()),
-        crate::diag::Seg::Key(key.into()),
-    ];
-    Diagnostics(
-        d.0.into_iter()
-            .map(|x| {
-                if x.line != 0 || x.file != Path::new(name) {
-                    return x;
-                }
-                if x.message.contains(name) {
-                    loc.at(&path, x.message)
-                } else {
-                    loc.at(&path, format!("`{name}`: {}", x.message))
-                }
-            })
-            .collect(),
-    )
-}
-
 fn report(
     cli: &Cli,
     journal: &Path,
@@ -327,10 +202,10 @@ fn report(
         ),
         Lookup::NotFound(_) => (Config::default(), None),
     };
-    let runbooks: Vec<Arc<crate::wizard::runbook::Runbook>> = crate::wizard::runbook::load_all(
+    let runbooks: Vec<Arc<crate::wizard::runbook::Runbook>> = crate::config::runbooks::load_all(
         &cfg,
         dir.as_deref(),
-        &crate::wizard::templates::load_all(&cfg, dir.as_deref()).0,
+        &crate::config::templates::load_all(&cfg, dir.as_deref()).0,
     )
     .0
     .into_iter()
