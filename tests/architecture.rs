@@ -26,7 +26,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `src/wizard/machine/mod.rs` → ["wizard", "machine"].
+/// `src/wizard/machine/mod.rs` is the module `wizard::machine`.
 fn module_of(src: &Path, file: &Path) -> Vec<String> {
     let rel = file.strip_prefix(src).unwrap_or(file);
     let mut segs: Vec<String> = rel

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod bars;
+mod chooser;
 mod composer;
 mod detail;
 pub mod fmt;
@@ -15,6 +16,7 @@ mod silence;
 mod sources;
 pub mod timeline;
 mod wizard;
+mod wizard_bulk;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,7 +72,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     if let Some((target, pos)) = &app.wizard.chooser {
         let r = popup(area, 70, 50);
-        wizard::chooser(f, r, app, target, *pos);
+        chooser::draw(f, r, app, target, *pos);
     }
     if let Some(form) = &app.silence_form {
         let r = popup(area, 80, 100);

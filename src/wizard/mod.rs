@@ -5,6 +5,7 @@
 pub mod area;
 pub mod decide;
 pub mod effect;
+pub mod event;
 pub mod expr;
 pub mod incident;
 pub mod machine;
