@@ -106,7 +106,7 @@ impl Harness {
     }
 
     pub fn composing(&self) -> bool {
-        self.app.composing
+        composing(&self.app)
     }
 
     pub fn draft(&self) -> Option<&baton::app::composer::Composer> {
@@ -173,6 +173,10 @@ pub fn pending(app: &App) -> bool {
             matches!(i.action, ActionState::Running { .. })
                 || i.current_bulk().is_some_and(|b| b.in_flight().count() > 0)
         })
+}
+
+pub fn composing(app: &App) -> bool {
+    app.composing
 }
 
 pub fn close_inputs(app: &mut App) {
