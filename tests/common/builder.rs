@@ -18,6 +18,9 @@ use super::harness::Harness;
 /// The seed every demo fleet of the tests is built with.
 const SEED: u64 = 0x5eed_ba70;
 
+/// A change made to the config before the console is built on it.
+type Change = Box<dyn FnOnce(&mut Config)>;
+
 /// Where the model comes from.
 enum Source {
     Config(Config),
@@ -48,7 +51,7 @@ enum Runbooks {
 pub struct Builder {
     name: String,
     source: Source,
-    configure: Vec<Box<dyn FnOnce(&mut Config)>>,
+    configure: Vec<Change>,
     runbooks: Runbooks,
     templates: Option<Arc<baton::wizard::templates::Templates>>,
     mode: Mode,

@@ -207,8 +207,8 @@ impl Harness {
             match tokio::time::timeout_at(deadline, old.recv()).await {
                 Ok(Some(f)) => got.push(f),
                 Ok(None) => return got,
-                Err(_) => {
-                    panic!("an effect still running after {DEADLINE:?}; reports so far: {got:?}")
+                Err(elapsed) => {
+                    panic!("an effect still running ({elapsed}); reports so far: {got:?}")
                 }
             }
         }
