@@ -246,6 +246,13 @@ impl Harness {
 
     /// The console drawn on a `w`×`h` test terminal, as text.
     pub fn screen(&self, w: u16, h: u16) -> String {
-        super::wizard::screen(&self.app, w, h)
+        screen(&self.app, w, h)
     }
+}
+
+/// `app` drawn on a `w`×`h` test terminal, as text.
+pub fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+    term.draw(|f| baton::ui::draw(f, app)).expect("draw");
+    term.backend().to_string()
 }

@@ -194,10 +194,3 @@ pub fn start_failover(app: &mut App) -> Vec<Effect> {
     }
     fx
 }
-
-/// `app` drawn on a `w`×`h` test terminal, as text.
-pub fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
-    term.draw(|f| baton::ui::draw(f, app)).expect("draw");
-    term.backend().to_string()
-}
