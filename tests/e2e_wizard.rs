@@ -223,8 +223,15 @@ async fn kill_9_during_an_action_then_resume_shows_outcome_unknown() {
         t.keys(&["f"]);
         t.wait_for("the wizard", |s| s.contains("Slow action · acct-1"));
         t.keys(&["Enter"]);
-        t.wait_for("the action running", |s| s.contains("running for"));
-        std::thread::sleep(Duration::from_secs(2));
+        // Two seconds of it, as the console counts them: the resumed clocks
+        // must then show time gone by.
+        t.wait_for("the action running for 2 s", |s| {
+            s.split("running for ")
+                .nth(1)
+                .and_then(|r| r.split('s').next())
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n >= 2)
+        });
         let pid = t.baton_pid();
         let killed = std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])

@@ -173,8 +173,18 @@ impl Harness {
 
     /// Drives effects and their reports until `done` holds; fails after
     /// [`DEADLINE`] saying what was awaited and what the console shows.
-    pub async fn drive_until(&mut self, what: &str, mut done: impl FnMut(&Self) -> bool) {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
+    pub async fn drive_until(&mut self, what: &str, done: impl FnMut(&Self) -> bool) {
+        self.drive_until_within(what, DEADLINE, done).await;
+    }
+
+    /// [`Harness::drive_until`] with a deadline of its own.
+    pub async fn drive_until_within(
+        &mut self,
+        what: &str,
+        within: Duration,
+        mut done: impl FnMut(&Self) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             self.perform(Vec::new());
             if done(self) {

@@ -10,6 +10,7 @@ mod common;
 
 mod area;
 mod bulk;
+mod harness;
 mod pair;
 
 use baton::app::wizard_ops::Target;
