@@ -127,7 +127,9 @@ fn the_report_shows_terminal_sequences_from_outside_and_never_emits_them() {
 
 #[test]
 fn a_sub_second_probe_every_is_kept_not_cut_to_zero() {
-    let mut app = fixture::app(8, "primary-crash", 30, "default");
+    let mut app = common::Harness::builder("bounds-probe")
+        .demo_console(8, "primary-crash", 30, "default")
+        .app();
     app.read_only = false;
     let src = "id = \"p\"\ntitle = \"P\"\n[[phase]]\nid = \"dns\"\n[[phase.step]]\nid = \"w\"\nkind = \"wait\"\ntitle = \"DNS\"\nprobe = { url = \"http://127.0.0.1:1/dns\", every = \"900ms\" }\ntimeout = \"5m\"\n";
     let rb: baton::wizard::runbook::Runbook = toml::from_str(src).expect("runbook");
@@ -139,7 +141,7 @@ fn a_sub_second_probe_every_is_kept_not_cut_to_zero() {
         answers: Vec::new(),
     };
     inc.probe = Some(round(600));
-    app.wizard.incidents.push(inc);
+    common::wizard::incidents_mut(&mut app).push(inc);
     let probes = |app: &mut baton::app::App| {
         app.wizard_input(baton::wizard::Input::Tick)
             .into_iter()

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use baton::app::{Effect, Mode};
 use common::tmux::Tmux;
-use common::{serve, temp};
+use common::{Harness, serve, temp};
+use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 
 fn journal_lines(dir: &std::path::Path) -> Vec<serde_json::Value> {
@@ -221,8 +223,15 @@ async fn kill_9_during_an_action_then_resume_shows_outcome_unknown() {
         t.keys(&["f"]);
         t.wait_for("the wizard", |s| s.contains("Slow action · acct-1"));
         t.keys(&["Enter"]);
-        t.wait_for("the action running", |s| s.contains("running for"));
-        std::thread::sleep(Duration::from_secs(2));
+        // Two seconds of it, as the console counts them: the resumed clocks
+        // must then show time gone by.
+        t.wait_for("the action running for 2 s", |s| {
+            s.split("running for ")
+                .nth(1)
+                .and_then(|r| r.split('s').next())
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n >= 2)
+        });
         let pid = t.baton_pid();
         let killed = std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])
@@ -295,10 +304,11 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
     let blocked = dir.join("journal");
     std::fs::write(&blocked, "not a folder").expect("file");
     let marker = dir.join("ran");
-    let mut config = baton::config::Config::default();
-    config.console.journal_dir = blocked;
-    let (tx, _rx) = tokio::sync::mpsc::channel(4);
-    let exec = baton::effects::Executor::new(Arc::new(config), false, "tester@host".into(), tx);
+    let mut h = Harness::builder("nojournal")
+        .in_dir(dir.clone())
+        .journal_dir(blocked)
+        .operator("tester@host")
+        .build();
     let plan = ActionPlan {
         incident: "INC-1".into(),
         step: "promote".into(),
@@ -321,9 +331,12 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
             settle: None,
         },
     };
-    let err = exec.run_action(plan, &inc).expect_err("refused");
+    let err = h.exec.run_action(plan, &inc).expect_err("refused");
     assert!(err.starts_with("action not run: cannot"), "{err}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every effect the executor started has ended (an action started
+    // anyway would have touched the marker and reported back).
+    let reports = h.finish_effects().await;
+    assert!(reports.is_empty(), "{reports:?}");
     assert!(
         !marker.exists(),
         "the action ran without its intent on disk"
@@ -333,37 +346,26 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
 
 #[tokio::test]
 async fn watch_mode_cannot_start_journal_lock_or_act() {
-    use baton::app::{App, Mode};
-    use baton::keymap::{Action, Keymap};
-    let model = baton::demo::fixture::model(48, "primary-crash", 30);
-    let mut app = App::new(
-        model,
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Watch,
-    );
-    app.wizard.runbooks = baton::config::runbooks::load_shipped(&app.model.config)
-        .0
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    app.update(Action::NextCritical);
+    use baton::keymap::Action;
+    let mut h = Harness::builder("watch")
+        .demo(48, "primary-crash", 30)
+        .mode(Mode::Watch)
+        .shipped_runbooks()
+        .operator("watcher@host")
+        .build();
+    h.app.update(Action::NextCritical);
     assert!(
-        app.update(Action::Failover).is_empty(),
+        h.app.update(Action::Failover).is_empty(),
         "watch mode produced an effect"
     );
     assert!(
-        app.notice
+        h.app
+            .notice
             .as_ref()
             .is_some_and(|n| n.text.contains("read-only"))
     );
 
     // The executor itself refuses, whatever asks it.
-    let dir = temp("watch");
-    let mut config = baton::config::Config::default();
-    config.console.journal_dir = dir.join("journal");
-    let (tx, _rx) = tokio::sync::mpsc::channel(4);
-    let mut exec = baton::effects::Executor::new(Arc::new(config), true, "watcher@host".into(), tx);
     let entry = baton::wizard::incident::Entry {
         at: chrono::Utc::now(),
         operator: baton::wizard::incident::Operator::default(),
@@ -375,71 +377,72 @@ async fn watch_mode_cannot_start_journal_lock_or_act() {
         event: baton::wizard::incident::Event::Closed,
     };
     assert!(
-        exec.start(Some("acct-1003"), &entry)
+        h.exec
+            .start(Some("acct-1003"), &entry)
             .expect_err("start")
             .contains("read-only")
     );
     assert!(
-        exec.journal(std::slice::from_ref(&entry))
+        h.exec
+            .journal(std::slice::from_ref(&entry))
             .expect_err("journal")
             .contains("read-only")
     );
     assert!(
-        !dir.join("journal").exists(),
+        !h.journal_dir().exists(),
         "a read-only console wrote to the journal folder"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&h.dir);
 }
 
 #[test]
 fn with_several_runbooks_the_operator_chooses() {
-    use baton::app::{App, Effect, Mode};
-    use baton::keymap::{Action, Keymap};
-    use crossterm::event::{KeyCode, KeyEvent};
-    let model = baton::demo::fixture::model(48, "primary-crash", 30);
-    let mut app = App::new(
-        model,
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    let shipped = baton::config::runbooks::load_shipped(&app.model.config)
-        .0
-        .remove(0);
+    use baton::keymap::Action;
+    let mut h = Harness::builder("chooser")
+        .demo(48, "primary-crash", 30)
+        .shipped_runbooks()
+        .build();
+    let shipped = (*h.loaded()[0]).clone();
     let mut other = shipped.clone();
     other.id = "pair-failover-db".into();
     other.title = "Database pair failover".into();
-    app.wizard.runbooks = vec![Arc::new(shipped), Arc::new(other)];
-    app.update(Action::NextCritical);
-    assert!(app.update(Action::Failover).is_empty());
+    h.set_runbooks(vec![Arc::new(shipped), Arc::new(other)]);
+    h.app.update(Action::NextCritical);
+    assert!(h.app.update(Action::Failover).is_empty());
     assert_eq!(
-        app.wizard.chooser,
+        h.chooser().cloned(),
         Some((baton::wizard::Target::Pair("acct-1003".to_string()), 0))
     );
-    app.handle_key(KeyEvent::from(KeyCode::Down));
-    let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
+    h.app.handle_key(KeyEvent::from(KeyCode::Down));
+    let fx = h.app.handle_key(KeyEvent::from(KeyCode::Enter));
     let Some(Effect::Start { incident, .. }) = fx.first() else {
         panic!("{fx:?}")
     };
     assert_eq!(incident.runbook.id, "pair-failover-db");
-    assert!(app.wizard.chooser.is_none());
+    assert!(h.chooser().is_none());
 }
 
 #[tokio::test]
 async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() {
-    use baton::app::{App, Mode, perform};
-    use baton::keymap::Keymap;
     use baton::wizard::incident::{Event, Incident, Operator};
     // The new primary is ACTIVE (calm fleet) and the wait step began before
     // the last poll: the wait would finish by itself, but nothing can be
     // journaled.
-    let model = baton::demo::fixture::model(48, "calm", 30);
     let dir = temp("stuckwait");
-    let mut config = (*model.config).clone();
-    config.console.journal_dir = dir.join("journal-is-a-file");
-    std::fs::write(&config.console.journal_dir, "x").expect("file");
-    let rb = Arc::new(baton::config::runbooks::load_shipped(&config).0.remove(0));
-    let earlier = model.now - chrono::Duration::seconds(10);
+    let journal = dir.join("journal-is-a-file");
+    std::fs::write(&journal, "x").expect("file");
+    let mut h = Harness::builder("stuckwait")
+        .demo(48, "calm", 30)
+        .in_dir(dir.clone())
+        .journal_dir(journal)
+        .operator("tester@host")
+        .build();
+    let rb = Arc::new(
+        baton::config::runbooks::load_shipped(&h.app.model.config)
+            .0
+            .remove(0),
+    );
+    let earlier = h.app.model.now - chrono::Duration::seconds(10);
     let mut inc = Incident::new(
         "INC-W",
         rb,
@@ -461,19 +464,11 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
         inc.current().map(|s| s.id.as_str()),
         Some("confirm-new-primary")
     );
-    let mut app = App::new(
-        model,
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    app.wizard.incidents.push(inc);
-    let (tx, _rx) = tokio::sync::mpsc::channel(4);
-    let mut exec = baton::effects::Executor::new(Arc::new(config), false, "tester@host".into(), tx);
+    h.push_incident(inc);
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     std::thread::scope(|s| {
         s.spawn(|| {
-            perform(&mut app, &mut exec, Vec::new());
+            h.try_perform(Vec::new());
             let _ = done_tx.send(());
         });
         assert!(
@@ -482,14 +477,15 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
         );
     });
     assert!(
-        app.notice
+        h.app
+            .notice
             .as_ref()
             .is_some_and(|n| n.text.starts_with("not recorded, so not done")),
         "{:?}",
-        app.notice
+        h.app.notice
     );
     assert_eq!(
-        app.wizard.incidents[0].current().map(|s| s.id.as_str()),
+        h.incidents()[0].current().map(|s| s.id.as_str()),
         Some("confirm-new-primary"),
         "nothing unjournaled happened"
     );
@@ -498,17 +494,12 @@ async fn a_journal_that_fails_under_a_finished_wait_does_not_hang_the_console() 
 
 #[test]
 fn the_chooser_highlights_the_runbook_that_fits_the_pair_whatever_the_load_order() {
-    use baton::app::{App, Effect, Mode};
-    use baton::keymap::{Action, Keymap};
-    use crossterm::event::{KeyCode, KeyEvent};
-    let model = baton::demo::fixture::model(48, "primary-crash", 30);
-    let mut app = App::new(
-        model,
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    let mut shipped = baton::config::runbooks::load_shipped(&app.model.config).0;
+    use baton::keymap::Action;
+    let mut h = Harness::builder("chooser-order")
+        .demo(48, "primary-crash", 30)
+        .shipped_runbooks()
+        .build();
+    let mut shipped: Vec<_> = h.loaded().iter().map(|r| (**r).clone()).collect();
     // A user copy of the pair failover is loaded after every shipped one.
     let pos = shipped
         .iter()
@@ -517,10 +508,10 @@ fn the_chooser_highlights_the_runbook_that_fits_the_pair_whatever_the_load_order
     let mut copy = shipped.remove(pos);
     copy.purpose = None;
     shipped.push(copy);
-    app.wizard.runbooks = shipped.into_iter().map(Arc::new).collect();
-    app.update(Action::NextCritical);
-    assert!(app.update(Action::Failover).is_empty());
-    let fx = app.handle_key(KeyEvent::from(KeyCode::Enter));
+    h.set_runbooks(shipped.into_iter().map(Arc::new).collect());
+    h.app.update(Action::NextCritical);
+    assert!(h.app.update(Action::Failover).is_empty());
+    let fx = h.app.handle_key(KeyEvent::from(KeyCode::Enter));
     let Some(Effect::Start { incident, .. }) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -532,27 +523,12 @@ fn the_chooser_highlights_the_runbook_that_fits_the_pair_whatever_the_load_order
 
 #[test]
 fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
-    use baton::app::{App, Mode};
-    use baton::keymap::{Action, Keymap};
-    use crossterm::event::{KeyCode, KeyEvent};
-    let mut app = App::new(
-        baton::demo::fixture::model(48, "primary-crash", 30),
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    app.wizard.runbooks = baton::config::runbooks::load_shipped(&app.model.config)
-        .0
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    let rb = app
-        .wizard
-        .runbooks
-        .iter()
-        .find(|r| r.id == "pair-failover")
-        .cloned()
-        .expect("shipped");
+    use baton::keymap::Action;
+    let mut h = Harness::builder("wrong-id")
+        .demo(48, "primary-crash", 30)
+        .shipped_runbooks()
+        .build();
+    let rb = h.runbook("pair-failover");
     let (pi, si, _) = rb.steps().find(|(_, _, s)| s.promote).expect("promote");
     let mut inc = baton::wizard::incident::Incident::new(
         "INC-P",
@@ -560,26 +536,26 @@ fn a_wrong_pair_id_is_cleared_and_said_under_the_prompt() {
         Some("acct-1003".into()),
         baton::wizard::incident::Operator::default(),
         false,
-        app.model.now,
+        h.app.model.now,
     );
     inc.phase = pi;
     inc.step = si;
-    app.wizard.incidents.push(inc);
-    app.view.wizard = true;
-    app.wizard_input(baton::wizard::Input::Action(Action::Confirm));
-    assert!(app.wizard.prompt.is_some(), "the pair id is asked");
+    h.push_incident(inc);
+    h.app.view.wizard = true;
+    h.wizard_action(Action::Confirm);
+    assert!(h.prompt().is_some(), "the pair id is asked");
     for c in "acct-1030".chars() {
-        app.handle_key(KeyEvent::from(KeyCode::Char(c)));
+        h.app.handle_key(KeyEvent::from(KeyCode::Char(c)));
     }
-    assert!(app.handle_key(KeyEvent::from(KeyCode::Enter)).is_empty());
-    let p = app.wizard.prompt.as_ref().expect("still open");
+    assert!(h.app.handle_key(KeyEvent::from(KeyCode::Enter)).is_empty());
+    let p = h.prompt().expect("still open");
     assert_eq!(p.text.lines().join(""), "", "the wrong id is cleared");
     assert_eq!(
         p.error.as_deref(),
         Some("`acct-1030` is not acct-1003: type it exactly")
     );
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("term");
-    t.draw(|f| baton::ui::draw(f, &app)).expect("draw");
+    t.draw(|f| baton::ui::draw(f, &h.app)).expect("draw");
     let screen: String = t
         .backend()
         .buffer()

@@ -9,6 +9,8 @@
 // thread that runs the case.
 #![allow(clippy::needless_pass_by_value)]
 
+mod common;
+
 #[path = "fuzz/app.rs"]
 mod app;
 #[path = "fuzz/bodies.rs"]
@@ -104,13 +106,11 @@ pub fn config_case(bytes: Bytes) {
     let now = baton::demo::fixture::clock();
     let mut model = Model::new(Arc::new(cfg), now);
     model.tick(now + chrono::Duration::hours(1));
-    let mut app = baton::app::App::new(
-        model,
-        app::looks().keymap("default"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    app.wizard.runbooks.clone_from(&s.runbooks);
+    let mut app = common::Harness::builder("fuzz-config")
+        .model(model)
+        .keymap(app::looks().keymap("default"))
+        .runbooks(s.runbooks.clone())
+        .app();
     app.refresh();
     draw(&app, 80, 24);
     let ids: Vec<String> = app
@@ -455,23 +455,17 @@ fn watch_case((start, drive, ops): (app::Start, u8, Vec<app::Op>)) {
     );
     let history = op.app.wizard.history.clone();
     w.app
-        .follow_update(op.app.wizard.incidents.clone(), history);
+        .follow_update(common::wizard::incidents(&op.app).to_vec(), history);
     app::run(&mut w, &ops, |c, fx| {
         let bad: Vec<&Effect> = fx.iter().filter(|e| app::mutating(e)).collect();
         assert!(bad.is_empty(), "a read-only console asked for {bad:?}");
         assert!(c.app.read_only, "the watcher stays read-only");
     });
-    let open = w
-        .app
-        .wizard
-        .incidents
+    let open = common::wizard::incidents(&w.app)
         .iter()
         .map(|i| i.entries.len())
         .collect::<Vec<_>>();
-    let before = op
-        .app
-        .wizard
-        .incidents
+    let before = common::wizard::incidents(&op.app)
         .iter()
         .map(|i| i.entries.len())
         .collect::<Vec<_>>();
@@ -567,7 +561,7 @@ fn a_bulk_step_with_more_results_than_planned_pairs_is_drawn() {
         b.planned.len()
     );
     let mut c = app::Console::new(6, "provider-outage", 5, Mode::Operator, "default");
-    c.app.wizard.incidents.push(inc);
+    common::wizard::incidents_mut(&mut c.app).push(inc);
     c.app.view.wizard = true;
     let screen = c.draw(120, 40);
     assert!(screen.contains("done ·"), "{screen}");
@@ -583,10 +577,7 @@ fn driving_the_console_runs_a_failover_to_its_end() {
     for _ in 0..60 {
         c.drive();
     }
-    let inc = c
-        .app
-        .wizard
-        .incidents
+    let inc = common::wizard::incidents(&c.app)
         .first()
         .expect("a failover was started");
     assert_eq!(inc.runbook.id, "pair-failover");

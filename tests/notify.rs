@@ -6,7 +6,6 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -14,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use baton::config::NotifyCfg;
 use baton::effects::notify::{Send, send};
-use common::{serve, temp};
+use common::{Harness, serve, temp};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What the receiver got: headers and body of each POST.
@@ -225,120 +224,91 @@ fn ctrl(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
 }
 
-/// Waits for the executor's report of a send and hands it to the app.
-async fn feedback(
-    app: &mut baton::app::App,
-    exec: &mut baton::effects::Executor,
-    rx: &mut tokio::sync::mpsc::Receiver<baton::effects::Feedback>,
-) {
-    let f = tokio::time::timeout(Duration::from_secs(15), rx.recv())
-        .await
-        .expect("the send came back")
-        .expect("feedback");
-    let baton::effects::Feedback::NotifyDone {
-        incident,
-        step,
-        event,
-    } = f
-    else {
-        panic!("not a notification: {f:?}")
-    };
-    let fx = app.feedback(baton::effects::Feedback::NotifyDone {
-        incident,
-        step,
-        event,
-    });
-    assert!(baton::app::perform(app, exec, fx));
+/// Waits for the executor's report of a send and hands it to the console.
+async fn feedback(h: &mut Harness) {
+    let f = h.next_feedback("the send to come back").await;
+    assert!(
+        matches!(f, baton::effects::Feedback::NotifyDone { .. }),
+        "not a notification: {f:?}"
+    );
+    h.feed(f);
 }
 
 #[tokio::test]
 async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it() {
-    use baton::app::{Effect, perform};
+    use baton::app::Effect;
     use baton::keymap::Action;
     use baton::wizard::incident::Event;
 
     let (good, got) = receiver(StatusCode::OK).await;
     let (bad, _) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
-    let dir = temp("notify-flow");
-    let mut app = baton::demo::fixture::app(48, "primary-crash", 30, "default");
-    {
-        let cfg = Arc::make_mut(&mut app.model.config);
-        cfg.console.journal_dir = dir.join("journal");
-        cfg.notify.insert(
-            "commander".into(),
-            channel(&format!("kind = \"webhook\"\nurl = \"{bad}/hook\"\n")),
-        );
-        cfg.notify.insert(
-            "slack".into(),
-            channel(&format!(
-                "kind = \"slack\"\nurl = \"{good}/services/T/B/C\"\n"
-            )),
-        );
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
-    let mut exec = baton::effects::Executor::new(
-        Arc::clone(&app.model.config),
-        false,
-        "alice@bastion-1".into(),
-        tx,
-    );
+    let mut h = Harness::builder("notify-flow")
+        .demo_console(48, "primary-crash", 30, "default")
+        .configure(move |cfg| {
+            cfg.notify.insert(
+                "commander".into(),
+                channel(&format!("kind = \"webhook\"\nurl = \"{bad}/hook\"\n")),
+            );
+            cfg.notify.insert(
+                "slack".into(),
+                channel(&format!(
+                    "kind = \"slack\"\nurl = \"{good}/services/T/B/C\"\n"
+                )),
+            );
+        })
+        .build();
 
     // A failover of acct-1003, journaled up to its notify step.
-    app.update(Action::NextCritical);
-    let fx = common::start_failover(&mut app);
+    h.app.update(Action::NextCritical);
+    let fx = common::wizard::start_failover(&mut h.app);
     assert!(matches!(fx.first(), Some(Effect::Start { .. })), "{fx:?}");
-    assert!(perform(&mut app, &mut exec, fx));
-    while app
-        .wizard
+    h.perform(fx);
+    while h
         .focused()
-        .and_then(|i| i.current())
+        .current()
         .is_some_and(|s| s.id != "notify-commander")
     {
-        let inc = app.wizard.focused().expect("incident");
         let fx = vec![Effect::Journal {
-            entries: vec![inc.entry(
-                app.model.now,
+            entries: vec![h.focused().entry(
+                h.app.model.now,
                 Event::StepDone {
                     outcome: "test".into(),
                 },
             )],
         }];
-        assert!(perform(&mut app, &mut exec, fx));
+        h.perform(fx);
     }
 
     // Enter opens the rendered template; the operator edits one word.
-    app.handle_key(key(KeyCode::Enter));
-    assert!(app.wizard.composing);
-    let draft = app.wizard.draft().expect("draft").body();
+    h.app.handle_key(key(KeyCode::Enter));
+    assert!(h.composing());
+    let draft = h.draft().expect("draft").body();
     assert!(
         draft.contains("\"failed_instance\": \"gw-1003-a\""),
         "{draft}"
     );
     assert_eq!(
-        app.wizard
-            .draft()
-            .and_then(|d| d.channel())
-            .map(|c| c.0.as_str()),
+        h.draft().and_then(|d| d.channel()).map(|c| c.0.as_str()),
         Some("commander")
     );
     for k in [key(KeyCode::End), key(KeyCode::Left)] {
-        app.handle_key(k);
+        h.app.handle_key(k);
     }
     for c in ", \"by\": \"alice\"".chars() {
-        app.handle_key(key(KeyCode::Char(c)));
+        h.app.handle_key(key(KeyCode::Char(c)));
     }
-    let fx = app.handle_key(ctrl('s'));
+    let fx = h.app.handle_key(ctrl('s'));
     assert!(matches!(fx.first(), Some(Effect::Notify(_))), "{fx:?}");
-    assert!(perform(&mut app, &mut exec, fx));
-    feedback(&mut app, &mut exec, &mut rx).await;
+    h.perform(fx);
+    feedback(&mut h).await;
 
     // The 500: the step is still current, the edited text kept, the error shown.
-    let inc = app.wizard.focused().expect("incident");
+    let inc = h.focused();
     assert_eq!(
         inc.current().map(|s| s.id.as_str()),
         Some("notify-commander")
     );
-    let d = app.wizard.draft().expect("draft kept");
+    let d = h.draft().expect("draft kept");
     assert!(d.body().contains("\"by\": \"alice\""), "{}", d.body());
     assert!(
         d.error.as_deref().unwrap_or_default().contains("HTTP 500"),
@@ -347,37 +317,33 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
     );
 
     // Closing and reopening loses nothing; tab redirects to Slack.
-    app.handle_key(key(KeyCode::Esc));
-    assert!(!app.wizard.composing);
-    app.handle_key(key(KeyCode::Enter));
+    h.app.handle_key(key(KeyCode::Esc));
+    assert!(!h.composing());
+    h.app.handle_key(key(KeyCode::Enter));
     assert!(
-        app.wizard
-            .draft()
+        h.draft()
             .expect("draft")
             .body()
             .contains("\"by\": \"alice\"")
     );
-    app.handle_key(key(KeyCode::Tab));
+    h.app.handle_key(key(KeyCode::Tab));
     assert_eq!(
-        app.wizard
-            .draft()
-            .and_then(|d| d.channel())
-            .map(|c| c.0.as_str()),
+        h.draft().and_then(|d| d.channel()).map(|c| c.0.as_str()),
         Some("slack")
     );
     // ctrl+r renders the template again (the edit is gone), then the
     // operator makes it once more.
-    app.handle_key(ctrl('r'));
-    assert!(!app.wizard.draft().expect("draft").body().contains("alice"));
+    h.app.handle_key(ctrl('r'));
+    assert!(!h.draft().expect("draft").body().contains("alice"));
     for k in [key(KeyCode::End), key(KeyCode::Left)] {
-        app.handle_key(k);
+        h.app.handle_key(k);
     }
     for c in ", \"by\": \"alice\"".chars() {
-        app.handle_key(key(KeyCode::Char(c)));
+        h.app.handle_key(key(KeyCode::Char(c)));
     }
-    let fx = app.handle_key(ctrl('s'));
-    assert!(perform(&mut app, &mut exec, fx));
-    feedback(&mut app, &mut exec, &mut rx).await;
+    let fx = h.app.handle_key(ctrl('s'));
+    h.perform(fx);
+    feedback(&mut h).await;
 
     let sent = body(&got, 0);
     assert!(
@@ -387,16 +353,16 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
             .contains("\"by\": \"alice\""),
         "{sent}"
     );
-    let inc = app.wizard.focused().expect("incident");
+    let inc = h.focused();
     assert_eq!(
         inc.current().map(|s| s.id.as_str()),
         Some("reprovision"),
         "sent: the step is done"
     );
-    assert!(!app.wizard.composing && app.wizard.draft().is_none());
+    assert!(!h.composing() && h.draft().is_none());
 
     // The journal on disk: the failure, then the send with its deadline met.
-    let path = baton::effects::journal::path_of(&dir.join("journal"), &inc.id);
+    let path = baton::effects::journal::path_of(h.journal_dir(), &inc.id);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&path)
         .expect("journal")
         .lines()
@@ -441,27 +407,28 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
         .rfind(|l| l["event"] == "step_done")
         .expect("done");
     assert_eq!(done["details"]["outcome"], "sent");
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&h.dir);
 }
 
 #[tokio::test]
 async fn watch_mode_reads_the_message_but_cannot_send() {
-    let (tx, _rx) = tokio::sync::mpsc::channel(4);
-    let exec = baton::effects::Executor::new(
-        Arc::new(baton::config::Config::default()),
-        true,
-        "watcher@host".into(),
-        tx,
-    );
+    let mut h = Harness::builder("notify-watch")
+        .mode(baton::app::Mode::Watch)
+        .operator("watcher@host")
+        .build();
     let (base, got) = receiver(StatusCode::OK).await;
     let cfg = channel(&format!("kind = \"webhook\"\nurl = \"{base}/hook\"\n"));
-    let err = exec.notify(message(cfg, "x")).expect_err("refused");
+    let err = h.exec.notify(message(cfg, "x")).expect_err("refused");
     assert!(err.contains("read-only"), "{err}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every send the executor started has ended: a send reports back only
+    // after its request was answered.
+    let reports = h.finish_effects().await;
+    assert!(reports.is_empty(), "{reports:?}");
     assert!(
         got.lock().expect("lock").is_empty(),
         "a read-only console sent"
     );
+    let _ = std::fs::remove_dir_all(&h.dir);
 }
 
 #[test]

@@ -14,12 +14,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use baton::app::{App, Effect, Mode, Pane};
+use baton::app::{Effect, Pane};
 
 use baton::effects::{Executor, Feedback, Outcome};
-use baton::keymap::{Action, Keymap};
+use baton::keymap::Action;
 use baton::state::{AlertState, PairState, Severity, SourceHealth};
-use baton::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -241,13 +240,10 @@ async fn alertmanager_alerts_are_shown_silenced_from_the_alerts_pane_and_marked_
     let (model, mut rx, _tasks) = model_for(&format!(
         "[[source]]\nname = \"am\"\nkind = \"alertmanager\"\nurl = \"{base}\"\ninterval = \"300ms\"\ntimeout = \"250ms\"\nfailure_threshold = 2\n"
     ));
-    let mut app = App::new(
-        model,
-        Keymap::builtin("default").expect("keymap"),
-        Theme::plain(),
-        Mode::Operator,
-    );
-    app.operator = "alice@bastion".into();
+    let mut app = common::Harness::builder("am-silence")
+        .model(model)
+        .operator("alice@bastion")
+        .app();
     follow(&mut app.model, &mut rx, "the posted alerts", |m| {
         m.alerts.len() == 2
     })

@@ -1,6 +1,8 @@
 //! Snapshots of the drawn screen (ratatui TestBackend + insta) in a fixed
 //! demo state at a fixed clock.
 
+mod common;
+
 use baton::app::App;
 use baton::demo::fixture;
 use baton::keymap::Action;
@@ -115,7 +117,10 @@ fn wizard_of_a_failover_in_progress() {
     app.update(Action::NextCritical);
     // Several runbooks apply to a pair: the chooser, enter takes the first.
     assert!(app.update(Action::Failover).is_empty());
-    assert!(app.wizard.chooser.is_some(), "the runbook chooser");
+    assert!(
+        common::wizard::chooser(&app).is_some(),
+        "the runbook chooser"
+    );
     let fx = app.handle_key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Enter,
     ));

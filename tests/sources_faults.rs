@@ -274,16 +274,46 @@ standby = {{ id = "gw-2-b", region = "eu-central-1" }}
         model.sources[4].last_error.as_deref(),
         Some("sh exited with exit status: 3: kubectl: connection refused")
     );
-    // The timed-out program was killed, not left running.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let left = std::process::Command::new("pgrep")
-        .args(["-f", "sleep 31.7"])
+    // The timed-out program was killed, not left running: a run of it seen
+    // now is gone right after the source reports its timeout (left alone
+    // it would sleep on for half a minute).
+    let mut pids = Vec::new();
+    follow(&mut model, &mut rx, "the hung program running", |_| {
+        pids = running("sleep 31.7");
+        !pids.is_empty()
+    })
+    .await;
+    let attempt = model.sources[3].last_attempt;
+    follow(&mut model, &mut rx, "the hung program's timeout", |m| {
+        m.sources[3].last_attempt != attempt
+    })
+    .await;
+    let since = std::time::Instant::now();
+    while pids.iter().any(|p| alive(*p, "sleep 31.7")) {
+        assert!(
+            since.elapsed() < Duration::from_secs(5),
+            "sleep 31.7 still running: {pids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The pids of the running programs whose command line is `cmd`.
+fn running(cmd: &str) -> Vec<u32> {
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", cmd])
         .output()
         .expect("pgrep");
-    assert!(
-        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
-        "sleep 31.7 still running"
-    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Whether `pid` still runs `cmd` (a zombie has no command line).
+fn alive(pid: u32, cmd: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|b| String::from_utf8_lossy(&b).replace('\0', " ").contains(cmd))
 }
 
 /// An HTTPS health endpoint whose certificate comes from a private CA.

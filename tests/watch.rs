@@ -9,29 +9,31 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::{get, post};
-use baton::app::{App, Mode, perform};
+use baton::app::Mode;
 use baton::config::Config;
-use baton::effects::Executor;
 use baton::keymap::{Keymap, Layer};
 use baton::sources::report::{InstanceReport, PairReport, Payload, SourceUpdate};
 use baton::state::Model;
 use chrono::Utc;
 use common::tmux::Tmux;
-use common::{serve, temp};
+use common::{Harness, serve, temp};
 use crossterm::event::KeyEvent;
 use serde_json::json;
 
-/// A fleet endpoint with one failing pair, and a failover endpoint that
-/// counts every request it receives.
-async fn receiver(posts: Arc<AtomicUsize>) -> std::net::SocketAddr {
+/// A fleet endpoint with one failing pair that counts its polls, and a
+/// failover endpoint that counts every request it receives.
+async fn receiver(posts: Arc<AtomicUsize>, polls: Arc<AtomicUsize>) -> std::net::SocketAddr {
     let app = Router::new()
         .route(
             "/api/pairs",
-            get(|| async {
+            get(move || {
+                polls.fetch_add(1, Ordering::SeqCst);
+                async {
                 axum::Json(json!({"pairs": [{"id": "acct-1",
                     "primary": {"id": "gw-1-a", "status": "DOWN", "health_score": 0, "region": "eu-west-1", "provider": "aws"},
                     "standby": {"id": "gw-1-b", "status": "STANDBY", "health_score": 88, "region": "eu-central-1", "provider": "hetzner"},
                     "replication_lag_seconds": 0.5}]}))
+                }
             }),
         )
         .route(
@@ -78,12 +80,13 @@ fn fed_model(config: Config) -> Model {
     model
 }
 
-fn runbooks(config: &Config) -> Vec<Arc<baton::wizard::runbook::Runbook>> {
-    baton::config::runbooks::load_shipped(config)
-        .0
-        .into_iter()
-        .map(Arc::new)
-        .collect()
+/// A console on `config`'s journal folder, its model fed one poll.
+fn console(name: &str, config: &Config, dir: &std::path::Path) -> common::builder::Builder {
+    Harness::builder(name)
+        .in_dir(dir.to_path_buf())
+        .journal_dir(config.console.journal_dir.clone())
+        .model(fed_model(config.clone()))
+        .shipped_runbooks()
 }
 
 fn files_under(dir: &std::path::Path) -> Vec<String> {
@@ -109,47 +112,36 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
     let posts = Arc::new(AtomicUsize::new(0));
-    let addr = receiver(Arc::clone(&posts)).await;
+    let addr = receiver(Arc::clone(&posts), Arc::default()).await;
     let dir = temp("watch-keys");
     let journal = dir.join("journal");
     let config: Config = toml::from_str(&config_text(addr, &journal)).expect("config");
 
     // An operator opens an incident, so the watcher has a wizard to press keys in.
-    let (otx, _orx) = tokio::sync::mpsc::channel(8);
-    let mut op_exec = Executor::new(Arc::new(config.clone()), false, "alice@bastion".into(), otx);
-    let mut operator = App::new(
-        fed_model(config.clone()),
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    operator.wizard.runbooks = runbooks(&config);
-    let fx = common::start_failover(&mut operator);
-    assert!(perform(&mut operator, &mut op_exec, fx));
-    assert_eq!(operator.wizard.incidents.len(), 1, "{:?}", operator.notice);
+    let mut operator = console("watch-keys", &config, &dir)
+        .operator("alice@bastion")
+        .build();
+    operator.start_failover();
+    assert_eq!(operator.incidents().len(), 1, "{}", operator.describe());
     let before = files_under(&journal);
 
     for name in baton::keymap::embedded_names() {
         let full = Keymap::builtin(name).expect("keymap");
-        let mut watcher = App::new(
-            fed_model(config.clone()),
-            full.clone(),
-            baton::theme::Theme::plain(),
-            Mode::Watch,
-        );
-        watcher.wizard.runbooks = runbooks(&config);
+        let mut watcher = console("watch-keys", &config, &dir)
+            .keymap(full.clone())
+            .mode(Mode::Watch)
+            .operator("carol@bastion")
+            .build();
         let mut follower = baton::app::follow::Follower::new(journal.clone());
-        follower.poll();
-        let list = follower.incidents(&watcher.wizard.runbooks, watcher.model.now);
-        watcher.follow_update(list, follower.history());
+        watcher.follow(&mut follower);
         assert_eq!(
-            watcher.wizard.incidents.len(),
+            watcher.incidents().len(),
             1,
             "the watcher follows the incident"
         );
         // Help is drawn from the loaded keymap: no changing action is in it.
         for layer in Layer::ALL {
-            for (action, _) in watcher.keymap.bindings(*layer) {
+            for (action, _) in watcher.app.keymap.bindings(*layer) {
                 assert!(
                     !action.mutating(),
                     "keymap {name}: {} is bound in watch mode",
@@ -157,37 +149,32 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
                 );
             }
         }
-        let (wtx, _wrx) = tokio::sync::mpsc::channel(64);
-        let mut exec = Executor::new(Arc::new(config.clone()), true, "carol@bastion".into(), wtx);
         // Every key of every layer, in every place it could matter.
         for layer in Layer::ALL {
-            for (action, keys) in full.bindings(*layer) {
+            for (_, keys) in full.bindings(*layer) {
                 for key in keys {
                     for place in 0..3 {
-                        watcher.view.wizard = place == 1;
-                        watcher.view.overlay = None;
-                        watcher.wizard.prompt = None;
-                        watcher.silence_form = None;
-                        watcher.wizard.chooser = None;
+                        watcher.app.view.wizard = place == 1;
+                        watcher.app.view.overlay = None;
+                        watcher.close_inputs();
                         if place == 2 {
-                            watcher.update(baton::keymap::Action::PaneAlerts);
+                            watcher.app.update(baton::keymap::Action::PaneAlerts);
                         }
-                        let fx = watcher.handle_key(KeyEvent::new(key.code, key.mods));
-                        perform(&mut watcher, &mut exec, fx);
+                        watcher.try_key(KeyEvent::new(key.code, key.mods));
                         // A prompt, had one opened, gets text and enter too.
                         for k in [
                             crossterm::event::KeyCode::Char('x'),
                             crossterm::event::KeyCode::Enter,
                         ] {
-                            let fx = watcher.handle_key(KeyEvent::from(k));
-                            perform(&mut watcher, &mut exec, fx);
+                            watcher.try_key(KeyEvent::from(k));
                         }
-                        let _ = action;
                     }
                 }
             }
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Every effect the watcher's executor started has ended: whatever
+        // it (wrongly) wrote or sent is there by now.
+        watcher.finish_effects().await;
         assert_eq!(
             files_under(&journal),
             before,
@@ -199,7 +186,7 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
             "keymap {name}: the watcher sent a request"
         );
         assert!(
-            watcher.wizard.incidents[0].entries.len() == 1,
+            watcher.incidents()[0].entries.len() == 1,
             "keymap {name}: the watcher changed the incident"
         );
     }
@@ -209,7 +196,8 @@ async fn every_key_of_every_keymap_changes_nothing_in_watch_mode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watcher_shows_the_operator_live_and_cannot_act() {
     let posts = Arc::new(AtomicUsize::new(0));
-    let addr = receiver(Arc::clone(&posts)).await;
+    let polls = Arc::new(AtomicUsize::new(0));
+    let addr = receiver(Arc::clone(&posts), Arc::clone(&polls)).await;
     let dir = temp("watch-live");
     let journal = dir.join("journal");
     let text = config_text(addr, &journal);
@@ -227,7 +215,22 @@ async fn the_watcher_shows_the_operator_live_and_cannot_act() {
             "n", "f", "Enter", "Enter", "Enter", "why", "Enter", "Enter", "acct-1", "Enter", "x",
             "a", "Escape",
         ]);
-        std::thread::sleep(Duration::from_millis(500));
+        // Every key was handled once the help, asked for last, is up; two
+        // more polls of the fleet prove the watcher's loop ran on after
+        // them, so a request it had (wrongly) started was sent by then.
+        t.keys(&["?"]);
+        t.wait_for("the help, after every key", |s| s.contains("Help · keymap"));
+        let seen = polls.load(Ordering::SeqCst);
+        let since = Instant::now();
+        while polls.load(Ordering::SeqCst) < seen + 2 {
+            assert!(
+                since.elapsed() < common::harness::DEADLINE,
+                "the watcher stopped polling"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        t.keys(&["Escape"]);
+        t.wait_for("the help closed", |s| !s.contains("Help · keymap"));
         t
     })
     .await
@@ -244,17 +247,10 @@ async fn the_watcher_shows_the_operator_live_and_cannot_act() {
     );
 
     // The operator, another process for the watcher, starts the failover.
-    let (otx, _orx) = tokio::sync::mpsc::channel(8);
-    let mut exec = Executor::new(Arc::new(config.clone()), false, "alice@bastion".into(), otx);
-    let mut operator = App::new(
-        fed_model(config.clone()),
-        Keymap::builtin("default").expect("keymap"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
-    operator.wizard.runbooks = runbooks(&config);
-    let fx = common::start_failover(&mut operator);
-    assert!(perform(&mut operator, &mut exec, fx));
+    let mut operator = console("watch-live", &config, &dir)
+        .operator("alice@bastion")
+        .build();
+    operator.start_failover();
     let started = Instant::now();
     let watcher = tokio::task::spawn_blocking(move || {
         watcher.wait_for("the operator's incident", |s| {
@@ -272,8 +268,7 @@ async fn the_watcher_shows_the_operator_live_and_cannot_act() {
     .expect("watcher sees the start");
 
     // The operator passes the first gate; the watcher follows.
-    let fx = operator.handle_key(KeyEvent::from(crossterm::event::KeyCode::Enter));
-    assert!(perform(&mut operator, &mut exec, fx));
+    operator.code(crossterm::event::KeyCode::Enter);
     let started = Instant::now();
     tokio::task::spawn_blocking(move || {
         watcher.wait_for("the next step", |s| {

@@ -2,7 +2,14 @@
 //! by real source tasks, and waiting for what a user would see.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod builder;
+pub mod drive;
+pub mod harness;
 pub mod tmux;
+pub mod wizard;
+
+#[allow(unused_imports)] // not every test crate drives a console
+pub use harness::Harness;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,16 +89,4 @@ pub fn temp(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
-}
-
-/// `f` on the selected pair; with several pair runbooks the chooser opens
-/// and `enter` takes the first (the pair failover).
-pub fn start_failover(app: &mut baton::app::App) -> Vec<baton::app::Effect> {
-    let fx = app.update(baton::keymap::Action::Failover);
-    if fx.is_empty() && app.wizard.chooser.is_some() {
-        return app.handle_key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Enter,
-        ));
-    }
-    fx
 }

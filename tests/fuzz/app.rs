@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use baton::app::{App, Effect, Mode};
+
+use crate::common::wizard;
 use baton::config::Config;
 use baton::demo::Sim;
 use baton::effects::Feedback;
@@ -102,10 +104,15 @@ impl Console {
             model.now += chrono::Duration::seconds(1);
             feed(&mut model, &sim);
         }
-        let mut app = App::new(model, looks().keymap(keymap), looks().theme.clone(), mode);
-        app.operator = "fuzz@bastion".into();
-        app.wizard.runbooks.clone_from(&s.runbooks);
-        app.wizard.templates = Arc::clone(&s.templates);
+        let mut app = crate::common::Harness::builder("fuzz")
+            .model(model)
+            .keymap(looks().keymap(keymap))
+            .theme(looks().theme.clone())
+            .mode(mode)
+            .operator("fuzz@bastion")
+            .runbooks(s.runbooks.clone())
+            .templates(Arc::clone(&s.templates))
+            .app();
         app.refresh();
         Self {
             app,
@@ -330,9 +337,9 @@ impl Console {
     /// Does the right thing for the focused incident's current step (the
     /// way an operator would), to reach deep states and write a journal.
     pub fn drive(&mut self) {
-        if self.app.wizard.prompt.is_some() {
+        if wizard::prompt(&self.app).is_some() {
             let name = self.target_name();
-            let typed = match self.app.wizard.prompt.as_ref().map(|p| p.purpose) {
+            let typed = match wizard::prompt(&self.app).map(|p| p.purpose) {
                 Some(
                     baton::wizard::machine::Purpose::TypePairId
                     | baton::wizard::machine::Purpose::TypeArea,
@@ -343,7 +350,7 @@ impl Console {
             self.key(KeyEvent::from(KeyCode::Enter));
             return;
         }
-        if self.app.wizard.composing {
+        if wizard::composing(&self.app) {
             self.key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
             self.answer(true);
             return;
@@ -357,7 +364,7 @@ impl Console {
             self.answer(true);
             return;
         }
-        if self.app.wizard.chooser.is_some() || self.app.view.overlay.is_some() {
+        if wizard::chooser(&self.app).is_some() || self.app.view.overlay.is_some() {
             self.key(KeyEvent::from(KeyCode::Enter));
             if self.app.view.overlay.is_some() {
                 self.key(KeyEvent::from(KeyCode::Esc));

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use baton::app::{Mode, Overlay};
+use baton::app::Overlay;
 use baton::config::Config;
 use baton::sources::report::{Payload, Probe, SourceUpdate};
 use baton::state::Model;
@@ -36,12 +36,10 @@ pub fn show(source: usize, result: Result<Payload, String>) {
         });
         model.tick(at);
     }
-    let mut app = baton::app::App::new(
-        model,
-        app::looks().keymap("default"),
-        baton::theme::Theme::plain(),
-        Mode::Operator,
-    );
+    let mut app = crate::common::Harness::builder("fuzz-bodies")
+        .model(model)
+        .keymap(app::looks().keymap("default"))
+        .app();
     app.refresh();
     // A refused body changes only the source's row: drawn in its view.
     if !ok {

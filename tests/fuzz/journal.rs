@@ -46,7 +46,7 @@ pub fn journal_seeds() -> &'static [&'static str] {
             for _ in 0..80 {
                 c.drive();
             }
-            let lines: Vec<String> = c.app.wizard.incidents[0]
+            let lines: Vec<String> = crate::common::wizard::incidents(&c.app)[0]
                 .entries
                 .iter()
                 .map(|e| serde_json::to_string(e).expect("entry"))
@@ -80,9 +80,9 @@ pub fn journal_case(bytes: Bytes) {
     let mut c = app::Console::new(6, "primary-crash", 5, Mode::Operator, "default");
     for inc in [replayed, followed].into_iter().flatten() {
         let _ = inc.timers(c.app.model.now);
-        c.app.wizard.incidents.push(inc);
+        crate::common::wizard::incidents_mut(&mut c.app).push(inc);
     }
-    if c.app.wizard.incidents.is_empty() {
+    if crate::common::wizard::incidents(&c.app).is_empty() {
         return;
     }
     c.app.view.wizard = true;
