@@ -3,7 +3,6 @@
 
 pub mod area;
 pub mod decide;
-pub mod expr;
 pub mod incident;
 pub mod notify;
 pub mod probe;

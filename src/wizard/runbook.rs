@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::templates::Templates;
+use crate::cond::Cond;
 use crate::config::{Config, Dur};
 use crate::diag::{Diagnostic, Located, Seg};
 
@@ -134,7 +135,7 @@ pub struct Step {
     #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub deadline: Option<Dur>,
     /// `gate`: must hold to go on; `wait`: wait until it holds.
-    pub expr: Option<String>,
+    pub expr: Option<Cond>,
     /// `action`: program and arguments, each a template, never a shell.
     pub command: Option<Vec<String>>,
     /// `action`: an HTTP request instead of a program.
@@ -157,7 +158,7 @@ pub struct Step {
     pub timeout: Option<Dur>,
     /// `action`: expression that shows the action took effect; watched
     /// when its outcome is unknown.
-    pub settle: Option<String>,
+    pub settle: Option<Cond>,
     /// `wait`: a countdown.
     #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub duration: Option<Dur>,
@@ -200,7 +201,7 @@ pub struct Step {
     pub probe: Option<Probe>,
     /// `wait` with `probe`, `action` over HTTP: an expression over the JSON
     /// answer's top-level fields (and `status`) that must hold.
-    pub expect: Option<String>,
+    pub expect: Option<Cond>,
 }
 
 /// A request a wait step repeats: once per item of `each` (`{{ item }}`),
@@ -467,10 +468,10 @@ pub fn check(
             }
             for (key, src) in [("expr", &s.expr), ("settle", &s.settle)] {
                 let Some(src) = src else { continue };
-                match super::expr::parse(src) {
-                    Err(e) => out.push(loc.at(&at(key), format!("invalid expression: {e}"))),
-                    Ok(e) => {
-                        for v in e.vars() {
+                match src.error() {
+                    Some(e) => out.push(loc.at(&at(key), format!("invalid expression: {e}"))),
+                    None => {
+                        for v in src.vars() {
                             if !known.contains(v) {
                                 out.push(loc.at(
                                     &at(key),
@@ -505,12 +506,12 @@ pub fn check(
                 }
             }
             if let Some(x) = &s.expect {
-                match super::templates::render_str(x, &ctx) {
-                    Err(e) => out.push(loc.at(&at("expect"), format!("template `{x}`: {e}"))),
-                    Ok(r) => {
-                        if let Err(e) = super::expr::parse(&r) {
-                            out.push(loc.at(&at("expect"), format!("invalid expression: {e}")));
-                        }
+                if let Some(e) = x.error() {
+                    out.push(loc.at(&at("expect"), format!("invalid expression: {e}")));
+                }
+                for t in x.templates() {
+                    if let Err(e) = super::templates::render_str(t, &ctx) {
+                        out.push(loc.at(&at("expect"), format!("template `{x}`: {e}")));
                     }
                 }
             }
