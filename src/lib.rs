@@ -8,6 +8,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod clock;
+pub mod cond;
 pub mod config;
 pub mod demo;
 pub mod diag;

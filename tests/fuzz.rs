@@ -262,7 +262,7 @@ fn expr_text() -> impl Strategy<Value = String> {
 /// evaluated against live pairs of the demo fleet.
 pub fn expr_case(src: String) {
     static MODEL: OnceLock<Model> = OnceLock::new();
-    let Ok(e) = baton::wizard::expr::parse(&src) else {
+    let Ok(e) = baton::cond::Cond::parse(&src) else {
         return;
     };
     let _ = e.vars();
@@ -288,7 +288,7 @@ fn shipped_exprs() -> &'static [&'static str] {
             .iter()
             .flat_map(|r| r.steps().map(|(_, _, s)| s.clone()).collect::<Vec<_>>())
             .filter_map(|s| s.expr.or(s.settle))
-            .map(leak)
+            .map(|c| leak(c.as_str().to_string()))
             .collect();
         v.push("lag < 10s && standby.health_score >= thresholds.standby_min");
         v

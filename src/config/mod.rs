@@ -175,8 +175,8 @@ pub struct SourceCfg {
     /// Extra PEM CA certificate(s) trusted besides the system roots.
     pub ca_file: Option<PathBuf>,
     /// `http`: Gatus-style conditions, all of which must hold.
-    #[serde(default)]
-    pub conditions: Vec<String>,
+    #[serde(default, deserialize_with = "crate::cond::http_conditions")]
+    pub conditions: Vec<crate::cond::Cond>,
     /// JSON pointers for responses not in the default shape.
     #[serde(default)]
     pub map: SourceMap,

@@ -14,7 +14,7 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
         out.push(loc.at(&at("max_body_mib"), "must be at least 1"));
     }
     for (j, c) in s.conditions.iter().enumerate() {
-        if let Err(e) = crate::sources::conditions::parse(c) {
+        if let Some(e) = c.error() {
             let mut path = at("conditions");
             path.push(Seg::Index(j));
             out.push(loc.at(&path, e));

@@ -7,9 +7,9 @@ use futures::StreamExt;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::conditions::{Condition, Response};
 use super::report::{InstanceReport, Payload, Probe};
 use super::{client, mapping, parse, with_timeout};
+use crate::cond::{Cond, Response};
 use crate::config::{SourceCfg, SourceMap};
 
 /// What a probe needs besides the target.
@@ -19,7 +19,7 @@ pub struct Check {
     pub headers: HeaderMap,
     pub timeout: Duration,
     pub max_body: usize,
-    pub conditions: Vec<Condition>,
+    pub conditions: Vec<Cond>,
     pub map: SourceMap,
 }
 
@@ -72,7 +72,7 @@ pub fn judge(
             json: json.as_ref(),
         };
         for c in &check.conditions {
-            c.check(&r)?;
+            crate::cond::gatus::check(c, &r)?;
         }
     }
     let mut report = match &json {

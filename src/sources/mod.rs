@@ -4,7 +4,6 @@
 pub mod alertmanager;
 pub mod client;
 pub mod command;
-pub mod conditions;
 pub mod http;
 pub mod mapping;
 pub mod parse;
@@ -144,11 +143,10 @@ async fn run(
 
 /// Client, headers and parsed conditions, built once per source.
 fn prepare(cfg: &SourceCfg) -> Result<http::Check, String> {
-    let conditions = cfg
-        .conditions
-        .iter()
-        .map(|c| conditions::parse(c))
-        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(e) = cfg.conditions.iter().find_map(|c| c.error()) {
+        return Err(e.to_string());
+    }
+    let conditions = cfg.conditions.clone();
     Ok(http::Check {
         client: client::build(cfg.timeout.0, cfg.max_in_flight, cfg.ca_file.as_deref())?,
         headers: client::headers(&cfg.headers)?,

@@ -322,8 +322,11 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
     let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
     // The rules show on the promote step, and on gates about the standby;
     // judged once per draw for both the refusal and the list.
-    let standby_gate =
-        step.kind == StepKind::Gate && step.expr.as_deref().is_some_and(|e| e.contains("standby."));
+    let standby_gate = step.kind == StepKind::Gate
+        && step
+            .expr
+            .as_ref()
+            .is_some_and(|e| e.as_str().contains("standby."));
     let promote = step.kind == StepKind::Action && step.promote && before_promotion;
     let checks = inc
         .pair
@@ -358,7 +361,13 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
         StepKind::Gate => {
             l.push(Line::from(vec![
                 muted(app, " gate  "),
-                styled(step.expr.clone().unwrap_or_default(), t.style(Role::Text)),
+                styled(
+                    step.expr
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    t.style(Role::Text),
+                ),
             ]));
             if let Some((res, values)) = decide::evaluate(inc, &app.model, now) {
                 let (word, role) = match &res {

@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::area::Verdict;
-use super::expr::{self, Scope};
 use super::incident::{ActionState, Event, Incident};
 use super::runbook::Step;
 use super::runbook::StepKind;
 use super::vars::{PairScope, template_context};
+use crate::cond::Cond;
 use crate::state::Model;
 
 pub use super::effect::{ActionPlan, Run};
@@ -35,19 +35,9 @@ pub fn evaluate(
     model: &Model,
     now: DateTime<Utc>,
 ) -> Option<(Result<bool, String>, String)> {
-    let src = inc.current()?.expr.as_ref()?;
+    let cond = inc.current()?.expr.as_ref()?;
     let s = scope(inc, model, now);
-    Some(match expr::parse(src) {
-        Ok(e) => {
-            let values: Vec<String> = e
-                .vars()
-                .iter()
-                .map(|v| format!("{v} = {}", s.get(v)))
-                .collect();
-            (e.eval(&s), values.join(", "))
-        }
-        Err(err) => (Err(err), String::new()),
-    })
+    Some((cond.eval(&s), cond.values(&s)))
 }
 
 /// Enter on the current step.
@@ -203,15 +193,18 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
     };
     let waited = (now - inc.step_started).to_std().unwrap_or_default();
     if let Some(probe) = &step.probe {
-        // `expect` may name template variables (`{{ area.region }}`).
-        let expect = step.expect.as_deref().map_or_else(
-            || "status < 400".to_string(),
-            |x| {
-                super::templates::render_str(x, super::notify::context(model, inc, now))
-                    .unwrap_or_else(|_| x.to_string())
-            },
-        );
-        let expect = expect.as_str();
+        // `expect` may hold templates in quotes (`"{{ area.region }}"`).
+        let expect = match &step.expect {
+            Some(x) if !x.templates().is_empty() => {
+                let ctx = super::notify::context(model, inc, now);
+                std::borrow::Cow::Owned(
+                    x.render(&|t| super::templates::render_str(t, ctx.clone()).ok()),
+                )
+            }
+            Some(x) => std::borrow::Cow::Borrowed(x),
+            None => std::borrow::Cow::Borrowed(super::probe::default_expect()),
+        };
+        let expect = expect.as_ref();
         let every = humantime::format_duration(super::probe::every(probe));
         let round = inc.probe.as_ref().filter(|r| r.step == step.id);
         return match round.map(|r| super::probe::judge(expect, r)) {
@@ -233,7 +226,7 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
         _ if step.timeout.is_some_and(|t| waited >= t.0) => WaitState::TimedOut,
         Some((_, values)) => WaitState::Waiting(format!(
             "waiting for {} ({values})",
-            step.expr.as_deref().unwrap_or_default()
+            step.expr.as_ref().map(Cond::as_str).unwrap_or_default()
         )),
         None => WaitState::Waiting("nothing to wait for".into()),
     }
@@ -333,8 +326,8 @@ pub fn plan_action(
         timeout: step.timeout.map_or(Duration::from_secs(30), |d| d.0),
         settle: step
             .settle
-            .as_deref()
-            .map(|t| render(t, &ctx))
+            .as_ref()
+            .map(|t| render(t.as_str(), &ctx).map(Cond::new))
             .transpose()?,
     })
 }
@@ -522,8 +515,7 @@ pub fn settled(
     inc: &Incident,
     model: &Model,
     now: DateTime<Utc>,
-    settle: &str,
+    settle: &Cond,
 ) -> Result<bool, String> {
-    let s = scope(inc, model, now);
-    expr::parse(settle)?.eval(&s)
+    settle.eval(&scope(inc, model, now))
 }

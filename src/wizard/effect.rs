@@ -11,6 +11,9 @@ use chrono::{DateTime, Utc};
 use super::incident::{Entry, Event, Incident};
 use crate::config::NotifyCfg;
 
+// A handful of effects per key press, each moved once: boxing the large
+// variants would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Effect {
     Quit,
@@ -165,7 +168,7 @@ pub struct ActionPlan {
     pub run: Run,
     pub timeout: Duration,
     /// Rendered settle expression, watched if the outcome is unknown.
-    pub settle: Option<String>,
+    pub settle: Option<crate::cond::Cond>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

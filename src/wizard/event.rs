@@ -64,7 +64,7 @@ pub enum Event {
         /// The settle expression rendered when the action started (after a
         /// failover `{{ standby.id }}` names another instance).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        settle: Option<String>,
+        settle: Option<crate::cond::Cond>,
     },
     ActionResult {
         ok: bool,

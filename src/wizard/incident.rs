@@ -386,11 +386,11 @@ impl Incident {
     }
 
     /// The settle expression journaled with the current step's last intent.
-    pub fn intent_settle(&self) -> Option<&str> {
+    pub fn intent_settle(&self) -> Option<&crate::cond::Cond> {
         let step = self.current()?.id.as_str();
         self.entries.iter().rev().find_map(|e| match &e.event {
             Event::ActionIntent { settle, .. } if e.step.as_deref() == Some(step) => {
-                settle.as_deref()
+                settle.as_ref()
             }
             _ => None,
         })

@@ -6,7 +6,6 @@ pub mod area;
 pub mod decide;
 pub mod effect;
 pub mod event;
-pub mod expr;
 pub mod incident;
 pub mod machine;
 pub mod notify;

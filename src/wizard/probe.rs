@@ -3,8 +3,8 @@
 //! automation resumed). The requests are the executor's; this is the
 //! judging, without IO.
 
-use super::expr::{self, Scope, Value};
 use super::incident::Incident;
+use crate::cond::{Cond, Scope, Value};
 
 pub use super::incident::{Answer, Round};
 
@@ -22,21 +22,10 @@ impl Scope for AnswerScope<'_> {
             "item" => return Value::Str(self.item.to_string()),
             _ => {}
         }
-        let mut v = self.json;
-        for part in name.split('.') {
-            match v.get(part) {
-                Some(x) => v = x,
-                None => return Value::Missing(name.to_string()),
-            }
-        }
-        match v {
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => {
-                n.as_f64().map_or(Value::Missing(name.into()), Value::Num)
-            }
-            serde_json::Value::String(s) => Value::Str(s.clone()),
-            other => Value::Str(other.to_string()),
-        }
+        crate::cond::json_at(self.json, name).map_or_else(
+            || Value::Missing(name.to_string()),
+            |v| crate::cond::from_json(name, v),
+        )
     }
 }
 
@@ -76,10 +65,19 @@ pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, Strin
         .collect()
 }
 
+/// What a probe expects without `expect`.
+pub fn default_expect() -> &'static Cond {
+    static DEFAULT: std::sync::LazyLock<Cond> =
+        std::sync::LazyLock::new(|| Cond::new("status < 400"));
+    &DEFAULT
+}
+
 /// Whether `expect` holds for every answer: `Ok(summary)` when it does,
 /// `Err(what is still missing)` otherwise.
-pub fn judge(expect: &str, round: &Round) -> Result<String, String> {
-    let e = expr::parse(expect)?;
+pub fn judge(e: &Cond, round: &Round) -> Result<String, String> {
+    if let Some(err) = e.error() {
+        return Err(err.to_string());
+    }
     let mut missing = Vec::new();
     for a in &round.answers {
         let label = if a.item.is_empty() {
@@ -95,12 +93,7 @@ pub fn judge(expect: &str, round: &Round) -> Result<String, String> {
                     json,
                 };
                 if e.eval(&scope) != Ok(true) {
-                    let seen: Vec<String> = e
-                        .vars()
-                        .iter()
-                        .map(|v| format!("{v} = {}", scope.get(v)))
-                        .collect();
-                    missing.push(format!("{label}: {}", seen.join(", ")));
+                    missing.push(format!("{label}: {}", e.values(&scope)));
                 }
             }
             Err(err) => missing.push(format!("{label}: {err}")),
@@ -108,7 +101,7 @@ pub fn judge(expect: &str, round: &Round) -> Result<String, String> {
     }
     if missing.is_empty() {
         Ok(format!(
-            "{expect} holds for all {} answer(s)",
+            "{e} holds for all {} answer(s)",
             round.answers.len()
         ))
     } else {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::expr::{Scope, Value};
+use crate::cond::{Scope, Value};
 use crate::state::{Instance, Model, Pair};
 
 const INSTANCE_FIELDS: [&str; 7] = [

@@ -107,14 +107,15 @@ pub fn health_case((bytes, status, cond): (Bytes, u16, &'static str)) {
     if let Some(v) = &json {
         let _ = baton::sources::mapping::instance(v, &body_config().sources[1].map);
     }
-    if let Ok(c) = baton::sources::conditions::parse(cond) {
-        let r = baton::sources::conditions::Response {
+    let c = baton::cond::Cond::http(cond);
+    if c.error().is_none() {
+        let r = baton::cond::Response {
             status,
             millis: 12,
             body: &bytes,
             json: json.as_ref(),
         };
-        let _ = c.check(&r);
+        let _ = baton::cond::gatus::check(&c, &r);
     }
     let probes = ["gw-1001-a", "gw-1001-b"]
         .iter()

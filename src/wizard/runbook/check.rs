@@ -107,10 +107,10 @@ pub fn check(
             }
             for (key, src) in [("expr", &s.expr), ("settle", &s.settle)] {
                 let Some(src) = src else { continue };
-                match crate::wizard::expr::parse(src) {
-                    Err(e) => out.push(loc.at(&at(key), format!("invalid expression: {e}"))),
-                    Ok(e) => {
-                        for v in e.vars() {
+                match src.error() {
+                    Some(e) => out.push(loc.at(&at(key), format!("invalid expression: {e}"))),
+                    None => {
+                        for v in src.vars() {
                             if !known.contains(v) {
                                 out.push(loc.at(
                                     &at(key),
@@ -145,12 +145,12 @@ pub fn check(
                 }
             }
             if let Some(x) = &s.expect {
-                match crate::wizard::templates::render_str(x, &ctx) {
-                    Err(e) => out.push(loc.at(&at("expect"), format!("template `{x}`: {e}"))),
-                    Ok(r) => {
-                        if let Err(e) = crate::wizard::expr::parse(&r) {
-                            out.push(loc.at(&at("expect"), format!("invalid expression: {e}")));
-                        }
+                if let Some(e) = x.error() {
+                    out.push(loc.at(&at("expect"), format!("invalid expression: {e}")));
+                }
+                for t in x.templates() {
+                    if let Err(e) = crate::wizard::templates::render_str(t, &ctx) {
+                        out.push(loc.at(&at("expect"), format!("template `{x}`: {e}")));
                     }
                 }
             }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::cond::Cond;
 use crate::config::Dur;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,7 +132,7 @@ pub struct Step {
     #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub deadline: Option<Dur>,
     /// `gate`: must hold to go on; `wait`: wait until it holds.
-    pub expr: Option<String>,
+    pub expr: Option<Cond>,
     /// `action`: program and arguments, each a template, never a shell.
     pub command: Option<Vec<String>>,
     /// `action`: an HTTP request instead of a program.
@@ -154,7 +155,7 @@ pub struct Step {
     pub timeout: Option<Dur>,
     /// `action`: expression that shows the action took effect; watched
     /// when its outcome is unknown.
-    pub settle: Option<String>,
+    pub settle: Option<Cond>,
     /// `wait`: a countdown.
     #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub duration: Option<Dur>,
@@ -197,7 +198,7 @@ pub struct Step {
     pub probe: Option<Probe>,
     /// `wait` with `probe`, `action` over HTTP: an expression over the JSON
     /// answer's top-level fields (and `status`) that must hold.
-    pub expect: Option<String>,
+    pub expect: Option<Cond>,
 }
 
 /// A request a wait step repeats: once per item of `each` (`{{ item }}`),
