@@ -71,7 +71,7 @@ fn check_reports_every_error_with_file_line_and_key_and_exits_1() {
     .expect("write");
     std::fs::write(
         d.join("keymaps/mine.toml"),
-        "[dashboard]\n\"x\" = \"launch_missiles\"\n",
+        "[dashboard]\n\"x\" = \"launch_missiles\"\n[prompt]\n\"q\" = \"cancel\"\n",
     )
     .expect("write");
     let out = baton(&d, &["check"]);
@@ -89,7 +89,12 @@ fn check_reports_every_error_with_file_line_and_key_and_exits_1() {
         text.contains("keymaps/mine.toml:2:1: key `dashboard.x`: unknown action `launch_missiles`"),
         "{text}"
     );
-    assert!(text.contains("3 problems found"), "{text}");
+    // A text field's layer: a plain letter bound there could not be typed.
+    assert!(
+        text.contains("keymaps/mine.toml:4:1: key `prompt.q`: key `q` is bound to `cancel` in [prompt], so it could no longer be typed"),
+        "{text}"
+    );
+    assert!(text.contains("4 problems found"), "{text}");
 }
 
 #[test]

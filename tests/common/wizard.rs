@@ -1,6 +1,6 @@
 //! The wizard's side of the harness: starting runbooks and the accessors
-//! of the wizard's state, the one place that knows where its fields live
-//! in `App` (they are moving into `wizard/`).
+//! of the wizard's state (`app.wizard`), the one place that knows where
+//! its fields live.
 
 use std::sync::Arc;
 
