@@ -13,7 +13,13 @@ use crate::state::Instance;
 use crate::theme::Role;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
-    let inner = overlay_frame(f, area, app, &format!("Pair {id}"), "esc close · ↑↓ scroll");
+    let inner = overlay_frame(
+        f,
+        area,
+        app,
+        &format!("Pair {id}"),
+        &super::overlay_keys(app),
+    );
     let Some(p) = app.model.pair(id) else {
         f.render_widget(
             Paragraph::new(muted(app, "this pair is no longer reported by any source")),

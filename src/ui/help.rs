@@ -12,7 +12,7 @@ use crate::theme::Role;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let title = format!("Help · keymap {}", app.keymap.name);
-    let inner = overlay_frame(f, area, app, &title, "esc close · ↑↓ scroll");
+    let inner = overlay_frame(f, area, app, &title, &super::overlay_keys(app));
     let mut lines = Vec::new();
     for layer in Layer::ALL {
         let bindings = app.keymap.bindings(*layer);

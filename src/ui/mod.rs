@@ -208,6 +208,17 @@ pub fn named_hint(app: &App, layer: crate::keymap::Layer, action: crate::keymap:
         .map_or_else(|| action.name().to_string(), ToString::to_string)
 }
 
+/// The keys of an overlay's frame, from the keymap: close and scroll.
+pub fn overlay_keys(app: &App) -> String {
+    use crate::keymap::{Action, Layer};
+    format!(
+        "{} close · {}{} scroll",
+        named_hint(app, Layer::Overlay, Action::Close),
+        named_hint(app, Layer::Overlay, Action::Up),
+        named_hint(app, Layer::Overlay, Action::Down)
+    )
+}
+
 pub fn styled(text: impl Into<String>, style: Style) -> Span<'static> {
     Span::styled(text.into(), style)
 }

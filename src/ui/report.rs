@@ -18,7 +18,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         area,
         app,
         &format!("Report · {}", inc.id),
-        "esc close · ↑↓ scroll · baton report writes it to a file",
+        &format!(
+            "{} · baton report writes it to a file",
+            super::overlay_keys(app)
+        ),
     );
     let r = crate::report::build(&inc.entries, Some(&inc.runbook), Vec::new());
     let t = &app.theme;

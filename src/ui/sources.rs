@@ -13,7 +13,7 @@ use crate::state::SourceHealth;
 use crate::theme::Role;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let inner = overlay_frame(f, area, app, "Sources", "esc close · ↑↓ scroll");
+    let inner = overlay_frame(f, area, app, "Sources", &super::overlay_keys(app));
     let t = &app.theme;
     let now = app.model.now;
     let mut lines = Vec::new();

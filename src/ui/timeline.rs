@@ -160,7 +160,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         area,
         app,
         &format!("Timeline · {}", inc.id),
-        "esc close · ↑↓ scroll",
+        &super::overlay_keys(app),
     );
     let t = &app.theme;
     let mut prev = inc.started;
