@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod diag;
+pub mod docs_gen;
 pub mod effects;
 pub mod keymap;
 pub mod panics;
