@@ -80,9 +80,7 @@ fn prose(src: &str) -> Vec<String> {
                 // A code span in a heading still gives its text to the slug.
                 continue;
             }
-            if in_code && line.starts_with('#') {
-                kept.push(c);
-            } else if !in_code {
+            if !in_code || line.starts_with('#') {
                 kept.push(c);
             }
         }
@@ -112,8 +110,12 @@ fn heading_text(line: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(open) = rest.find('[') {
-        let Some(mid) = rest[open..].find("](") else { break };
-        let Some(close) = rest[open + mid..].find(')') else { break };
+        let Some(mid) = rest[open..].find("](") else {
+            break;
+        };
+        let Some(close) = rest[open + mid..].find(')') else {
+            break;
+        };
         out.push_str(&rest[..open]);
         out.push_str(&rest[open + 1..open + mid]);
         rest = &rest[open + mid + close + 1..];
@@ -202,7 +204,9 @@ fn internal_links_and_anchors_resolve() {
             if !anchor.is_empty() && dest.extension().is_some_and(|x| x == "md") {
                 let known = anchors(&dest);
                 if !known.contains(anchor) {
-                    broken.push(format!("{shown}: no heading `#{anchor}` (headings: {known:?})"));
+                    broken.push(format!(
+                        "{shown}: no heading `#{anchor}` (headings: {known:?})"
+                    ));
                 }
             }
         }
@@ -220,7 +224,10 @@ fn summary_lists_every_page_and_only_pages_that_exist() {
         .map(|(_, t)| src_dir().join(t.split('#').next().unwrap_or("")))
         .collect();
     let missing: Vec<_> = listed.iter().filter(|p| !p.exists()).collect();
-    assert!(missing.is_empty(), "SUMMARY.md lists pages that do not exist: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "SUMMARY.md lists pages that do not exist: {missing:?}"
+    );
     let unlisted: Vec<_> = markdown_files()
         .into_iter()
         .filter(|p| *p != summary && !listed.contains(p))
@@ -237,8 +244,14 @@ fn step_runbook(applies_to: &str, step: &str) -> String {
 
 /// The error serde gives for a wrong name lists the right ones.
 fn expected_names(message: &str) -> BTreeSet<String> {
-    let list = message.split("expected one of").nth(1).unwrap_or("");
+    let after = message.split("expected").nth(1).unwrap_or("");
+    let list = after
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(" one of");
     list.split(',')
+        .flat_map(|s| s.split(" or "))
         .map(|s| s.trim().trim_matches('`').to_string())
         .filter(|s| !s.is_empty())
         .collect()
@@ -262,13 +275,21 @@ fn step_kind_table_agrees_with_the_runbook_loader() {
     // Every documented key is a step key.
     let err = from_toml::<runbook::Runbook>(
         path,
-        &step_runbook("pair", &format!("{step}kind = \"check\"\nno_such_key = 1\n")),
+        &step_runbook(
+            "pair",
+            &format!("{step}kind = \"check\"\nno_such_key = 1\n"),
+        ),
     )
     .expect_err("an unknown key is refused");
     let keys = expected_names(&err.message);
     for k in STEP_KINDS {
         for (key, _) in k.keys {
-            assert!(keys.contains(*key), "`{key}` of `{}` is not a step key: {}", k.kind, err.message);
+            assert!(
+                keys.contains(*key),
+                "`{key}` of `{}` is not a step key: {}",
+                k.kind,
+                err.message
+            );
         }
     }
     // Every example loads and passes `baton check`'s runbook checks.
@@ -282,7 +303,69 @@ fn step_kind_table_agrees_with_the_runbook_loader() {
         );
         let rb = from_toml::<runbook::Runbook>(path, &src)
             .unwrap_or_else(|e| panic!("the `{}` example does not load: {e}\n{src}", k.kind));
-        let errors = runbook::check(&rb, &config, &templates, &Located { file: path, src: &src });
-        assert!(errors.is_empty(), "the `{}` example: {errors:?}\n{src}", k.kind);
+        let errors = runbook::check(
+            &rb,
+            &config,
+            &templates,
+            &Located {
+                file: path,
+                src: &src,
+            },
+        );
+        assert!(
+            errors.is_empty(),
+            "the `{}` example: {errors:?}\n{src}",
+            k.kind
+        );
     }
+}
+
+/// Words written in code spans of a page (`a`, `{ id, region }`).
+fn code_words(src: &str) -> BTreeSet<String> {
+    src.split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|span| {
+            span.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn config_pages_name_every_config_key() {
+    let pages: String = ["reference/config.md", "reference/sources.md"]
+        .iter()
+        .map(|p| std::fs::read_to_string(src_dir().join(p)).expect("config page"))
+        .collect();
+    let words = code_words(&pages);
+    // Each table with a key serde does not know: its error lists the keys it does.
+    let tables = [
+        "zzz_unknown = 1",
+        "[console]\nzzz_unknown = 1",
+        "[thresholds]\nzzz_unknown = 1",
+        "[limits]\nzzz_unknown = 1",
+        "[[region]]\nzzz_unknown = 1",
+        "[[source]]\nzzz_unknown = 1",
+        "[[source]]\nname = \"a\"\nkind = \"fleet\"\nmap = { zzz_unknown = \"/x\" }",
+        "[[pair]]\nzzz_unknown = 1",
+        "[[pair]]\nid = \"a\"\nprimary = { zzz_unknown = 1 }",
+        "[notify.x]\nzzz_unknown = 1",
+    ];
+    let mut missing = Vec::new();
+    for t in tables {
+        let err = toml::from_str::<Config>(t).expect_err("an unknown key is refused");
+        let keys = expected_names(&err.to_string());
+        assert!(!keys.is_empty(), "no key list in: {err}");
+        for k in keys {
+            if !words.contains(&k) {
+                missing.push(format!("{k} (from `{}`)", t.replace('\n', " ")));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "config keys not in docs/src/reference/config.md or sources.md: {missing:?}"
+    );
 }

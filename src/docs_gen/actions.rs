@@ -56,7 +56,9 @@ pub fn page() -> String {
     for l in Layer::ALL {
         let _ = writeln!(s, "- `[{}]`: {}", l.name(), l.describe());
     }
-    s.push_str("\nA key in `[global]` works under every other layer unless that layer binds it.\n\n");
+    s.push_str(
+        "\nA key in `[global]` works under every other layer unless that layer binds it.\n\n",
+    );
     s.push_str("Actions marked *changes* change something outside the console. A read-only console (`baton watch`, `--read-only`) does not load their bindings, and its executor refuses them anyway.\n\n");
     s.push_str("| action | what it does |");
     for (n, _) in &maps {

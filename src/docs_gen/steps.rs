@@ -19,11 +19,17 @@ pub struct StepKindDoc {
 
 /// Keys every step has.
 pub const COMMON: &[(&str, &str)] = &[
-    ("id", "unique within the runbook; the journal and `steps.ID` name it"),
+    (
+        "id",
+        "unique within the runbook; the journal and `steps.ID` name it",
+    ),
     ("kind", "one of the kinds below"),
     ("title", "shown in the step list"),
     ("help", "longer guidance shown under the title"),
-    ("deadline", "time allowed from the moment the step becomes current (for `notify`: from the start of the phase, or the end of `after`)"),
+    (
+        "deadline",
+        "time allowed from the moment the step becomes current (for `notify`: from the start of the phase, or the end of `after`)",
+    ),
 ];
 
 pub const STEP_KINDS: &[StepKindDoc] = &[
@@ -48,14 +54,32 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
         summary: "A program or HTTP request, shown rendered before it runs. Its intent is journaled and flushed before it runs; a timeout makes it OUTCOME UNKNOWN, never re-run.",
         requires: "either `command` or `http`",
         keys: &[
-            ("command", "`[\"program\", \"arg\", …]`, each item a template, never a shell"),
-            ("http", "`{ method, url, body, headers }` (method defaults to `POST`; a JSON body is sent as `application/json`)"),
-            ("dry_run", "a command run instead in drill mode; without it a drill only shows the action"),
+            (
+                "command",
+                "`[\"program\", \"arg\", …]`, each item a template, never a shell",
+            ),
+            (
+                "http",
+                "`{ method, url, body, headers }` (method defaults to `POST`; a JSON body is sent as `application/json`)",
+            ),
+            (
+                "dry_run",
+                "a command run instead in drill mode; without it a drill only shows the action",
+            ),
             ("timeout", "then OUTCOME UNKNOWN (default 30s)"),
             ("destructive", "the operator types the pair id to confirm"),
-            ("promote", "promotes the standby: judged by the safety rules first; implies `cutover`"),
-            ("cutover", "its success is the recovery point (RTO), its intent's lag the data-loss window (RPO)"),
-            ("settle", "an expression that shows the action took effect, watched when its outcome is unknown"),
+            (
+                "promote",
+                "promotes the standby: judged by the safety rules first; implies `cutover`",
+            ),
+            (
+                "cutover",
+                "its success is the recovery point (RTO), its intent's lag the data-loss window (RPO)",
+            ),
+            (
+                "settle",
+                "an expression that shows the action took effect, watched when its outcome is unknown",
+            ),
         ],
         example: "command = [\"echo\", \"promote {{ standby.id }}\"]\ndry_run = [\"echo\", \"would promote {{ standby.id }}\"]\ndestructive = true\npromote = true\ntimeout = \"30s\"\nsettle = \"primary.id == \\\"{{ standby.id }}\\\"\"\n",
         applies_to: "pair",
@@ -68,8 +92,14 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
             ("duration", "a countdown"),
             ("expr", "wait until it holds"),
             ("timeout", "give up after this (with `expr` or `probe`)"),
-            ("probe", "`{ url, each, every }`: a GET to `url` for each item of `each` (`{{ item }}`), every `every` (default 5s, never under 500ms)"),
-            ("expect", "with `probe`: a template rendered to an expression over each JSON answer's top-level fields and `status`"),
+            (
+                "probe",
+                "`{ url, each, every }`: a GET to `url` for each item of `each` (`{{ item }}`), every `every` (default 5s, never under 500ms)",
+            ),
+            (
+                "expect",
+                "with `probe`: a template rendered to an expression over each JSON answer's top-level fields and `status`",
+            ),
         ],
         example: "probe = { url = \"{{ fleet.base }}/dns/{{ pair.id }}?resolver={{ item }}\", each = [\"1.1.1.1\", \"8.8.8.8\"], every = \"2s\" }\nexpect = \"status == 200\"\ntimeout = \"90s\"\n",
         applies_to: "pair",
@@ -89,9 +119,15 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
         keys: &[
             ("template", "a template name (a file stem in `templates/`)"),
             ("text", "the template written inline instead"),
-            ("channel", "a `[notify.NAME]` channel or `clipboard`; default: the first configured channel, else the clipboard"),
+            (
+                "channel",
+                "a `[notify.NAME]` channel or `clipboard`; default: the first configured channel, else the clipboard",
+            ),
             ("after", "an earlier step: the deadline counts from its end"),
-            ("vars", "extra template variables (`vars = { level = \"L3\" }`)"),
+            (
+                "vars",
+                "extra template variables (`vars = { level = \"L3\" }`)",
+            ),
             ("resolve", "PagerDuty: resolve instead of trigger"),
         ],
         example: "template = \"initial-alert\"\nchannel = \"clipboard\"\ndeadline = \"60s\"\nvars = { level = \"L2\" }\n",
@@ -106,9 +142,18 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
             ("http", "as for `action`, rendered per pair"),
             ("dry_run", "as for `action`"),
             ("timeout", "as for `action`"),
-            ("batch_size", "pairs per batch (default `limits.batch_size`)"),
-            ("progress_every", "a progress line every this many completions (default 10)"),
-            ("channel", "where progress goes (default: the first configured channel)"),
+            (
+                "batch_size",
+                "pairs per batch (default `limits.batch_size`)",
+            ),
+            (
+                "progress_every",
+                "a progress line every this many completions (default 10)",
+            ),
+            (
+                "channel",
+                "where progress goes (default: the first configured channel)",
+            ),
         ],
         example: "http = { method = \"POST\", url = \"{{ fleet.url }}/{{ pair.id }}/failover\" }\nbatch_size = 20\nprogress_every = 10\n",
         applies_to: "region",
@@ -118,10 +163,16 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
         summary: "A scoped Alertmanager silence that ends by itself; the journal and report keep its id and end.",
         requires: "`matchers` and `duration`",
         keys: &[
-            ("matchers", "exact label matchers, each a template (`{ instance = \"{{ failover.failed_instance }}\" }`)"),
+            (
+                "matchers",
+                "exact label matchers, each a template (`{ instance = \"{{ failover.failed_instance }}\" }`)",
+            ),
             ("duration", "how long it lasts"),
             ("comment", "why, a template (default names the incident)"),
-            ("source", "an `alertmanager` source (default: the first one)"),
+            (
+                "source",
+                "an `alertmanager` source (default: the first one)",
+            ),
         ],
         example: "matchers = { instance = \"{{ failover.failed_instance }}\" }\nduration = \"4h\"\n",
         applies_to: "pair",
@@ -148,7 +199,11 @@ pub fn page() -> String {
         );
     }
     for k in STEP_KINDS {
-        let _ = writeln!(s, "\n## {}\n\n{}\n\nNeeds {}.", k.kind, k.summary, k.requires);
+        let _ = writeln!(
+            s,
+            "\n## {}\n\n{}\n\nNeeds {}.",
+            k.kind, k.summary, k.requires
+        );
         if !k.keys.is_empty() {
             s.push_str("\n| key | meaning |\n|---|---|\n");
             for (key, d) in k.keys {

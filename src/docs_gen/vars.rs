@@ -13,7 +13,9 @@ fn describe_expr(name: &str) -> &'static str {
     let field = name.split_once('.').map_or(name, |(_, f)| f);
     match name {
         "pair.id" => "the pair's id",
-        "pair.state" => "the pair's state as shown in the Pairs pane (`OK`, `AT RISK`, `CRITICAL`, …)",
+        "pair.state" => {
+            "the pair's state as shown in the Pairs pane (`OK`, `AT RISK`, `CRITICAL`, …)"
+        }
         "lag" => "the pair's replication lag, in seconds",
         "elapsed" => "seconds since the incident started",
         "thresholds.critical_below" => "`[thresholds] critical_below`",
@@ -22,7 +24,9 @@ fn describe_expr(name: &str) -> &'static str {
         "thresholds.lag_abort" => "`[thresholds] lag_abort`, in seconds",
         _ if name.starts_with("primary.") || name.starts_with("standby.") => match field {
             "id" => "the instance's id",
-            "status" => "its reported status (`ACTIVE`, `STANDBY`, …), `DOWN` once it counts as down",
+            "status" => {
+                "its reported status (`ACTIVE`, `STANDBY`, …), `DOWN` once it counts as down"
+            }
             "health_score" => "its health score, 0–100",
             "region" => "its region",
             "provider" => "its provider",
@@ -36,7 +40,9 @@ fn describe_expr(name: &str) -> &'static str {
             "pairs" => "affected pairs: those whose primary is in the area",
             "failing" => "affected pairs whose primary is down or below `critical_below`",
             "eligible" => "affected pairs the safety rules let fail over now",
-            "escalate" => "affected pairs to escalate: no standby, or a standby on the primary's provider or in the area",
+            "escalate" => {
+                "affected pairs to escalate: no standby, or a standby on the primary's provider or in the area"
+            }
             "ineligible" => "affected pairs another safety rule blocks now",
             "standby_down" => "affected pairs with no standby or a standby down",
             "unreachable" => "instances down in the area",
@@ -58,10 +64,14 @@ fn describe_template(name: &str) -> &'static str {
         "primary.provider" | "standby.provider" => "its provider",
         "primary.health_score" | "standby.health_score" => "its health score (0 when unknown)",
         "lag" => "the pair's replication lag in seconds (0 when unknown)",
-        "lag_at_cutover" => "the lag journaled with the cutover's intent (`1.2s`), or `not measured`",
+        "lag_at_cutover" => {
+            "the lag journaled with the cutover's intent (`1.2s`), or `not measured`"
+        }
         "operator" => "who drives the incident (`user@host`)",
         "fleet.url" => "the URL of the first `fleet` source",
-        "fleet.base" => "the first `fleet` source's URL without its last segment: where a control plane keeps its other endpoints",
+        "fleet.base" => {
+            "the first `fleet` source's URL without its last segment: where a control plane keeps its other endpoints"
+        }
         "source.*" => "`source.NAME.url`: the URL of each source",
         "now" => "the time of rendering (`2027-01-15 12:04:31 UTC`)",
         "regions" => "the regions of the pair's instances, a list",
@@ -84,8 +94,12 @@ fn describe_template(name: &str) -> &'static str {
         "incident.next_update" => "30 minutes from now",
         "failover.failed_instance" => "the primary when the incident started",
         "failover.new_primary" => "the standby when the incident started",
-        "failover.duration_ms" => "from the start to the end of the promotion's phase, in milliseconds",
-        "escalation.level" => "the escalation level (matrix below), read from the estate; a step's `vars.level` overrides it",
+        "failover.duration_ms" => {
+            "from the start to the end of the promotion's phase, in milliseconds"
+        }
+        "escalation.level" => {
+            "the escalation level (matrix below), read from the estate; a step's `vars.level` overrides it"
+        }
         "escalation.trigger" => "that level's trigger",
         "escalation.who" => "who that level calls",
         "escalation.response" => "that level's response time",
@@ -98,7 +112,9 @@ fn describe_template(name: &str) -> &'static str {
         "steps.*" => "`steps.ID`: each step's outcome, or `pending`",
         "inputs.*" => "`inputs.ID`: each `input` step's answer",
         "vars.*" => "the step's `vars`",
-        _ if name.starts_with("area.") => "as the expression variable of that name (an area incident)",
+        _ if name.starts_with("area.") => {
+            "as the expression variable of that name (an area incident)"
+        }
         _ => "",
     }
 }
