@@ -12,6 +12,7 @@ pub mod cond;
 pub mod config;
 pub mod demo;
 pub mod diag;
+pub mod docs_gen;
 pub mod effects;
 pub mod keymap;
 pub mod panics;

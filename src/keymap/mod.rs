@@ -284,7 +284,7 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Keymap, Diagnostics
                     Some(a) => {
                         map.insert(key, a);
                     }
-                    None => errors.push(loc.at(&path, format!("unknown action `{action_name}`; see `baton check --actions` or the README keymap table"))),
+                    None => errors.push(loc.at(&path, format!("unknown action `{action_name}`; the actions are listed in docs/src/reference/actions.md"))),
                 }
             }
         }
