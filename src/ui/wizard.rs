@@ -352,7 +352,10 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
                     )));
                     l.push(Line::from(muted(app, format!(" comment: {}", req.comment))));
                 }
-                Err(e) => l.push(Line::from(styled(format!(" {e}"), t.style(Role::Warn)))),
+                Err(e) => l.push(Line::from(styled(
+                    format!(" {}", app.wizard.keyed(&e)),
+                    t.style(Role::Warn),
+                ))),
             }
             l.push(Line::default());
             l.push(hint(Action::Confirm, "create it (it ends by itself)"));

@@ -67,9 +67,9 @@ pub fn confirm(
     match step.kind {
         StepKind::Check => Ok(vec![Event::CheckConfirmed, done("confirmed")]),
         // Done only when sent (or skipped with a reason): see the composer.
-        StepKind::Notify => Err("send the message first: enter opens it".into()),
+        StepKind::Notify => Err("send the message first: {confirm} opens it".into()),
         StepKind::Silence => Err(
-            "enter creates the silence; without Alertmanager, skip it with o and a reason".into(),
+            "{confirm} creates the silence; without Alertmanager, skip it with {override} and a reason".into(),
         ),
         StepKind::Bulk => match inc.current_bulk() {
             None => bulk_plan(inc, model),
@@ -143,7 +143,9 @@ pub fn plan_silence(
             s.kind == crate::config::SourceKind::Alertmanager
                 && step.source.as_ref().is_none_or(|n| *n == s.name)
         })
-        .ok_or("no Alertmanager source in the config: skip this step with o and a reason")?;
+        .ok_or(
+            "no Alertmanager source in the config: skip this step with {override} and a reason",
+        )?;
     let ctx = super::notify::context(model, inc, now);
     let mut labels = std::collections::BTreeMap::new();
     for (k, t) in &step.matchers {

@@ -120,6 +120,33 @@ impl Wizard {
 
     /// The one entry point: what `input` changes, and the effects it asks for.
     pub fn handle(&mut self, input: Input, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
+        let mut fx = self.dispatch(input, model, now);
+        // Messages from `decide` name actions (`{override}`): say the keys.
+        for e in &mut fx {
+            if let Effect::Notice { text, .. } = e
+                && text.contains('{')
+            {
+                *text = self.keyed(text);
+            }
+        }
+        fx
+    }
+
+    /// `{confirm}`, `{override}`, … replaced by the first key of each.
+    pub fn keyed(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for a in [
+            Action::Confirm,
+            Action::Override,
+            Action::Abort,
+            Action::VerifyOk,
+        ] {
+            out = out.replace(&format!("{{{}}}", a.name()), &self.key_for(a));
+        }
+        out
+    }
+
+    fn dispatch(&mut self, input: Input, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
         match input {
             Input::Action(a) => {
                 if self.prompt.is_some() {
