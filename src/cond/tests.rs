@@ -249,7 +249,7 @@ fn gatus_sugar_means_the_same_as_the_language() {
                 check(plain, &r).is_ok(),
                 "{sugar} / {plain}"
             );
-            let mixed = format!("{} && [STATUS] < 600", plain);
+            let mixed = format!("{plain} && [STATUS] < 600");
             assert_eq!(
                 check(&mixed, &r).is_ok(),
                 check(plain, &r).is_ok(),

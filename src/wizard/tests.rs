@@ -160,7 +160,10 @@ fn seed_000_pair_failover_through_every_step() {
         "POST http://127.0.0.1:18080/api/pairs/acct-1003/failover"
     );
     assert!(matches!(plan.run, Run::Http { .. }));
-    assert_eq!(plan.settle.as_ref().map(crate::cond::Cond::as_str), Some("primary.id == \"gw-1003-b\""));
+    assert_eq!(
+        plan.settle.as_ref().map(crate::cond::Cond::as_str),
+        Some("primary.id == \"gw-1003-b\"")
+    );
     assert!(
         decide::confirm(&inc, &model, t, "").is_err(),
         "an action must run before the step is done"
