@@ -38,9 +38,13 @@ pub use gatus::Response;
 pub use syntax::{Cmp, Expr, MAX_DEPTH, MAX_TOKENS};
 pub use value::{Scope, Value, from_json, json_at};
 
-/// A condition as written, parsed.
+/// A condition as written, parsed; shared, so steps, plans and journal
+/// entries that carry one stay small and cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Cond {
+pub struct Cond(std::sync::Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     src: String,
     parsed: Result<Expr, String>,
 }
@@ -50,7 +54,7 @@ impl Cond {
     pub fn new(src: impl Into<String>) -> Self {
         let src = src.into();
         let parsed = syntax::parse(&src);
-        Self { src, parsed }
+        Self::of(src, parsed)
     }
 
     /// A source condition (Gatus spellings, or the language over
@@ -58,29 +62,33 @@ impl Cond {
     pub fn http(src: impl Into<String>) -> Self {
         let src = src.into();
         let parsed = gatus::parse(&src);
-        Self { src, parsed }
+        Self::of(src, parsed)
+    }
+
+    fn of(src: String, parsed: Result<Expr, String>) -> Self {
+        Self(std::sync::Arc::new(Inner { src, parsed }))
     }
 
     /// Parses, refusing what does not parse.
     pub fn parse(src: &str) -> Result<Self, String> {
         let c = Self::new(src);
-        match c.parsed {
-            Ok(_) => Ok(c),
-            Err(e) => Err(e),
+        match c.error() {
+            None => Ok(c),
+            Some(e) => Err(e.to_string()),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.src
+        &self.0.src
     }
 
     /// Why it does not parse.
     pub fn error(&self) -> Option<&str> {
-        self.parsed.as_ref().err().map(String::as_str)
+        self.0.parsed.as_ref().err().map(String::as_str)
     }
 
     pub fn expr(&self) -> Option<&Expr> {
-        self.parsed.as_ref().ok()
+        self.0.parsed.as_ref().ok()
     }
 
     /// Every variable named (none when it does not parse).
@@ -90,7 +98,7 @@ impl Cond {
 
     /// `Ok(bool)` when it can be decided; `Err` says why not.
     pub fn eval(&self, scope: &dyn Scope) -> Result<bool, String> {
-        match &self.parsed {
+        match &self.0.parsed {
             Ok(e) => e.eval(scope),
             Err(e) => Err(e.clone()),
         }
@@ -121,14 +129,14 @@ impl Cond {
         if self.templates().is_empty() {
             return self.clone();
         }
-        Self {
-            src: f(&self.src).unwrap_or_else(|| self.src.clone()),
-            parsed: self
+        Self::of(
+            f(&self.0.src).unwrap_or_else(|| self.0.src.clone()),
+            self.0
                 .parsed
                 .as_ref()
                 .map(|e| e.map_text(&|t| if is_template(t) { f(t) } else { None }))
                 .map_err(Clone::clone),
-        }
+        )
     }
 }
 
@@ -138,7 +146,7 @@ fn is_template(t: &str) -> bool {
 
 impl PartialEq for Cond {
     fn eq(&self, other: &Self) -> bool {
-        self.src == other.src
+        self.0.src == other.0.src
     }
 }
 
@@ -146,19 +154,19 @@ impl Eq for Cond {}
 
 impl PartialEq<str> for Cond {
     fn eq(&self, other: &str) -> bool {
-        self.src == other
+        self.0.src == other
     }
 }
 
 impl fmt::Display for Cond {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.src)
+        f.write_str(&self.0.src)
     }
 }
 
 impl serde::Serialize for Cond {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.src)
+        s.serialize_str(&self.0.src)
     }
 }
 

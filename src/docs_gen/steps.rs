@@ -98,7 +98,7 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
             ),
             (
                 "expect",
-                "with `probe`: a template rendered to an expression over each JSON answer's top-level fields and `status`",
+                "with `probe`: an expression over each JSON answer's fields (`a.b[0]`) and `status`; a template goes inside quotes (`answer == \"{{ area.region }}\"`)",
             ),
         ],
         example: "probe = { url = \"{{ fleet.base }}/dns/{{ pair.id }}?resolver={{ item }}\", each = [\"1.1.1.1\", \"8.8.8.8\"], every = \"2s\" }\nexpect = \"status == 200\"\ntimeout = \"90s\"\n",
