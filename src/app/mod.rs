@@ -392,7 +392,8 @@ impl App {
                     );
                     return Vec::new();
                 }
-                match silence_form::SilenceForm::new(alert) {
+                let ack = self.keymap.hint(Layer::Dashboard, Action::Acknowledge);
+                match silence_form::SilenceForm::new(alert, &ack) {
                     Ok(f) => self.silence_form = Some(f),
                     Err(e) => self.say(e, true),
                 }

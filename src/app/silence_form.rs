@@ -29,10 +29,10 @@ pub enum FormResult {
 
 impl SilenceForm {
     /// Only alerts from Alertmanager can be silenced there.
-    pub fn new(alert: &Alert) -> Result<Self, String> {
-        let source = alert
-            .source
-            .ok_or("this alert is baton's own: acknowledge it with `a`; silences are for Alertmanager alerts")?;
+    pub fn new(alert: &Alert, acknowledge_key: &str) -> Result<Self, String> {
+        let source = alert.source.ok_or_else(|| {
+            format!("this alert is baton's own: acknowledge it with `{acknowledge_key}`; silences are for Alertmanager alerts")
+        })?;
         let mut duration = TextArea::new(vec!["2h".into()]);
         duration.move_cursor(ratatui_textarea::CursorMove::End);
         let mut comment = TextArea::default();
@@ -95,5 +95,28 @@ impl SilenceForm {
             duration,
             comment,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::keymap::Action;
+
+    #[test]
+    fn a_baton_alert_is_refused_naming_the_acknowledge_key_of_the_keymap() {
+        let mut app = crate::demo::fixture::app(48, "primary-crash", 30, "default");
+        let Some(i) = app.model.alerts.iter().position(|a| a.source.is_none()) else {
+            panic!("the crashed primary raises baton's own alert")
+        };
+        app.view.focus = crate::app::Pane::Alerts;
+        app.view.alert_selected = i;
+        app.update(Action::Silence);
+        let said = app
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
+        assert!(said.contains("acknowledge it with `a`"), "{said}");
+        assert!(app.silence_form.is_none());
     }
 }
