@@ -478,7 +478,9 @@ impl App {
 pub fn operator_from_env() -> Operator {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(user_of_process);
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
     let ssh_client = std::env::var("SSH_CLIENT")
@@ -489,6 +491,28 @@ pub fn operator_from_env() -> Operator {
         host,
         ssh_client,
     }
+}
+
+/// Without `$USER` or `$LOGNAME` (cron, `env -i`, some containers): the
+/// name of this process's uid in /etc/passwd, else `uid N`.
+fn user_of_process() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return "unknown".into();
+    };
+    let passwd =
+        crate::config::files::read_text(std::path::Path::new("/etc/passwd")).unwrap_or_default();
+    user_of_uid(&passwd, uid).unwrap_or_else(|| format!("uid {uid}"))
+}
+
+/// The name of `uid` in a passwd file's text.
+fn user_of_uid(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id = f.nth(1)?.parse::<u32>().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 /// The first key of each action, for the wizard's messages: the wizard
@@ -503,4 +527,18 @@ pub fn key_hints(keymap: &Keymap) -> std::collections::HashMap<Action, String> {
                 .map(|k| (*a, k))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod operator_tests {
+    #[test]
+    fn a_user_is_found_by_uid_when_the_environment_has_none() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n# comment\nbroken\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        assert_eq!(super::user_of_uid(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(super::user_of_uid(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(super::user_of_uid(passwd, 42), None);
+        // This process: a name from /etc/passwd or `uid N`, never "unknown".
+        let me = super::user_of_process();
+        assert!(!me.is_empty() && me != "unknown", "{me}");
+    }
 }

@@ -158,6 +158,7 @@ fn resume(app: &mut App, executor: &mut Executor) {
         resumed += 1;
     }
     if resumed > 0 {
+        app.wizard.focus_failover();
         app.view.wizard = true;
         app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
     }

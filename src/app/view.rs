@@ -202,7 +202,13 @@ impl View {
 
     pub fn start_filter(&mut self) {
         let mut ta = TextArea::new(vec![self.filter.clone()]);
-        ta.move_cursor(ratatui_textarea::CursorMove::End);
+        // The current filter, selected: typing replaces it, an arrow key
+        // keeps it to edit.
+        if self.filter.is_empty() {
+            ta.move_cursor(ratatui_textarea::CursorMove::End);
+        } else {
+            ta.select_all();
+        }
         ta.set_placeholder_text("id, instance, region, provider or state");
         self.filter_before = self.filter.clone();
         self.filter_input = Some(ta);
@@ -250,4 +256,36 @@ pub fn natural(a: &str, b: &str) -> std::cmp::Ordering {
         )
     };
     split(a).cmp(&split(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent};
+
+    fn typed(app: &mut crate::app::App, keys: &str) {
+        for c in keys.chars() {
+            app.handle_key(KeyEvent::from(KeyCode::Char(c)));
+        }
+    }
+
+    #[test]
+    fn a_second_filter_replaces_the_first_and_an_arrow_keeps_it() {
+        let mut app = crate::demo::fixture::app(48, "calm", 5, "default");
+        typed(&mut app, "/acct-1001");
+        app.handle_key(KeyEvent::from(KeyCode::Enter));
+        assert_eq!(app.view.filter, "acct-1001");
+        typed(&mut app, "/acct-1003");
+        app.handle_key(KeyEvent::from(KeyCode::Enter));
+        assert_eq!(
+            app.view.filter, "acct-1003",
+            "typing replaced the old filter"
+        );
+        assert_eq!(app.view.rows.len(), 1);
+        // An arrow first: the old text stays, to be edited.
+        typed(&mut app, "/");
+        app.handle_key(KeyEvent::from(KeyCode::End));
+        typed(&mut app, "9");
+        app.handle_key(KeyEvent::from(KeyCode::Enter));
+        assert_eq!(app.view.filter, "acct-10039");
+    }
 }

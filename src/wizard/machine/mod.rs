@@ -188,6 +188,16 @@ impl Wizard {
         }
     }
 
+    /// After resuming: the focus on the first open failover (an incident
+    /// that holds a lock), not on a follow-up checklist that runs for days.
+    pub fn focus_failover(&mut self) {
+        self.focus = self
+            .incidents
+            .iter()
+            .position(|i| i.is_open() && i.runbook.lock)
+            .unwrap_or(0);
+    }
+
     pub fn focused(&self) -> Option<&Incident> {
         self.incidents.get(self.focus)
     }

@@ -174,3 +174,37 @@ fn a_read_only_wizard_asks_for_nothing() {
     assert!(w.chooser.is_none() && w.incidents.is_empty());
     assert!(w.handle(Input::Tick, &model, model.now).is_empty());
 }
+
+#[test]
+fn after_a_resume_the_open_failover_has_the_focus_not_its_follow_up() {
+    let model = crate::demo::fixture::model(48, "primary-crash", 30);
+    let mut w = wizard(&model);
+    let rb = |id: &str| {
+        w.runbooks
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} is shipped"))
+    };
+    let (followup, failover) = (rb("pair-followup"), rb("pair-failover"));
+    let op = w.operator.clone();
+    let at = model.now;
+    w.incidents.push(crate::wizard::incident::Incident::new(
+        "FUP-1",
+        followup,
+        Some("acct-1001".into()),
+        op.clone(),
+        false,
+        at,
+    ));
+    w.incidents.push(crate::wizard::incident::Incident::new(
+        "INC-2",
+        failover,
+        Some("acct-1003".into()),
+        op,
+        false,
+        at,
+    ));
+    w.focus_failover();
+    assert_eq!(w.focused().map(|i| i.id.as_str()), Some("INC-2"));
+}
