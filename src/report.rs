@@ -11,6 +11,8 @@ use crate::wizard::incident::{Entry, Event};
 use crate::wizard::runbook::{Runbook, StepKind};
 
 mod inspect;
+
+pub use markdown::recovery as recovery_text;
 mod markdown;
 pub use markdown::markdown;
 

@@ -17,23 +17,42 @@ fn dur(secs: f64) -> String {
     }
 }
 
+/// A recovery: under 10 s in milliseconds, so a quick one does not read "0s".
+pub fn recovery(secs: f64) -> String {
+    if secs < 10.0 {
+        format!("{:.3}s", secs.max(0.0))
+    } else {
+        dur(secs)
+    }
+}
+
 /// A duration against its target; `judged` is false on a damaged journal,
 /// where no target is said to be met or missed.
 fn against(actual: f64, target: Option<f64>, judged: bool) -> String {
+    against_shown(actual, target, judged, dur)
+}
+
+/// As `against`, the actual duration shown by `show`.
+fn against_shown(
+    actual: f64,
+    target: Option<f64>,
+    judged: bool,
+    show: fn(f64) -> String,
+) -> String {
     match target {
         Some(t) if !judged => format!(
             "{} (target {}; not judged: the journal is damaged)",
-            dur(actual),
+            show(actual),
             dur(t)
         ),
-        Some(t) if actual <= t => format!("{} (target {}, met)", dur(actual), dur(t)),
+        Some(t) if actual <= t => format!("{} (target {}, met)", show(actual), dur(t)),
         Some(t) => format!(
             "{} (target {}, **missed by {}**)",
-            dur(actual),
+            show(actual),
             dur(t),
             dur(actual - t)
         ),
-        None => dur(actual),
+        None => show(actual),
     }
 }
 
@@ -90,7 +109,7 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(
                 m,
                 "| Recovery time | {} — {what} |",
-                against(*secs, r.rto, judged)
+                against_shown(*secs, r.rto, judged, recovery)
             );
         }
         None => {
@@ -242,6 +261,20 @@ fn notifications(m: &mut String, r: &Report) {
             n.channel,
             n.at.format("%H:%M:%SZ"),
             n.text.trim_end()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_quick_recovery_is_shown_in_milliseconds_not_as_0s() {
+        assert_eq!(super::recovery(0.42), "0.420s");
+        assert_eq!(super::recovery(9.9994), "9.999s");
+        assert_eq!(super::recovery(75.0), "1m 15s");
+        assert_eq!(
+            super::against_shown(0.42, Some(300.0), true, super::recovery),
+            "0.420s (target 5m 00s, met)"
         );
     }
 }

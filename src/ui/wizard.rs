@@ -200,7 +200,14 @@ fn targets(app: &App, inc: &Incident) -> Line<'static> {
         (Some(rto), Some((secs, _))) => {
             let (word, role) = judge(secs, rto.as_secs_f64());
             spans.push(styled(
-                format!("RTO {rto}: recovered in {} ({word})", clock(secs)),
+                format!(
+                    "RTO {rto}: recovered in {} ({word})",
+                    if secs < 10.0 {
+                        crate::report::recovery_text(secs)
+                    } else {
+                        clock(secs)
+                    }
+                ),
                 t.style(role),
             ));
         }
