@@ -122,6 +122,11 @@ pub fn run(cli: &Cli) -> ExitCode {
             Err(crate::diag::Diagnostics(errors))
         });
     }
+    if let (Some(c), Some(file)) = (&cfg, &cfg_file) {
+        for w in unset_secrets(c, file, |v| std::env::var_os(v).is_some()) {
+            println!("warn  {}", escape_controls(&w.to_string()));
+        }
+    }
     let problems = problems.get();
     if problems == 0 {
         println!("no problems found");
@@ -146,4 +151,72 @@ fn stems(dir: &Path) -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
         .collect()
+}
+
+/// Channels whose `env:NAME` secret is not set here: sending would fail in
+/// the middle of an incident, so it is said now. A warning, not a problem:
+/// the console may run where the variable is set.
+fn unset_secrets(
+    c: &config::Config,
+    file: &Path,
+    is_set: impl Fn(&str) -> bool,
+) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::{Located, Seg};
+    let src = config::files::read_text(file).unwrap_or_default();
+    let loc = Located { file, src: &src };
+    let mut out = Vec::new();
+    for (name, n) in &c.notify {
+        let mut values: Vec<(Vec<Seg>, &String)> = Vec::new();
+        let at = |k: &str| {
+            vec![
+                Seg::Key("notify".into()),
+                Seg::Key(name.clone()),
+                Seg::Key(k.into()),
+            ]
+        };
+        if let Some(u) = &n.url {
+            values.push((at("url"), u));
+        }
+        if let Some(r) = &n.routing_key {
+            values.push((at("routing_key"), r));
+        }
+        for (h, v) in &n.headers {
+            let mut p = at("headers");
+            p.push(Seg::Key(h.clone()));
+            values.push((p, v));
+        }
+        for (path, v) in values {
+            if let Some(var) = v.strip_prefix("env:")
+                && !is_set(var)
+            {
+                out.push(loc.at(
+                    &path,
+                    format!("`{var}` is not set in this environment: a send to `{name}` would fail until it is"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unset_env_secret_of_a_channel_is_warned_at_its_line() {
+        let dir = std::env::temp_dir().join(format!("baton-secrets-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("baton.toml");
+        let text = "[notify.pager]\nkind = \"pagerduty\"\nrouting_key = \"env:PD_KEY\"\n\n[notify.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nheaders = { Authorization = \"env:HOOK_TOKEN\" }\n";
+        std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+        let c: crate::config::Config = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        let w = super::unset_secrets(&c, &file, |v| v == "HOOK_TOKEN");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(
+            (w[0].line, w[0].key.as_str()),
+            (3, "notify.pager.routing_key")
+        );
+        assert!(w[0].message.contains("`PD_KEY` is not set"), "{w:?}");
+        assert!(super::unset_secrets(&c, &file, |_| true).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
