@@ -315,6 +315,15 @@ async fn the_operator_edits_sends_retries_and_redirects_and_the_journal_keeps_it
         "{:?}",
         d.error
     );
+    // The way on, in the loaded keymap's keys.
+    assert!(
+        d.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("ctrl-s retries, tab picks another channel"),
+        "{:?}",
+        d.error
+    );
 
     // Closing and reopening loses nothing; tab redirects to Slack.
     h.app.handle_key(key(KeyCode::Esc));

@@ -66,7 +66,7 @@ fn help_overlay_lists_the_loaded_keymap() {
     assert!(s.contains("Help · keymap default"), "{s}");
     assert!(s.contains("next_pane"), "{s}");
     let mut vim = fixture::app(48, "mixed", 30, "default");
-    vim.keymap = baton::keymap::Keymap::builtin("vim").expect("vim keymap");
+    vim.set_keymap(baton::keymap::Keymap::builtin("vim").expect("vim keymap"));
     vim.update(Action::Help);
     let v = screen(&vim, 100, 40);
     assert!(

@@ -129,7 +129,14 @@ impl App {
     pub fn set_read_only(&mut self) {
         self.read_only = true;
         self.wizard.read_only = true;
-        self.keymap = std::mem::take(&mut self.keymap).read_only();
+        let keymap = std::mem::take(&mut self.keymap).read_only();
+        self.set_keymap(keymap);
+    }
+
+    /// Loads another keymap: the wizard's messages name its keys too.
+    pub fn set_keymap(&mut self, keymap: Keymap) {
+        self.wizard.keys = key_hints(&keymap);
+        self.keymap = keymap;
     }
 
     /// Hands an input to the wizard; what it asks of the view happens
@@ -517,7 +524,7 @@ fn user_of_uid(passwd: &str, uid: u32) -> Option<String> {
 
 /// The first key of each action, for the wizard's messages: the wizard
 /// layer's, else a text field's.
-pub fn key_hints(keymap: &Keymap) -> std::collections::HashMap<Action, String> {
+fn key_hints(keymap: &Keymap) -> std::collections::HashMap<Action, String> {
     Action::ALL
         .iter()
         .filter_map(|a| {

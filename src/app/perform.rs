@@ -126,9 +126,7 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> Option<Vec<Effect>> {
             None
         }
         Effect::Notify(send) => exec.notify(*send).err().map(Input::NotifyRefused),
-        view @ (Effect::Notice { .. } | Effect::ShowWizard(_) | Effect::ShowReport) => {
-            return Some(app.apply_view(vec![view]));
-        }
+        view => return Some(app.apply_view(vec![view])),
     };
     Some(input.map(|i| app.wizard_input(i)).unwrap_or_default())
 }

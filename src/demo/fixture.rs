@@ -31,30 +31,38 @@ pub fn model(pairs: usize, scenario: &str, steps: u64) -> Model {
     let mut sim = Sim::new(pairs, scenario, 0x5eed_ba70);
     for s in 1..=steps {
         sim.step();
-        let at = start + chrono::Duration::seconds(s as i64);
-        model.tick(at);
-        model.apply(SourceUpdate {
-            source: 0,
-            at,
-            latency: Duration::from_millis(3),
-            next_poll: None,
-            result: Ok(Payload::Fleet {
-                pairs: sim.report(),
-                skipped: Vec::new(),
-            }),
-        });
-        // The demo's Alertmanager, read as the real source reads it.
-        let body = serde_json::to_vec(&sim.alerts(at)).unwrap_or_default();
-        model.apply(SourceUpdate {
-            source: 1,
-            at,
-            latency: Duration::from_millis(2),
-            next_poll: None,
-            result: crate::sources::alertmanager::read(&body, "severity"),
-        });
+        feed(
+            &mut model,
+            &sim,
+            start + chrono::Duration::seconds(s as i64),
+        );
     }
     model.tick(clock());
     model
+}
+
+/// One poll of the simulated fleet and its Alertmanager at `at`, read
+/// exactly as the real sources read them.
+pub fn feed(model: &mut Model, sim: &Sim, at: DateTime<Utc>) {
+    model.tick(at);
+    model.apply(SourceUpdate {
+        source: 0,
+        at,
+        latency: Duration::from_millis(3),
+        next_poll: None,
+        result: Ok(Payload::Fleet {
+            pairs: sim.report(),
+            skipped: Vec::new(),
+        }),
+    });
+    let body = serde_json::to_vec(&sim.alerts(at)).unwrap_or_default();
+    model.apply(SourceUpdate {
+        source: 1,
+        at,
+        latency: Duration::from_millis(2),
+        next_poll: None,
+        result: crate::sources::alertmanager::read(&body, "severity"),
+    });
 }
 
 /// The demo console as a user would see it, in a given theme.

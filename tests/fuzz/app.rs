@@ -4,7 +4,6 @@
 //! answers actions, notifications and silences with made-up outcomes.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use baton::app::{App, Effect, Mode};
 
@@ -13,7 +12,7 @@ use baton::config::Config;
 use baton::demo::Sim;
 use baton::effects::Feedback;
 use baton::keymap::{Action, Keymap};
-use baton::sources::report::{Payload, SourceUpdate};
+
 use baton::state::Model;
 use baton::theme::Theme;
 use baton::wizard::Input;
@@ -387,31 +386,13 @@ impl Console {
 
 /// Effects that change something outside the console.
 pub fn mutating(e: &Effect) -> bool {
-    !matches!(e, Effect::Quit | Effect::Copy(_) | Effect::Probe { .. })
+    !e.is_view() && !matches!(e, Effect::Quit | Effect::Copy(_) | Effect::Probe { .. })
 }
 
 /// One poll of the demo fleet and its Alertmanager, at the model's time.
 pub fn feed(model: &mut Model, sim: &Sim) {
     let at = model.now;
-    model.tick(at);
-    model.apply(SourceUpdate {
-        source: 0,
-        at,
-        latency: Duration::from_millis(3),
-        next_poll: None,
-        result: Ok(Payload::Fleet {
-            pairs: sim.report(),
-            skipped: Vec::new(),
-        }),
-    });
-    let body = serde_json::to_vec(&sim.alerts(at)).unwrap_or_default();
-    model.apply(SourceUpdate {
-        source: 1,
-        at,
-        latency: Duration::from_millis(2),
-        next_poll: None,
-        result: baton::sources::alertmanager::read(&body, "severity"),
-    });
+    baton::demo::fixture::feed(model, sim, at);
 }
 
 /// What the fuzzer does to a console.

@@ -243,9 +243,8 @@ impl Wizard {
         let still_current = inc
             .current()
             .is_some_and(|s| s.id == step && s.kind == StepKind::Notify);
-        let mut entries = vec![inc.entry(now, event)];
-        let mut fx = Vec::new();
-        match &entries[0].event.clone() {
+        // What the outcome says and does, judged before it is journaled.
+        let (sent, notice) = match &event {
             Event::Notified {
                 late,
                 channel,
@@ -254,11 +253,39 @@ impl Wizard {
                 response,
                 ..
             } => {
+                let when = match due {
+                    Some(d) if *late => format!(", LATE by {}s", (*sent - *d).num_seconds()),
+                    Some(d) => format!(", {}s before its deadline", (*d - *sent).num_seconds()),
+                    None => String::new(),
+                };
+                let outcome = if *late { "sent late" } else { "sent" };
+                (
+                    Ok(outcome),
+                    Effect::notice(format!("sent to {channel}{when}: {response}"), *late),
+                )
+            }
+            Event::NotifyFailed { error, channel, .. } => (
+                Err(format!(
+                    "not sent to {channel}: {error} · {} retries, {} picks another channel",
+                    self.key_for(Action::Send),
+                    self.key_for(Action::NextChannel),
+                )),
+                Effect::notice(format!("not sent to {channel}: {error}"), true),
+            ),
+            _ => {
+                return vec![Effect::Journal {
+                    entries: vec![inc.entry(now, event)],
+                }];
+            }
+        };
+        let mut entries = vec![inc.entry(now, event)];
+        match sent {
+            Ok(outcome) => {
                 if still_current {
                     entries.push(inc.entry(
                         now,
                         Event::StepDone {
-                            outcome: if *late { "sent late" } else { "sent" }.into(),
+                            outcome: outcome.into(),
                         },
                     ));
                 }
@@ -266,35 +293,14 @@ impl Wizard {
                 if self.focused().is_some_and(|i| i.id == incident) {
                     self.composing = false;
                 }
-                let when = match due {
-                    Some(d) if *late => format!(", LATE by {}s", (*sent - *d).num_seconds()),
-                    Some(d) => format!(", {}s before its deadline", (*d - *sent).num_seconds()),
-                    None => String::new(),
-                };
-                fx.push(Effect::notice(
-                    format!("sent to {channel}{when}: {response}"),
-                    *late,
-                ));
             }
-            Event::NotifyFailed { error, channel, .. } => {
+            Err(why) => {
                 if let Some(c) = self.drafts.get_mut(&k) {
                     c.sending = false;
-                    c.error = Some(format!(
-                        "not sent to {channel}: {error} · {} retries, {} picks another channel",
-                        self.keys.get(&Action::Send).map_or("send", String::as_str),
-                        self.keys
-                            .get(&Action::NextChannel)
-                            .map_or("next_channel", String::as_str),
-                    ));
+                    c.error = Some(why);
                 }
-                fx.push(Effect::notice(
-                    format!("not sent to {channel}: {error}"),
-                    true,
-                ));
             }
-            _ => {}
         }
-        fx.push(Effect::Journal { entries });
-        fx
+        vec![notice, Effect::Journal { entries }]
     }
 }

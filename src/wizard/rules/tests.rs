@@ -239,9 +239,9 @@ fn a_remapped_override_key_is_the_one_the_refusal_and_the_screen_name() {
     let path = dir.join("mine.toml");
     std::fs::write(&path, "[wizard]\n\"o\" = \"none\"\n\"O\" = \"override\"\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    app.keymap =
-        crate::keymap::load(&path.to_string_lossy(), None).unwrap_or_else(|e| panic!("{e}"));
-    app.wizard.keys = crate::app::key_hints(&app.keymap);
+    app.set_keymap(
+        crate::keymap::load(&path.to_string_lossy(), None).unwrap_or_else(|e| panic!("{e}")),
+    );
     let provider = pair(&mut app).primary.provider.clone();
     if let Some(sb) = pair(&mut app).standby.as_mut() {
         sb.provider = provider;
