@@ -18,6 +18,7 @@ pub mod keymap;
 pub mod panics;
 pub mod process;
 pub mod report;
+pub mod secret;
 pub mod sources;
 pub mod state;
 pub mod text;

@@ -75,3 +75,31 @@ mod tests {
         assert_eq!(back, v);
     }
 }
+
+/// A byte count as an operator reads it: `312 B`, `48.0 KiB`, `1.5 MiB`.
+pub fn bytes(b: f64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if b < 1024.0 {
+        return format!("{b:.0} B");
+    }
+    let mut v = b / 1024.0;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    #[test]
+    fn byte_counts_read_as_units() {
+        assert_eq!(super::bytes(312.0), "312 B");
+        assert_eq!(super::bytes(49_152.0), "48.0 KiB");
+        assert_eq!(super::bytes(1_572_864.0), "1.5 MiB");
+    }
+}

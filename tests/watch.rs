@@ -73,6 +73,7 @@ fn fed_model(config: Config) -> Model {
                 primary: inst("gw-1-a", "DOWN", 0.0, "eu-west-1"),
                 standby: Some(inst("gw-1-b", "STANDBY", 88.0, "eu-central-1")),
                 replication_lag_seconds: Some(0.5),
+                ..PairReport::default()
             }],
             skipped: Vec::new(),
         }),

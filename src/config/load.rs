@@ -98,6 +98,15 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
             ),
         ));
     }
+    if t.lag_bytes_warn > t.lag_bytes_abort {
+        out.push(loc.at(
+            &[key("thresholds"), key("lag_bytes_warn")],
+            format!(
+                "lag_bytes_warn ({}) is above lag_bytes_abort ({})",
+                t.lag_bytes_warn, t.lag_bytes_abort
+            ),
+        ));
+    }
     for (name, v) in [
         ("max_per_day", c.limits.max_per_day),
         ("max_concurrent", c.limits.max_concurrent),
@@ -282,6 +291,7 @@ fn check_url(u: &str, kind: SourceKind) -> Result<(), String> {
     let parsed = reqwest::Url::parse(u).map_err(|e| format!("invalid URL \"{u}\": {e}"))?;
     let ok = match kind {
         SourceKind::Tcp => parsed.scheme() == "tcp",
+        SourceKind::Redis => matches!(parsed.scheme(), "redis" | "rediss"),
         _ => matches!(parsed.scheme(), "http" | "https"),
     };
     if ok {
@@ -293,6 +303,8 @@ fn check_url(u: &str, kind: SourceKind) -> Result<(), String> {
             kind.name(),
             if kind == SourceKind::Tcp {
                 "tcp://host:port"
+            } else if kind == SourceKind::Redis {
+                "redis://host:port"
             } else {
                 "http:// or https://"
             }

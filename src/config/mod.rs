@@ -74,6 +74,11 @@ pub struct Thresholds {
     pub standby_min: f64,
     pub lag_warn: Dur,
     pub lag_abort: Dur,
+    /// Lag in bytes above this: AT RISK (where a source sends bytes).
+    pub lag_bytes_warn: u64,
+    /// Lag in bytes above this blocks a promotion without a typed reason:
+    /// time-based lag misleads on an idle primary, bytes do not.
+    pub lag_bytes_abort: u64,
 }
 
 impl Default for Thresholds {
@@ -83,6 +88,8 @@ impl Default for Thresholds {
             standby_min: 70.0,
             lag_warn: Dur::secs(10),
             lag_abort: Dur::secs(60),
+            lag_bytes_warn: 1024 * 1024,
+            lag_bytes_abort: 16 * 1024 * 1024,
         }
     }
 }
@@ -124,6 +131,8 @@ pub enum SourceKind {
     Alertmanager,
     Tcp,
     Command,
+    /// A Redis server's own `INFO replication`: role and replica lag.
+    Redis,
 }
 
 impl SourceKind {
@@ -135,6 +144,7 @@ impl SourceKind {
             Self::Alertmanager => "alertmanager",
             Self::Tcp => "tcp",
             Self::Command => "command",
+            Self::Redis => "redis",
         }
     }
 }
@@ -222,6 +232,10 @@ pub struct SourceMap {
     pub standby: Option<String>,
     /// Lag in seconds: of the pair entry (fleet) or of the instance (http).
     pub lag: Option<String>,
+    /// Lag in bytes, read as `lag` is.
+    pub lag_bytes: Option<String>,
+    /// Of an instance: whether it takes writes (a boolean).
+    pub writable: Option<String>,
     pub id: Option<String>,
     pub role: Option<String>,
     pub status: Option<String>,
@@ -260,6 +274,11 @@ pub struct PairCfg {
     pub runbook: Option<String>,
     pub primary: InstanceCfg,
     pub standby: Option<InstanceCfg>,
+    /// What this pair's runbooks need (a Sentinel master name, a DNS
+    /// record): `pair.vars.NAME` in templates. No secrets here: they are
+    /// journaled with the rendered commands.
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +289,11 @@ pub struct InstanceCfg {
     pub provider: Option<String>,
     /// Health endpoint probed by an `http` source.
     pub health: Option<String>,
+    /// What runbooks need to act on this instance (a connection string,
+    /// an address): `primary.vars.NAME` / `standby.vars.NAME`, following
+    /// the instance when the roles swap.
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -350,5 +374,25 @@ impl Config {
             .iter()
             .find(|r| r.id == region)
             .map(|r| r.provider.as_str())
+    }
+
+    /// `[[pair]] vars` of a configured pair (empty for a discovered one).
+    pub fn pair_vars(&self, pair: &str) -> std::collections::BTreeMap<String, String> {
+        self.pairs
+            .iter()
+            .find(|p| p.id == pair)
+            .map(|p| p.vars.clone())
+            .unwrap_or_default()
+    }
+
+    /// `vars` of a configured instance, found by its id so that they follow
+    /// it through a role swap.
+    pub fn instance_vars(&self, instance: &str) -> std::collections::BTreeMap<String, String> {
+        self.pairs
+            .iter()
+            .flat_map(|p| std::iter::once(&p.primary).chain(p.standby.as_ref()))
+            .find(|i| i.id == instance)
+            .map(|i| i.vars.clone())
+            .unwrap_or_default()
     }
 }

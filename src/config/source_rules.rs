@@ -35,6 +35,8 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
         ("primary", &map.primary),
         ("standby", &map.standby),
         ("lag", &map.lag),
+        ("lag_bytes", &map.lag_bytes),
+        ("writable", &map.writable),
         ("id", &map.id),
         ("role", &map.role),
         ("status", &map.status),
@@ -72,6 +74,12 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
                     "a `prometheus` source needs `measure` = \"lag\", \"health_score\" or \"up\"",
                 ));
             }
+        }
+        SourceKind::Redis if s.instance.is_none() || s.url.is_none() => {
+            out.push(loc.at(
+                &whole,
+                "a `redis` source needs `url` (redis://host:port) and `instance`, the id of the server it asks",
+            ));
         }
         SourceKind::Tcp if s.instance.is_none() => {
             out.push(loc.at(

@@ -383,6 +383,7 @@ impl Sim {
                 primary: instance(p.primary(), "PRIMARY", None),
                 standby: Some(instance(p.standby(), "STANDBY", Some(p.lag))),
                 replication_lag_seconds: Some((p.lag * 10.0).round() / 10.0),
+                replication_lag_bytes: None,
             })
             .collect()
     }
@@ -420,6 +421,7 @@ fn instance(i: &SimInstance, role: &str, lag: Option<f64>) -> InstanceReport {
         region: Some(region.into()),
         provider: Some(provider.into()),
         replication_lag_seconds: lag.map(|l| (l * 10.0).round() / 10.0),
+        ..InstanceReport::default()
     }
 }
 

@@ -30,6 +30,10 @@ pub const COMMON: &[(&str, &str)] = &[
         "deadline",
         "time allowed from the moment the step becomes current (for `notify`: from the start of the phase, or the end of `after`)",
     ),
+    (
+        "skip_when",
+        "an [expression](variables.md#expressions): while it holds, `enter` marks the step done as skipped and journals the values (a fence of a primary that is already down)",
+    ),
 ];
 
 pub const STEP_KINDS: &[StepKindDoc] = &[

@@ -67,7 +67,13 @@ async fn http(
         .map_err(|_| format!("invalid HTTP method {method}"))?;
     let mut req = client.request(m, url);
     for (k, v) in headers {
-        req = req.header(k, v);
+        // The plan and the journal keep `env:NAME` / `file:PATH`; the
+        // value is read only here and marked sensitive.
+        let value = crate::secret::resolve(v, &format!("header {k}"))?;
+        let mut value = reqwest::header::HeaderValue::from_str(&value)
+            .map_err(|_| format!("header {k}: value is not valid"))?;
+        value.set_sensitive(true);
+        req = req.header(k, value);
     }
     if let Some(b) = body {
         // A JSON body says so unless the runbook set its own type.

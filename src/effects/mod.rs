@@ -195,6 +195,18 @@ impl Executor {
                 let client = client.clone();
                 async move {
                     let result = match client {
+                        // A DNS question of one server, not an HTTP GET.
+                        _ if url.starts_with("dns://") => match crate::sources::dns::parse(&url) {
+                            Err(e) => Err(e),
+                            Ok(q) => tokio::time::timeout(timeout, crate::sources::dns::ask(&q, timeout))
+                                .await
+                                .unwrap_or_else(|_| {
+                                    Err(format!(
+                                        "no answer within {}",
+                                        humantime::format_duration(timeout)
+                                    ))
+                                }),
+                        },
                         Err(e) => Err(e),
                         Ok(c) => tokio::time::timeout(
                             timeout,

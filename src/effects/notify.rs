@@ -32,16 +32,7 @@ fn secret_from(
     key: &str,
     env: impl Fn(&str) -> Option<std::ffi::OsString>,
 ) -> Result<String, String> {
-    let Some(var) = v.strip_prefix("env:") else {
-        return Ok(v.to_string());
-    };
-    match env(var) {
-        None => Err(format!("{key}: environment variable {var} is not set")),
-        Some(x) if x.is_empty() => Err(format!("{key}: environment variable {var} is empty")),
-        Some(x) => x
-            .into_string()
-            .map_err(|_| format!("{key}: environment variable {var} is not UTF-8")),
-    }
+    crate::secret::resolve_with(v, key, env)
 }
 
 /// The channel's URL, read from the environment when it says `env:NAME`.

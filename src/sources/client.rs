@@ -46,15 +46,11 @@ pub fn build(
         .map_err(|e| format!("cannot build HTTP client: {}", describe(&e)))
 }
 
-/// Resolves `env:NAME` values; the value itself is never logged.
+/// Resolves `env:NAME` and `file:PATH` values; the value itself is never logged.
 pub fn headers(spec: &BTreeMap<String, String>) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::new();
     for (k, v) in spec {
-        let value = match v.strip_prefix("env:") {
-            Some(var) => std::env::var(var)
-                .map_err(|_| format!("header {k}: environment variable {var} is not set"))?,
-            None => v.clone(),
-        };
+        let value = crate::secret::resolve(v, &format!("header {k}"))?;
         let name =
             HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("invalid header name {k}"))?;
         let mut value =

@@ -39,6 +39,18 @@ pub fn instance(v: &Value, map: &SourceMap) -> Result<InstanceReport, String> {
         region: text(v, &p(&map.region, "/region")),
         provider: text(v, &p(&map.provider, "/provider")),
         replication_lag_seconds: number(v, &p(&map.lag, "/replication_lag_seconds"), "lag")?,
+        replication_lag_bytes: number(
+            v,
+            &p(&map.lag_bytes, "/replication_lag_bytes"),
+            "lag_bytes",
+        )?,
+        writable: match v.pointer(&p(&map.writable, "/writable")) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(s)) if s == "true" || s == "on" || s == "t" => Some(true),
+            Some(Value::String(s)) if s == "false" || s == "off" || s == "f" => Some(false),
+            Some(other) => return Err(format!("writable is {other}, not true or false")),
+        },
     })
 }
 
@@ -55,6 +67,7 @@ pub fn fleet(doc: &Value, map: &SourceMap) -> Result<(Vec<PairReport>, Vec<Strin
     // pair lag, which is relative to the entry.
     let inst_map = SourceMap {
         lag: None,
+        lag_bytes: None,
         ..map.clone()
     };
     for (i, entry) in list.iter().enumerate() {
@@ -75,6 +88,11 @@ pub fn fleet(doc: &Value, map: &SourceMap) -> Result<(Vec<PairReport>, Vec<Strin
                 map.lag.as_deref().unwrap_or("/replication_lag_seconds"),
                 "lag",
             )?;
+            let lag_bytes = number(
+                entry,
+                map.lag_bytes.as_deref().unwrap_or("/replication_lag_bytes"),
+                "lag_bytes",
+            )?;
             if primary.id.is_empty() {
                 return Err("primary has no id".into());
             }
@@ -83,6 +101,7 @@ pub fn fleet(doc: &Value, map: &SourceMap) -> Result<(Vec<PairReport>, Vec<Strin
                 primary,
                 standby,
                 replication_lag_seconds: lag,
+                replication_lag_bytes: lag_bytes,
             })
         };
         match read() {

@@ -4,10 +4,12 @@
 pub mod alertmanager;
 pub mod client;
 pub mod command;
+pub mod dns;
 pub mod http;
 pub mod mapping;
 pub mod parse;
 pub mod prometheus;
+pub mod redis;
 pub mod report;
 pub mod tcp;
 
@@ -80,7 +82,7 @@ pub async fn supervise<F, Fut>(
 /// Default body limits: a fleet can be large, one instance cannot.
 fn max_body(cfg: &SourceCfg) -> usize {
     let default = match cfg.kind {
-        SourceKind::Http | SourceKind::Tcp => client::MAX_HEALTH_BODY,
+        SourceKind::Http | SourceKind::Tcp | SourceKind::Redis => client::MAX_HEALTH_BODY,
         _ => client::MAX_FLEET_BODY,
     };
     cfg.max_body_mib
@@ -173,6 +175,7 @@ async fn poll(
             with_timeout(cfg.timeout.0, alertmanager::poll(client, headers, cfg, max)).await
         }
         SourceKind::Tcp => Ok(tcp::poll(cfg).await),
+        SourceKind::Redis => Ok(redis::poll(cfg).await),
         SourceKind::Command => {
             let start = Instant::now();
             let r = with_timeout(cfg.timeout.0, command::poll(cfg, max)).await;

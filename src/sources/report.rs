@@ -56,7 +56,7 @@ pub struct ExternalAlert {
 }
 
 /// Default fleet shape of the spec: `{"pairs": [...]}`.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 pub struct PairReport {
     pub id: String,
     pub primary: InstanceReport,
@@ -64,6 +64,10 @@ pub struct PairReport {
     pub standby: Option<InstanceReport>,
     #[serde(default, alias = "lag_seconds")]
     pub replication_lag_seconds: Option<f64>,
+    /// Replication lag in bytes (WAL or replication offset not yet
+    /// replayed): what a lag gate should trust where time misleads.
+    #[serde(default, alias = "lag_bytes")]
+    pub replication_lag_bytes: Option<f64>,
 }
 
 /// Keeps the first entry of each pair id and names every id listed more
@@ -103,6 +107,13 @@ pub struct InstanceReport {
     pub provider: Option<String>,
     #[serde(default)]
     pub replication_lag_seconds: Option<f64>,
+    #[serde(default, alias = "lag_bytes")]
+    pub replication_lag_bytes: Option<f64>,
+    /// Whether the instance itself says it takes writes (a database that
+    /// answered `pg_is_in_recovery()` and `transaction_read_only`): set
+    /// only by sources that ask the instance, never guessed from `role`.
+    #[serde(default)]
+    pub writable: Option<bool>,
 }
 
 /// The result of probing one instance's health endpoint.
@@ -117,6 +128,27 @@ impl InstanceReport {
     /// Statuses that mean the instance is not serving.
     pub fn is_down(&self) -> bool {
         self.status.as_deref().is_some_and(status_is_down)
+    }
+}
+
+/// Roles that mean "the primary", whatever the system calls it
+/// (PostgreSQL and the spec: PRIMARY, Redis: master, Patroni: leader).
+pub fn role_is_primary(role: &str) -> bool {
+    ["PRIMARY", "MASTER", "LEADER"]
+        .iter()
+        .any(|r| role.eq_ignore_ascii_case(r))
+}
+
+/// The role as baton shows it: PRIMARY, STANDBY, or what the source said
+/// (FENCED, …) in capitals.
+pub fn normal_role(role: &str) -> String {
+    let r = role.trim().to_uppercase();
+    if role_is_primary(&r) {
+        return "PRIMARY".into();
+    }
+    match r.as_str() {
+        "REPLICA" | "SLAVE" | "SYNC_STANDBY" | "STANDBY_LEADER" => "STANDBY".into(),
+        _ => r,
     }
 }
 

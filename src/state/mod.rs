@@ -227,6 +227,10 @@ impl Model {
                 .replication_lag_seconds
                 .or_else(|| r.standby.as_ref().and_then(|s| s.replication_lag_seconds));
             pair.record_lag(lag);
+            pair.record_lag_bytes(
+                r.replication_lag_bytes
+                    .or_else(|| r.standby.as_ref().and_then(|s| s.replication_lag_bytes)),
+            );
             pair.updated = Some(at);
             pair.source = Some(source);
             pair.stale_after = stale_after;
@@ -278,9 +282,16 @@ impl Model {
                 continue;
             };
             inst.observe(at, result, h, Some(probe.latency));
-            if !is_primary && let Ok(r) = &probe.result {
-                pair.record_lag(r.replication_lag_seconds);
+            if let Ok(r) = &probe.result {
+                // The standby knows its own lag; a primary may report the
+                // lag of its replica (PostgreSQL's pg_stat_replication,
+                // Redis's INFO replication), used when the standby is silent.
+                if !is_primary || r.replication_lag_seconds.is_some() {
+                    pair.record_lag(r.replication_lag_seconds);
+                }
+                pair.record_lag_bytes(r.replication_lag_bytes);
             }
+            pair.follow_reported_roles();
             pair.updated = Some(at);
             pair.source = Some(source);
             pair.stale_after = stale_after;

@@ -80,6 +80,12 @@ pub struct Instance {
     /// 0–100): shown, and the value is not kept, so no gate passes on it.
     pub invalid: Option<String>,
     pub response: Option<Duration>,
+    /// The role the instance's own source last reported (PRIMARY,
+    /// STANDBY, FENCED…), normalised; `None` until one says.
+    pub role: Option<String>,
+    /// Whether the instance says it takes writes (see
+    /// `InstanceReport::writable`); `None` when no source asks it.
+    pub writable: Option<bool>,
 }
 
 /// A health score as a source sent it: 0–100, or why it cannot be one.
@@ -141,6 +147,12 @@ impl Instance {
                 if let Some(p) = r.provider.as_ref().filter(|s| !s.is_empty()) {
                     self.provider.clone_from(p);
                 }
+                if let Some(role) = r.role.as_deref().filter(|s| !s.is_empty()) {
+                    self.role = Some(crate::sources::report::normal_role(role));
+                }
+                if r.writable.is_some() {
+                    self.writable = r.writable;
+                }
                 if r.is_down() {
                     self.error = Some(format!("reported status {}", self.status));
                     true
@@ -151,6 +163,8 @@ impl Instance {
             }
             Err(e) => {
                 self.error = Some(e.to_string());
+                // What it said about taking writes is no longer known.
+                self.writable = None;
                 true
             }
         };
@@ -210,6 +224,8 @@ pub struct Pair {
     /// The latest lag sent could not be true (negative, NaN, infinite): it
     /// is not kept, so no gate or RPO is met on it.
     pub lag_invalid: Option<String>,
+    /// Replication lag in bytes, latest sample (where the source has it).
+    pub lag_bytes: Option<f64>,
     pub lag_history: Ring<f32>,
     pub state: PairState,
     /// Why the state is what it is, for the detail view.
@@ -233,6 +249,7 @@ impl Pair {
             standby,
             lag: None,
             lag_invalid: None,
+            lag_bytes: None,
             lag_history: Ring::new(LAG_HISTORY),
             state: PairState::Stale,
             reason: "no data yet".into(),
@@ -256,6 +273,54 @@ impl Pair {
         self.lag_invalid = None;
         if let Some(l) = lag {
             self.lag_history.push(l as f32);
+        }
+    }
+
+    /// A byte lag that cannot be true is refused as a time lag is.
+    pub fn record_lag_bytes(&mut self, bytes: Option<f64>) {
+        match bytes {
+            Some(b) if !(b.is_finite() && b >= 0.0) => {
+                self.lag_bytes = None;
+                self.lag_invalid = Some(format!(
+                    "the source sent a replication lag of {b} bytes, which cannot be: not used"
+                ));
+            }
+            Some(b) => self.lag_bytes = Some(b),
+            None => {}
+        }
+    }
+
+    /// Both instances say they take writes: two primaries (split brain).
+    pub fn two_writable(&self) -> bool {
+        self.primary.writable == Some(true)
+            && !self.primary.down
+            && self
+                .standby
+                .as_ref()
+                .is_some_and(|s| s.writable == Some(true) && !s.down)
+    }
+
+    /// The standby's own source says it is the primary while the primary's
+    /// says it is not (or the primary is down): the roles have swapped,
+    /// as after a promotion, a Sentinel failover or a Patroni switchover.
+    pub fn follow_reported_roles(&mut self) {
+        let says_primary = |i: &Instance| {
+            i.role
+                .as_deref()
+                .is_some_and(crate::sources::report::role_is_primary)
+        };
+        let Some(sb) = &self.standby else { return };
+        let primary_gave_up = self.primary.down
+            || self
+                .primary
+                .role
+                .as_deref()
+                .is_some_and(|r| !crate::sources::report::role_is_primary(r));
+        if says_primary(sb) && sb.writable != Some(false) && primary_gave_up
+            && let Some(sb) = self.standby.take()
+        {
+            let old = std::mem::replace(&mut self.primary, sb);
+            self.standby = Some(old);
         }
     }
 
@@ -293,6 +358,16 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
         return (PairState::Stale, why);
     }
     let primary = &p.primary;
+    if p.two_writable() {
+        let sb = p.standby.as_ref().map_or("?", |s| s.id.as_str());
+        return (
+            PairState::Critical,
+            format!(
+                "two writable primaries: {} and {sb} both take writes (split brain)",
+                primary.id
+            ),
+        );
+    }
     if primary.down {
         let err = primary.error.as_deref().unwrap_or("down");
         return (
@@ -324,6 +399,14 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
     if let Some(why) = &primary.invalid {
         return (PairState::AtRisk, format!("primary {}: {why}", primary.id));
     }
+    // Fenced, mid-failover: the pair serves no writes until the standby
+    // is promoted and the roles follow.
+    if primary.writable == Some(false) || primary.role.as_deref() == Some("FENCED") {
+        return (
+            PairState::AtRisk,
+            format!("primary {} is read-only (fenced): no one takes writes", primary.id),
+        );
+    }
     let Some(standby) = &p.standby else {
         return (PairState::NoStandby, "pair has no standby".into());
     };
@@ -350,6 +433,18 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
         return (
             PairState::AtRisk,
             format!("lag {l:.1}s over lag_warn {}", t.lag_warn),
+        );
+    }
+    if let Some(b) = p.lag_bytes
+        && b > t.lag_bytes_warn as f64
+    {
+        return (
+            PairState::AtRisk,
+            format!(
+                "lag {} over lag_bytes_warn {}",
+                crate::text::bytes(b),
+                crate::text::bytes(t.lag_bytes_warn as f64)
+            ),
         );
     }
     (PairState::Ok, "healthy".into())

@@ -35,9 +35,25 @@ pub fn evaluate(
     model: &Model,
     now: DateTime<Utc>,
 ) -> Option<(Result<bool, String>, String)> {
-    let cond = inc.current()?.expr.as_ref()?;
+    let cond = rendered(inc.current()?.expr.as_ref()?, inc, model, now);
     let s = scope(inc, model, now);
     Some((cond.eval(&s), cond.values(&s)))
+}
+
+/// An expression with its templates in quotes rendered
+/// (`primary.id == "{{ failover.new_primary }}"`, the instances named at
+/// the start, which a role swap does not change).
+fn rendered<'a>(
+    x: &'a Cond,
+    inc: &Incident,
+    model: &Model,
+    now: DateTime<Utc>,
+) -> std::borrow::Cow<'a, Cond> {
+    if x.templates().is_empty() {
+        return std::borrow::Cow::Borrowed(x);
+    }
+    let ctx = super::notify::context(model, inc, now);
+    std::borrow::Cow::Owned(x.render(&|t| super::templates::render_str(t, ctx.clone()).ok()))
 }
 
 /// Enter on the current step.
@@ -196,16 +212,12 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
     let waited = (now - inc.step_started).to_std().unwrap_or_default();
     if let Some(probe) = &step.probe {
         // `expect` may hold templates in quotes (`"{{ area.region }}"`).
-        let expect = match &step.expect {
-            Some(x) if !x.templates().is_empty() => {
-                let ctx = super::notify::context(model, inc, now);
-                std::borrow::Cow::Owned(
-                    x.render(&|t| super::templates::render_str(t, ctx.clone()).ok()),
-                )
-            }
-            Some(x) => std::borrow::Cow::Borrowed(x),
-            None => std::borrow::Cow::Borrowed(super::probe::default_expect()),
-        };
+        let expect = rendered(
+            step.expect.as_ref().unwrap_or(super::probe::default_expect()),
+            inc,
+            model,
+            now,
+        );
         let expect = expect.as_ref();
         let every = humantime::format_duration(super::probe::every(probe));
         let round = inc.probe.as_ref().filter(|r| r.step == step.id);
@@ -513,6 +525,14 @@ pub fn verify(inc: &Incident, ok: bool, note: &str) -> Result<Vec<Event>, String
 
 /// Whether the settle expression of an unknown action holds now: shown to
 /// the operator as evidence, never taken as success on its own.
+/// The step's `skip_when`, when it holds now: the outcome to journal.
+pub fn skip(inc: &Incident, model: &Model, now: DateTime<Utc>) -> Option<String> {
+    let cond = inc.current()?.skip_when.as_ref()?;
+    let s = scope(inc, model, now);
+    matches!(cond.eval(&s), Ok(true))
+        .then(|| format!("skipped: {} holds ({})", cond.as_str(), cond.values(&s)))
+}
+
 pub fn settled(
     inc: &Incident,
     model: &Model,

@@ -185,6 +185,11 @@ fn resolves(sample: &minijinja::Value, dotted: &str) -> bool {
         _ => return false,
     };
     for p in parts {
+        // `pair.vars.X`, `primary.vars.X`: set per pair in the config, so
+        // any name is allowed here; a pair without it fails at render.
+        if p == "vars" {
+            return true;
+        }
         v = match v.get_attr(p) {
             Ok(x) if !x.is_undefined() => x,
             _ => return false,

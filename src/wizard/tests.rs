@@ -432,6 +432,7 @@ fn the_settle_check_uses_what_was_journaled_when_the_action_started() {
                 primary: inst("gw-1003-b", "ACTIVE"),
                 standby: Some(inst("gw-1003-a", "DOWN")),
                 replication_lag_seconds: Some(0.0),
+                ..PairReport::default()
             }],
             skipped: Vec::new(),
         }),

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use crate::cond::{Scope, Value};
 use crate::state::{Instance, Model, Pair};
 
-const INSTANCE_FIELDS: [&str; 7] = [
+const INSTANCE_FIELDS: [&str; 9] = [
     "id",
+    "role",
+    "writable",
     "status",
     "health_score",
     "region",
@@ -18,7 +20,7 @@ const INSTANCE_FIELDS: [&str; 7] = [
 
 /// Every variable name a gate may use.
 pub fn known() -> Vec<String> {
-    let mut v: Vec<String> = ["pair.id", "pair.state", "lag", "elapsed"]
+    let mut v: Vec<String> = ["pair.id", "pair.state", "lag", "lag_bytes", "elapsed"]
         .iter()
         .map(|s| (*s).to_string())
         .collect();
@@ -27,7 +29,14 @@ pub fn known() -> Vec<String> {
             v.push(format!("{who}.{f}"));
         }
     }
-    for t in ["critical_below", "standby_min", "lag_warn", "lag_abort"] {
+    for t in [
+        "critical_below",
+        "standby_min",
+        "lag_warn",
+        "lag_abort",
+        "lag_bytes_warn",
+        "lag_bytes_abort",
+    ] {
         v.push(format!("thresholds.{t}"));
     }
     for a in AREA_FIELDS {
@@ -109,6 +118,8 @@ impl Scope for PairScope<'_> {
             "thresholds.standby_min" => return Value::Num(t.standby_min),
             "thresholds.lag_warn" => return Value::Num(t.lag_warn.as_secs_f64()),
             "thresholds.lag_abort" => return Value::Num(t.lag_abort.as_secs_f64()),
+            "thresholds.lag_bytes_warn" => return Value::Num(t.lag_bytes_warn as f64),
+            "thresholds.lag_bytes_abort" => return Value::Num(t.lag_bytes_abort as f64),
             _ => {}
         }
         if let Some(field) = name.strip_prefix("area.") {
@@ -137,6 +148,9 @@ impl Scope for PairScope<'_> {
             "lag" => p
                 .lag
                 .map_or_else(|| why_missing(name, p.lag_invalid.as_ref()), Value::Num),
+            "lag_bytes" => p
+                .lag_bytes
+                .map_or_else(|| why_missing(name, p.lag_invalid.as_ref()), Value::Num),
             _ => {
                 let Some((who, field)) = name.split_once('.') else {
                     return missing();
@@ -146,6 +160,14 @@ impl Scope for PairScope<'_> {
                 };
                 match field {
                     "id" => Value::Str(i.id.clone()),
+                    "role" => i
+                        .role
+                        .clone()
+                        .map_or_else(|| Value::Missing(format!("{name} (no source reports it)")), Value::Str),
+                    "writable" => i.writable.map_or_else(
+                        || Value::Missing(format!("{name} (no source reports it)")),
+                        Value::Bool,
+                    ),
                     "status" => Value::Str(if i.down {
                         "DOWN".into()
                     } else {
@@ -178,8 +200,11 @@ pub fn template_context(
     incident: &str,
     operator: &str,
 ) -> minijinja::Value {
+    let config = &model.config;
     let inst = |i: &Instance| {
         BTreeMap::from([
+            ("vars", minijinja::Value::from(config.instance_vars(&i.id))),
+            ("role", minijinja::Value::from(i.role.clone().unwrap_or_default())),
             ("id", minijinja::Value::from(i.id.clone())),
             ("status", minijinja::Value::from(i.status.clone())),
             ("region", minijinja::Value::from(i.region.clone())),
@@ -216,10 +241,14 @@ pub fn template_context(
             ("base", fleet_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or_default()),
             ("url", fleet_url),
         ]),
-        pair => BTreeMap::from([("id", pair.map(|p| p.id.clone()).unwrap_or_default())]),
+        pair => BTreeMap::from([
+            ("id", minijinja::Value::from(pair.map(|p| p.id.clone()).unwrap_or_default())),
+            ("vars", minijinja::Value::from(pair.map(|p| config.pair_vars(&p.id)).unwrap_or_default())),
+        ]),
         primary => inst(pair.map_or(&empty, |p| &p.primary)),
         standby => inst(pair.and_then(|p| p.standby.as_ref()).unwrap_or(&empty)),
         lag => pair.and_then(|p| p.lag).unwrap_or(0.0),
+        lag_bytes => pair.and_then(|p| p.lag_bytes).unwrap_or(0.0),
         incident => BTreeMap::from([("id", incident.to_string())]),
         operator => operator.to_string(),
         source => sources,

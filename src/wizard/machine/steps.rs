@@ -94,7 +94,12 @@ impl Wizard {
             Action::Confirm if !inc.is_open() => {
                 return vec![Effect::notice("this incident is closed", true)];
             }
-            Action::Confirm => return self.confirm(kind, model, now),
+            Action::Confirm => {
+                if let Some(outcome) = decide::skip(inc, model, now) {
+                    return journal(inc, now, vec![Event::StepDone { outcome }]);
+                }
+                return self.confirm(kind, model, now);
+            }
             Action::Override => return self.ask_override(kind, model),
             Action::VerifyOk | Action::VerifyFailed => {
                 return match decide::verify(

@@ -135,6 +135,43 @@ pub fn standby(model: &Model, p: &Pair) -> Vec<Check> {
             "lag unknown: the data-loss window cannot be told".into(),
         ),
     });
+    if let Some(b) = p.lag_bytes {
+        let abort = t.lag_bytes_abort as f64;
+        let (shown, limit) = (crate::text::bytes(b), crate::text::bytes(abort));
+        out.push(if b > abort {
+            Check::new(
+                "lag_bytes_abort",
+                Level::Soft,
+                format!("lag {shown} > lag_bytes_abort {limit}"),
+            )
+        } else {
+            Check::new(
+                "lag_bytes_abort",
+                Level::Holds,
+                format!("lag {shown} ≤ lag_bytes_abort {limit}"),
+            )
+        });
+    }
+    if p.primary.writable == Some(true) && !p.primary.down {
+        out.push(Check::new(
+            "fenced",
+            Level::Soft,
+            format!(
+                "primary {} is up and takes writes: fence it first (read-only or stopped), or two primaries take writes",
+                p.primary.id
+            ),
+        ));
+    } else if p.primary.writable.is_some() || p.primary.down {
+        out.push(Check::new(
+            "fenced",
+            Level::Holds,
+            format!(
+                "primary {} takes no writes ({})",
+                p.primary.id,
+                if p.primary.down { "down" } else { "read-only" }
+            ),
+        ));
+    }
     let known = |x: &str| !x.is_empty() && x != "?";
     out.push(if !known(&sb.provider) || !known(&p.primary.provider) {
         Check::new(

@@ -262,3 +262,45 @@ fn a_remapped_override_key_is_the_one_the_refusal_and_the_screen_name() {
     assert!(app.wizard.prompt.is_some());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_writable_primary_and_a_byte_lag_block_the_promote_until_fenced_or_overridden() {
+    let mut app = app_at_promote();
+    let p = pair(&mut app);
+    p.primary.down = false;
+    p.primary.writable = Some(true);
+    p.lag_bytes = Some(40.0 * 1024.0 * 1024.0);
+    let p = p.clone();
+    let checks = standby(&app.model, &p);
+    let fact = |rule: &str| {
+        checks
+            .iter()
+            .find(|c| c.rule == rule)
+            .map(|c| (c.level, c.fact.clone()))
+    };
+    assert_eq!(
+        fact("lag_bytes_abort"),
+        Some((
+            Level::Soft,
+            "lag 40.0 MiB > lag_bytes_abort 16.0 MiB".to_string()
+        ))
+    );
+    assert!(
+        fact("fenced").is_some_and(|(l, f)| l == Level::Soft
+            && f.contains("takes writes: fence it first")),
+        "{checks:?}"
+    );
+    // Fenced (read-only) and caught up: both hold.
+    let mut p = p;
+    p.primary.writable = Some(false);
+    p.lag_bytes = Some(120.0);
+    let checks = standby(&app.model, &p);
+    assert!(
+        checks
+            .iter()
+            .filter(|c| c.rule == "fenced" || c.rule == "lag_bytes_abort")
+            .all(|c| c.level == Level::Holds)
+            && checks.iter().filter(|c| c.rule == "fenced").count() == 1,
+        "{checks:?}"
+    );
+}

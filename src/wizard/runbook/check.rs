@@ -105,7 +105,11 @@ pub fn check(
                     }
                 }
             }
-            for (key, src) in [("expr", &s.expr), ("settle", &s.settle)] {
+            for (key, src) in [
+                ("expr", &s.expr),
+                ("settle", &s.settle),
+                ("skip_when", &s.skip_when),
+            ] {
                 let Some(src) = src else { continue };
                 match src.error() {
                     Some(e) => out.push(loc.at(&at(key), format!("invalid expression: {e}"))),

@@ -133,6 +133,9 @@ pub struct Step {
     pub deadline: Option<Dur>,
     /// `gate`: must hold to go on; `wait`: wait until it holds.
     pub expr: Option<Cond>,
+    /// Any step: when this holds, `enter` marks the step done as skipped,
+    /// the values journaled (fencing a primary that is already down).
+    pub skip_when: Option<Cond>,
     /// `action`: program and arguments, each a template, never a shell.
     pub command: Option<Vec<String>>,
     /// `action`: an HTTP request instead of a program.
