@@ -39,6 +39,8 @@ pub struct Report {
     pub rto: Option<f64>,
     /// Replication lag when the cutover action was started (data-loss window).
     pub lag_at_cutover: Option<f64>,
+    /// Bytes not replayed on the standby at the cutover, where measured.
+    pub lag_bytes_at_cutover: Option<f64>,
     pub rpo: Option<f64>,
     /// Every send of a notify step, failed ones included.
     pub notifications: Vec<NotificationReport>,
@@ -117,6 +119,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
         recovery: None,
         rto: runbook.and_then(|rb| rb.rto.map(crate::config::Dur::as_secs_f64)),
         lag_at_cutover: None,
+        lag_bytes_at_cutover: None,
         rpo: runbook.and_then(|rb| rb.rpo.map(crate::config::Dur::as_secs_f64)),
         notifications: Vec::new(),
         silences: Vec::new(),
@@ -234,7 +237,15 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
             (Event::CheckConfirmed, Some(s)) => {
                 s.details.push(format!("confirmed by {}", e.operator.user));
             }
-            (Event::ActionIntent { command, lag, .. }, Some(s)) => {
+            (
+                Event::ActionIntent {
+                    command,
+                    lag,
+                    lag_bytes,
+                    ..
+                },
+                Some(s),
+            ) => {
                 s.details
                     .push(format!("intent (journaled before running): `{command}`"));
                 // Until a result says otherwise, nobody saw it finish.
@@ -243,6 +254,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     // A lag no source can have (an older baton kept it) is no
                     // data-loss window, and no RPO is judged on it.
                     r.lag_at_cutover = lag.filter(|l| l.is_finite() && *l >= 0.0);
+                    r.lag_bytes_at_cutover = lag_bytes.filter(|b| b.is_finite() && *b >= 0.0);
                     if let Some(l) = lag.filter(|l| !(l.is_finite() && *l >= 0.0)) {
                         r.damage.push(format!(
                             "the lag journaled with `{}` is {l}, not a possible lag",

@@ -132,7 +132,10 @@ pub fn markdown(r: &Report) -> String {
             };
             let _ = writeln!(
                 m,
-                "| Data-loss window | replication lag {l:.1}s when the cutover started{verdict} |"
+                "| Data-loss window | replication lag {l:.1}s{} when the cutover started{verdict} |",
+                r.lag_bytes_at_cutover
+                    .map(|b| format!(" ({} not replayed)", crate::text::bytes(b)))
+                    .unwrap_or_default()
             );
         }
         None => {

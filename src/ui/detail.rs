@@ -78,6 +78,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, id: &str) {
             styled(p.lag.map_or("—".into(), lag), t.style(Role::Text)),
             muted(
                 app,
+                p.lag_bytes
+                    .map(|b| format!("  {} behind", crate::text::bytes(b)))
+                    .unwrap_or_default(),
+            ),
+            muted(
+                app,
                 format!(
                     "   updated {}",
                     p.updated
@@ -157,6 +163,16 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
             t.style(Role::Text),
         ),
         muted(app, format!("  failed checks in a row {}", i.fail_streak)),
+        muted(
+            app,
+            match (&i.role, i.writable) {
+                (Some(r), Some(w)) => {
+                    format!("  says {r}, {}", if w { "takes writes" } else { "read-only" })
+                }
+                (Some(r), None) => format!("  says {r}"),
+                (None, _) => String::new(),
+            },
+        ),
     ]));
     let seen = i
         .last_seen

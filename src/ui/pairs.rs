@@ -145,9 +145,20 @@ fn row<'a>(
             },
         }
     };
-    let lag_cell = match p.lag {
-        None => Cell::from(Span::styled("—", t.style(Role::Muted))),
-        Some(l) => {
+    let lag_cell = match (p.lag, p.lag_bytes) {
+        // A source that measures bytes only (Redis): show those.
+        (None, Some(b)) => {
+            let role = if b > th.lag_bytes_abort as f64 {
+                Role::Critical
+            } else if b > th.lag_bytes_warn as f64 {
+                Role::Warn
+            } else {
+                Role::Text
+            };
+            Cell::from(Span::styled(crate::text::bytes(b), dim(t.style(role))))
+        }
+        (None, None) => Cell::from(Span::styled("—", t.style(Role::Muted))),
+        (Some(l), _) => {
             let role = if l > th.lag_abort.as_secs_f64() {
                 Role::Critical
             } else if l > th.lag_warn.as_secs_f64() {

@@ -61,6 +61,10 @@ pub enum Event {
         command: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lag: Option<f64>,
+        /// The pair's lag in bytes, where a source measures it: the data
+        /// the standby had not replayed when the action started.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lag_bytes: Option<f64>,
         /// The settle expression rendered when the action started (after a
         /// failover `{{ standby.id }}` names another instance).
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -241,7 +241,37 @@ pub fn sample_context(config: &Config) -> Value {
         false,
         model.now,
     );
-    context(&model, &inc, model.now)
+    let ctx = context(&model, &inc, model.now);
+    // `vars` are set per pair in the config: here any name renders as a
+    // placeholder (`baton check` names a pair that lacks one).
+    let with_any_vars = |root: &str| {
+        let mut m: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
+        if let Ok(v) = ctx.get_attr(root)
+            && let Ok(keys) = v.try_iter()
+        {
+            for k in keys {
+                let val = v.get_item(&k).unwrap_or_default();
+                m.insert(k.to_string(), val);
+            }
+        }
+        m.insert("vars".into(), Value::from_object(AnyVars));
+        (root.to_string(), Value::from(m))
+    };
+    let over: std::collections::BTreeMap<String, Value> = ["pair", "primary", "standby"]
+        .into_iter()
+        .map(with_any_vars)
+        .collect();
+    minijinja::value::merge_maps([ctx.clone(), Value::from(over)])
+}
+
+/// Answers any attribute with `<vars.NAME>`: the sample of config vars.
+#[derive(Debug)]
+struct AnyVars;
+
+impl minijinja::value::Object for AnyVars {
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        Some(Value::from(format!("<vars.{key}>")))
+    }
 }
 
 /// The text of the current notify step, rendered now.

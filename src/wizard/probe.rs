@@ -46,11 +46,17 @@ pub fn urls(inc: &Incident, ctx: &minijinja::Value) -> Result<Vec<(String, Strin
         .current()
         .and_then(|s| s.probe.as_ref())
         .ok_or("no probe")?;
-    let items: Vec<String> = if probe.each.is_empty() {
-        vec![String::new()]
-    } else {
-        probe.each.clone()
-    };
+    // An item may be a template (`"{{ pair.vars.resolvers }}"`); what it
+    // renders to is split on spaces, so one config value lists several.
+    let mut items = Vec::new();
+    for item in &probe.each {
+        let text = super::templates::render_str(item, ctx.clone())
+            .map_err(|e| format!("probe each: {e}"))?;
+        items.extend(text.split_whitespace().map(str::to_string));
+    }
+    if items.is_empty() {
+        items.push(String::new());
+    }
     items
         .into_iter()
         .map(|item| {

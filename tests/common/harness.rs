@@ -148,6 +148,11 @@ impl Harness {
         }
     }
 
+    /// A report of the executor if one has come, without waiting.
+    pub fn try_feedback(&mut self) -> Option<Feedback> {
+        self.rx.try_recv().ok()
+    }
+
     /// Hands a report of the executor to the console, then carries out
     /// what it calls for.
     pub fn feed(&mut self, f: Feedback) {

@@ -280,6 +280,11 @@ impl Wizard {
                     (None, Some(a)) => Some(a.stats(model).max_lag),
                     _ => None,
                 },
+                lag_bytes: inc
+                    .pair
+                    .as_ref()
+                    .and_then(|p| model.pair(p))
+                    .and_then(|p| p.lag_bytes),
             },
         );
         Ok(vec![Effect::RunAction { plan, intent }])
