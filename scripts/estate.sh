@@ -6,6 +6,7 @@
 #   scripts/estate.sh up [--patroni] [--monitoring] [--only pg,redis,dns,patroni,monitoring]
 #   scripts/estate.sh down [--purge]
 #   scripts/estate.sh status
+#   scripts/estate.sh install [pg,redis,dns,...]                 (the packages only)
 #   scripts/estate.sh pg NODE start|stop|rejoin SOURCE_NODE     (NODE: pg-a, pg-b)
 #
 # BATON_ESTATE_DIR (default /tmp/baton-estate) holds everything: pids/, logs/,
@@ -838,6 +839,9 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     status) cmd_status "$@" ;;
+    # The packages only, for scripts/test.sh: tests then start estates in
+    # parallel without racing for the dpkg lock.
+    install) ensure_packages $(echo "${1:-pg,redis,dns}" | tr ',' ' ') ;;
     pg)
       [ -d "$DIR" ] || die "no estate at $DIR"
       DIR=$(cd "$DIR" && pwd -P)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need if
 # it is missing (tmux for the end-to-end tests, Debian's prometheus and
-# prometheus-alertmanager for the real-component tests), then runs every test.
+# prometheus-alertmanager for the real-component tests, and through
+# scripts/estate.sh install postgresql-15, redis-server, redis-sentinel,
+# redis-tools, pdns-server and pdns-backend-sqlite3 for tests/estate), then
+# runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
   # --no-install-recommends: the servers only, no services are started here.
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+
+# The real systems of tests/estate (PostgreSQL 15, Redis + Sentinel,
+# PowerDNS): installed once here, before tests start estates in parallel.
+./scripts/estate.sh install pg,redis,dns
 
 cargo test --locked --all-targets "$@"

@@ -98,7 +98,7 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
             ("timeout", "give up after this (with `expr` or `probe`)"),
             (
                 "probe",
-                "`{ url, each, every }`: a GET to `url` for each item of `each` (`{{ item }}`), every `every` (default 5s, never under 500ms)",
+                "`{ url, each, every }`: a GET to `url` for each item of `each` (`{{ item }}`; an item may be a template, split on spaces), every `every` (default 5s, never under 500ms). A `dns://SERVER:PORT/NAME?type=A` URL asks that DNS server instead (no cache): the answer has `answers`, `answer` (the first), `rcode`, `ttl`, and `status` 200 (an answer), 404 (NXDOMAIN or none of the type) or 502",
             ),
             (
                 "expect",

@@ -198,14 +198,16 @@ impl Executor {
                         // A DNS question of one server, not an HTTP GET.
                         _ if url.starts_with("dns://") => match crate::sources::dns::parse(&url) {
                             Err(e) => Err(e),
-                            Ok(q) => tokio::time::timeout(timeout, crate::sources::dns::ask(&q, timeout))
-                                .await
-                                .unwrap_or_else(|_| {
-                                    Err(format!(
-                                        "no answer within {}",
-                                        humantime::format_duration(timeout)
-                                    ))
-                                }),
+                            Ok(q) => {
+                                tokio::time::timeout(timeout, crate::sources::dns::ask(&q, timeout))
+                                    .await
+                                    .unwrap_or_else(|_| {
+                                        Err(format!(
+                                            "no answer within {}",
+                                            humantime::format_duration(timeout)
+                                        ))
+                                    })
+                            }
                         },
                         Err(e) => Err(e),
                         Ok(c) => tokio::time::timeout(

@@ -43,7 +43,11 @@ pub fn parse(url: &str) -> Result<Question, String> {
                 rtype = RecordType::from_str(&t.to_uppercase())
                     .map_err(|_| format!("unknown DNS record type `{t}`"))?;
             }
-            _ => return Err(format!("unknown parameter `{kv}` in \"{url}\" (only type=)")),
+            _ => {
+                return Err(format!(
+                    "unknown parameter `{kv}` in \"{url}\" (only type=)"
+                ));
+            }
         }
     }
     Ok(Question {
@@ -109,13 +113,20 @@ mod tests {
 
     #[test]
     fn dns_urls_name_server_record_and_type() {
-        let q = parse("dns://127.0.0.21:15353/db.estate.test?type=a").unwrap_or_else(|e| panic!("{e}"));
+        let q =
+            parse("dns://127.0.0.21:15353/db.estate.test?type=a").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(q.server, SocketAddr::from(([127, 0, 0, 21], 15353)));
-        assert_eq!((q.name.as_str(), q.rtype), ("db.estate.test", RecordType::A));
+        assert_eq!(
+            (q.name.as_str(), q.rtype),
+            ("db.estate.test", RecordType::A)
+        );
         let q = parse("dns://127.0.0.1/x.test").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(q.server.port(), 53);
         assert!(parse("dns://127.0.0.1:53/").is_err());
-        assert!(parse("dns://resolver.example:53/x").is_err(), "an IP, not a name");
+        assert!(
+            parse("dns://resolver.example:53/x").is_err(),
+            "an IP, not a name"
+        );
         assert!(parse("dns://127.0.0.1/x?type=NOPE").is_err());
     }
 }

@@ -316,7 +316,9 @@ impl Pair {
                 .role
                 .as_deref()
                 .is_some_and(|r| !crate::sources::report::role_is_primary(r));
-        if says_primary(sb) && sb.writable != Some(false) && primary_gave_up
+        if says_primary(sb)
+            && sb.writable != Some(false)
+            && primary_gave_up
             && let Some(sb) = self.standby.take()
         {
             let old = std::mem::replace(&mut self.primary, sb);
@@ -404,7 +406,10 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
     if primary.writable == Some(false) || primary.role.as_deref() == Some("FENCED") {
         return (
             PairState::AtRisk,
-            format!("primary {} is read-only (fenced): no one takes writes", primary.id),
+            format!(
+                "primary {} is read-only (fenced): no one takes writes",
+                primary.id
+            ),
         );
     }
     let Some(standby) = &p.standby else {

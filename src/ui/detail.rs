@@ -167,7 +167,10 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
             app,
             match (&i.role, i.writable) {
                 (Some(r), Some(w)) => {
-                    format!("  says {r}, {}", if w { "takes writes" } else { "read-only" })
+                    format!(
+                        "  says {r}, {}",
+                        if w { "takes writes" } else { "read-only" }
+                    )
                 }
                 (Some(r), None) => format!("  says {r}"),
                 (None, _) => String::new(),

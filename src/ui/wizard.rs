@@ -328,7 +328,10 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
     };
     if let Some(skip) = decide::skip(inc, &app.model, now) {
         l.push(Line::from(styled(format!(" {skip}"), t.style(Role::Warn))));
-        l.push(hint(Action::Confirm, "skip this step (journaled with the values)"));
+        l.push(hint(
+            Action::Confirm,
+            "skip this step (journaled with the values)",
+        ));
     }
     let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
     // The rules show on the promote step, and on gates about the standby;

@@ -213,7 +213,9 @@ pub fn wait_state(inc: &Incident, model: &Model, now: DateTime<Utc>) -> WaitStat
     if let Some(probe) = &step.probe {
         // `expect` may hold templates in quotes (`"{{ area.region }}"`).
         let expect = rendered(
-            step.expect.as_ref().unwrap_or(super::probe::default_expect()),
+            step.expect
+                .as_ref()
+                .unwrap_or(super::probe::default_expect()),
             inc,
             model,
             now,

@@ -160,10 +160,10 @@ impl Scope for PairScope<'_> {
                 };
                 match field {
                     "id" => Value::Str(i.id.clone()),
-                    "role" => i
-                        .role
-                        .clone()
-                        .map_or_else(|| Value::Missing(format!("{name} (no source reports it)")), Value::Str),
+                    "role" => i.role.clone().map_or_else(
+                        || Value::Missing(format!("{name} (no source reports it)")),
+                        Value::Str,
+                    ),
                     "writable" => i.writable.map_or_else(
                         || Value::Missing(format!("{name} (no source reports it)")),
                         Value::Bool,
@@ -204,7 +204,10 @@ pub fn template_context(
     let inst = |i: &Instance| {
         BTreeMap::from([
             ("vars", minijinja::Value::from(config.instance_vars(&i.id))),
-            ("role", minijinja::Value::from(i.role.clone().unwrap_or_default())),
+            (
+                "role",
+                minijinja::Value::from(i.role.clone().unwrap_or_default()),
+            ),
             ("id", minijinja::Value::from(i.id.clone())),
             ("status", minijinja::Value::from(i.status.clone())),
             ("region", minijinja::Value::from(i.region.clone())),

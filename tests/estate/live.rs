@@ -64,9 +64,14 @@ impl Estate {
         }
         text = text.replace(
             "runbooks = [\"../../runbooks/systems/\", \"runbooks/\"]",
-            &format!("runbooks = [\"{ROOT}/runbooks/systems/\", \"{ROOT}/examples/estate/runbooks/\"]"),
+            &format!(
+                "runbooks = [\"{ROOT}/runbooks/systems/\", \"{ROOT}/examples/estate/runbooks/\"]"
+            ),
         );
-        text = text.replace("\"scripts/estate.sh\"", &format!("\"{}\"", self.wrapper().display()));
+        text = text.replace(
+            "\"scripts/estate.sh\"",
+            &format!("\"{}\"", self.wrapper().display()),
+        );
         // Back to back in one test: the failback follows the promote.
         text = text.replace("cooldown = \"1m\"", "cooldown = \"1s\"");
         let path = self.dir.join("baton.toml");
@@ -124,12 +129,41 @@ impl Estate {
     }
 }
 
+impl Estate {
+    /// Every pid the estate recorded (its pid files, and each PostgreSQL
+    /// node's postmaster.pid).
+    fn recorded_pids(&self) -> Vec<i32> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.join("pids"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.extend(["pg-a", "pg-b"].map(|n| self.dir.join(n).join("postmaster.pid")));
+        files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .filter_map(|t| t.lines().next().and_then(|l| l.trim().parse().ok()))
+            .collect()
+    }
+}
+
 impl Drop for Estate {
     fn drop(&mut self) {
+        let pids = self.recorded_pids();
         let out = self.script(&["down", "--purge"]);
-        if !out.status.success() {
-            eprintln!("estate down: {}", String::from_utf8_lossy(&out.stderr));
+        // Whatever the script left running (it must not): killed by the
+        // pids it recorded, so no test leaves a server behind.
+        for pid in pids {
+            if Path::new(&format!("/proc/{pid}")).exists() {
+                eprintln!("estate down left pid {pid} running: killed");
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
         }
+        eprintln!(
+            "estate down: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -144,7 +178,10 @@ impl Live {
         let config = estate.config();
         let (tx, updates) = mpsc::channel(256);
         let sources = baton::sources::spawn_all(&config, &tx);
-        let mut h = Harness::builder(name).config(config).loaded_runbooks().build();
+        let mut h = Harness::builder(name)
+            .config(config)
+            .loaded_runbooks()
+            .build();
         h.app.model.now = chrono::Utc::now();
         Self {
             h,
@@ -155,7 +192,12 @@ impl Live {
 
     /// Feeds source updates and executor reports on the real clock until
     /// `done` holds; fails after `within` with what the console shows.
-    pub async fn until(&mut self, what: &str, within: Duration, mut done: impl FnMut(&Harness) -> bool) {
+    pub async fn until(
+        &mut self,
+        what: &str,
+        within: Duration,
+        mut done: impl FnMut(&Harness) -> bool,
+    ) {
         let deadline = Instant::now() + within;
         loop {
             while let Ok(u) = self.updates.try_recv() {
@@ -173,7 +215,28 @@ impl Live {
             if done(&self.h) {
                 return;
             }
-            assert!(Instant::now() < deadline, "waited for {what}; {}", self.h.describe());
+            if Instant::now() >= deadline {
+                let m = &self.h.app.model;
+                let pairs: Vec<String> = m
+                    .pairs
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {:?} ({}) primary {} error {:?}",
+                            p.id, p.state, p.reason, p.primary.id, p.primary.error
+                        )
+                    })
+                    .collect();
+                let sources: Vec<String> = m
+                    .sources
+                    .iter()
+                    .map(|s| format!("{}: {:?}", s.name, s.last_error))
+                    .collect();
+                panic!(
+                    "waited for {what}; {}\npairs: {pairs:#?}\nsources: {sources:#?}",
+                    self.h.describe()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -187,10 +250,17 @@ impl Live {
             let moved = |h: &Harness| h.position() != before;
             match step.kind {
                 StepKind::Gate => {
-                    self.until(&format!("gate {} to hold", step.id), Duration::from_secs(60), |h| {
-                        let (inc, m) = (h.focused(), &h.app.model);
-                        matches!(baton::wizard::decide::evaluate(inc, m, m.now), Some((Ok(true), _)))
-                    })
+                    self.until(
+                        &format!("gate {} to hold", step.id),
+                        Duration::from_secs(60),
+                        |h| {
+                            let (inc, m) = (h.focused(), &h.app.model);
+                            matches!(
+                                baton::wizard::decide::evaluate(inc, m, m.now),
+                                Some((Ok(true), _))
+                            )
+                        },
+                    )
                     .await;
                     self.h.code(KeyCode::Enter);
                 }
@@ -208,9 +278,11 @@ impl Live {
                         self.h.code(KeyCode::Enter);
                     }
                     if !moved(&self.h) {
-                        self.until(&format!("action {} to end", step.id), Duration::from_secs(150), |h| {
-                            !matches!(h.focused().action, ActionState::Running { .. })
-                        })
+                        self.until(
+                            &format!("action {} to end", step.id),
+                            Duration::from_secs(150),
+                            |h| !matches!(h.focused().action, ActionState::Running { .. }),
+                        )
                         .await;
                         assert!(
                             matches!(self.h.focused().action, ActionState::Succeeded { .. }),
@@ -228,12 +300,20 @@ impl Live {
                 }
                 other => panic!("no estate runbook has a {other:?} step"),
             }
-            self.until(&format!("step {} to be done", step.id), Duration::from_secs(90), moved)
-                .await;
+            self.until(
+                &format!("step {} to be done", step.id),
+                Duration::from_secs(90),
+                moved,
+            )
+            .await;
             done.push(step.id.clone());
         }
         self.h.code(KeyCode::Char('c'));
-        assert!(!self.h.focused().is_open(), "not closed: {}", self.h.describe());
+        assert!(
+            !self.h.focused().is_open(),
+            "not closed: {}",
+            self.h.describe()
+        );
         self.h.code(KeyCode::Esc);
         done
     }
@@ -258,7 +338,11 @@ pub fn report(journal: &Path) -> String {
         .arg(journal)
         .output()
         .unwrap_or_else(|e| panic!("baton report: {e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

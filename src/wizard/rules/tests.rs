@@ -286,8 +286,8 @@ fn a_writable_primary_and_a_byte_lag_block_the_promote_until_fenced_or_overridde
         ))
     );
     assert!(
-        fact("fenced").is_some_and(|(l, f)| l == Level::Soft
-            && f.contains("takes writes: fence it first")),
+        fact("fenced")
+            .is_some_and(|(l, f)| l == Level::Soft && f.contains("takes writes: fence it first")),
         "{checks:?}"
     );
     // Fenced (read-only) and caught up: both hold.
