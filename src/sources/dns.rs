@@ -81,7 +81,11 @@ pub async fn ask(q: &Question, timeout: Duration) -> Result<(u16, serde_json::Va
         .map(|r| text(r.data()))
         .collect();
     answers.sort();
-    let ttl = response.answers().iter().map(|r| r.ttl()).min();
+    let ttl = response
+        .answers()
+        .iter()
+        .map(hickory_client::proto::rr::Record::ttl)
+        .min();
     let status = match rcode.low() {
         0 if !answers.is_empty() => 200,
         0 | 3 => 404,

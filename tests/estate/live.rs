@@ -110,7 +110,7 @@ impl Estate {
         }
     }
 
-    pub fn redis_cli(&self, args: &[&str]) -> String {
+    pub fn redis_cli(args: &[&str]) -> String {
         let out = Command::new("redis-cli")
             .args(args)
             .output()
@@ -174,7 +174,7 @@ pub struct Live {
 }
 
 impl Live {
-    pub async fn start(estate: &Estate, name: &str) -> Self {
+    pub fn start(estate: &Estate, name: &str) -> Self {
         let config = estate.config();
         let (tx, updates) = mpsc::channel(256);
         let sources = baton::sources::spawn_all(&config, &tx);
@@ -252,7 +252,7 @@ impl Live {
                 StepKind::Gate => {
                     self.until(
                         &format!("gate {} to hold", step.id),
-                        Duration::from_secs(60),
+                        Duration::from_mins(1),
                         |h| {
                             let (inc, m) = (h.focused(), &h.app.model);
                             matches!(

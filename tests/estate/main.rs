@@ -19,7 +19,7 @@ use live::{Estate, Live};
 #[ignore = "open: on this machine the estate's PostgreSQL nodes stop answering within seconds of `up` under the test (pg-b's data dir loses global/pg_filenode.map); run with --ignored while it is investigated"]
 async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_fails_back() {
     let estate = Estate::up("pg", 100, "pg,dns");
-    let mut live = Live::start(&estate, "estate-pg").await;
+    let mut live = Live::start(&estate, "estate-pg");
     live.until(
         "db OK with both roles known",
         Duration::from_secs(30),
@@ -145,7 +145,7 @@ async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_sentinel_failover_goes_on_only_once_the_old_master_is_a_replica() {
     let estate = Estate::up("redis", 200, "redis");
-    let mut live = Live::start(&estate, "estate-redis").await;
+    let mut live = Live::start(&estate, "estate-redis");
     live.until(
         "cache OK with both roles known",
         Duration::from_secs(30),
@@ -162,7 +162,7 @@ async fn redis_sentinel_failover_goes_on_only_once_the_old_master_is_a_replica()
     let steps = live.run_to_end().await;
     assert!(steps.contains(&"one-master".to_string()), "{steps:?}");
     // Sentinel names the new master; the old master is its replica.
-    let master = estate.redis_cli(&[
+    let master = Estate::redis_cli(&[
         "-h",
         "127.0.0.1",
         "-p",
@@ -172,7 +172,7 @@ async fn redis_sentinel_failover_goes_on_only_once_the_old_master_is_a_replica()
         "estate",
     ]);
     assert!(master.starts_with("127.0.0.12\n"), "{master}");
-    let info = estate.redis_cli(&[
+    let info = Estate::redis_cli(&[
         "-h",
         "127.0.0.11",
         "-p",
