@@ -242,10 +242,14 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     command,
                     lag,
                     lag_bytes,
+                    cutover,
                     ..
                 },
                 Some(s),
             ) => {
+                if *cutover && !cutover_steps.contains(&s.step) {
+                    cutover_steps.push(s.step.clone());
+                }
                 s.details
                     .push(format!("intent (journaled before running): `{command}`"));
                 // Until a result says otherwise, nobody saw it finish.

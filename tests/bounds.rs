@@ -76,6 +76,7 @@ fn the_report_shows_terminal_sequences_from_outside_and_never_emits_them() {
         },
         Event::ActionIntent {
             command: "POST http://127.0.0.1:1/failover".into(),
+            cutover: false,
             lag_bytes: None,
             lag: Some(0.5),
             settle: None,

@@ -327,6 +327,7 @@ async fn an_action_whose_intent_cannot_be_journaled_does_not_run() {
         step: Some("promote".into()),
         event: baton::wizard::incident::Event::ActionIntent {
             command: "touch ran".into(),
+            cutover: false,
             lag_bytes: None,
             lag: None,
             settle: None,

@@ -503,6 +503,7 @@ fn every_shipped_template_rendered_for_a_fixed_incident() {
         15,
         Event::ActionIntent {
             command: "POST …/failover".into(),
+            cutover: false,
             lag_bytes: None,
             lag: Some(0.8),
             settle: None,

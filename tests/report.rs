@@ -85,6 +85,7 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
         t,
         vec![Event::ActionIntent {
             command: format!("POST http://127.0.0.1:18080/api/pairs/{pair}/failover"),
+            cutover: false,
             lag_bytes: None,
             lag: Some(0.8),
             settle: None,

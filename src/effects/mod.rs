@@ -71,6 +71,13 @@ impl Executor {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
+        // A new incident never appends to another's journal.
+        if journal::path_of(&self.journal_dir, &entry.incident).exists() {
+            return Err(format!(
+                "a journal for {} exists already: start it again in a second",
+                entry.incident
+            ));
+        }
         if let Some(p) = pair {
             let l = lock::take(&self.journal_dir, p)?;
             self.locks.insert(entry.incident.clone(), l);

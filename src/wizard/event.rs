@@ -65,6 +65,11 @@ pub enum Event {
         /// the standby had not replayed when the action started.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lag_bytes: Option<f64>,
+        /// The action is the cutover (`promote` or `cutover`): the journal
+        /// says so itself, so a report needs no runbook file to find the
+        /// recovery point.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        cutover: bool,
         /// The settle expression rendered when the action started (after a
         /// failover `{{ standby.id }}` names another instance).
         #[serde(default, skip_serializing_if = "Option::is_none")]

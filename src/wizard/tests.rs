@@ -173,6 +173,7 @@ fn seed_000_pair_failover_through_every_step() {
         t,
         vec![Event::ActionIntent {
             command: plan.display.clone(),
+            cutover: false,
             lag_bytes: None,
             lag: None,
             settle: None,
@@ -253,6 +254,7 @@ fn seed_000_pair_failover_through_every_step() {
         vec![
             Event::ActionIntent {
                 command: plan.display,
+                cutover: false,
                 lag_bytes: None,
                 lag: None,
                 settle: None,
@@ -352,6 +354,7 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
         t + Duration::seconds(3),
         vec![Event::ActionIntent {
             command: "POST x".into(),
+            cutover: false,
             lag_bytes: None,
             lag: None,
             settle: None,
@@ -407,6 +410,7 @@ fn the_settle_check_uses_what_was_journaled_when_the_action_started() {
         vec![
             Event::ActionIntent {
                 command: plan.display.clone(),
+                cutover: false,
                 lag_bytes: None,
                 lag: None,
                 settle: plan.settle.clone(),
@@ -541,6 +545,7 @@ fn a_torn_intent_on_disk_resumes_as_outcome_unknown_never_as_ready_to_run() {
         t,
         Event::ActionIntent {
             command: "POST http://127.0.0.1:9/failover".into(),
+            cutover: false,
             lag_bytes: None,
             lag: None,
             settle: None,

@@ -152,7 +152,12 @@ impl Drop for Estate {
         // Whatever the script left running (it must not): killed by the
         // pids it recorded, so no test leaves a server behind.
         for pid in pids {
-            if Path::new(&format!("/proc/{pid}")).exists() {
+            // A zombie (stopped, not yet reaped) is not running.
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let running = state
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'));
+            if running {
                 eprintln!("estate down left pid {pid} running: killed");
                 let _ = Command::new("kill")
                     .args(["-KILL", &pid.to_string()])
@@ -178,7 +183,12 @@ impl Live {
         let config = estate.config();
         let (tx, updates) = mpsc::channel(256);
         let sources = baton::sources::spawn_all(&config, &tx);
+        // The console's folder inside the estate's: the harness empties a
+        // folder named after the test, which must never be the estate's.
+        let dir = estate.dir.join(format!("console-{name}"));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let mut h = Harness::builder(name)
+            .in_dir(dir)
             .config(config)
             .loaded_runbooks()
             .build();
@@ -281,7 +291,14 @@ impl Live {
                         self.until(
                             &format!("action {} to end", step.id),
                             Duration::from_secs(150),
-                            |h| !matches!(h.focused().action, ActionState::Running { .. }),
+                            |h| {
+                                matches!(
+                                    h.focused().action,
+                                    ActionState::Succeeded { .. }
+                                        | ActionState::Failed { .. }
+                                        | ActionState::Unknown { .. }
+                                )
+                            },
                         )
                         .await;
                         assert!(

@@ -16,7 +16,6 @@ use baton::wizard::Target;
 use live::{Estate, Live};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "open: on this machine the estate's PostgreSQL nodes stop answering within seconds of `up` under the test (pg-b's data dir loses global/pg_filenode.map); run with --ignored while it is investigated"]
 async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_fails_back() {
     let estate = Estate::up("pg", 100, "pg,dns");
     let mut live = Live::start(&estate, "estate-pg");

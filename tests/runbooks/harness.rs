@@ -48,6 +48,7 @@ async fn finishing_effects_waits_for_an_action_that_was_started() {
         step: Some("promote".into()),
         event: Event::ActionIntent {
             command: "sleep, then touch".into(),
+            cutover: false,
             lag_bytes: None,
             lag: None,
             settle: None,

@@ -19,6 +19,7 @@ fn intent() -> Entry {
         "promote",
         Event::ActionIntent {
             command: "POST http://127.0.0.1:9/failover".into(),
+            cutover: false,
             lag_bytes: None,
             lag: None,
             settle: None,

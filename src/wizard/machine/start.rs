@@ -211,7 +211,15 @@ impl Wizard {
             .unwrap_or_default();
         // A follow-up checklist is not an incident of its own.
         let prefix = if rb.lock { "INC" } else { "FUP" };
-        let id = format!("{prefix}-{}-{name}", now.format("%Y%m%dT%H%M%SZ"));
+        let base = format!("{prefix}-{}-{name}", now.format("%Y%m%dT%H%M%SZ"));
+        // Two incidents of one target started within a second (a cutover
+        // right after a promote) must not share a journal.
+        let mut id = base.clone();
+        let mut n = 1;
+        while self.incidents.iter().any(|i| i.id == id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
         let live = pair.as_deref().and_then(|p| model.pair(p));
         let (primary, standby) = match origin {
             Some((p, s)) => (

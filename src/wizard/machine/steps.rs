@@ -280,6 +280,7 @@ impl Wizard {
                     (None, Some(a)) => Some(a.stats(model).max_lag),
                     _ => None,
                 },
+                cutover: inc.current().is_some_and(|s| s.promote || s.cutover),
                 lag_bytes: inc
                     .pair
                     .as_ref()

@@ -208,3 +208,33 @@ fn after_a_resume_the_open_failover_has_the_focus_not_its_follow_up() {
     w.focus_failover();
     assert_eq!(w.focused().map(|i| i.id.as_str()), Some("INC-2"));
 }
+
+#[test]
+fn two_incidents_of_one_pair_in_one_second_get_their_own_ids() {
+    let model = crate::demo::fixture::model(48, "calm", 30);
+    let mut w = wizard(&model);
+    let pair = Target::Pair("acct-1003".into());
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let fx = w.handle(
+            Input::StartWith(pair.clone(), "pair-failover".into()),
+            &model,
+            model.now,
+        );
+        let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
+            panic!("pair-failover starts: {:?}", w.incidents.len())
+        };
+        ids.push(incident.id.clone());
+        let started = Input::Started {
+            incident,
+            entry,
+            keep_focus: false,
+        };
+        w.handle(started, &model, model.now);
+        // Closed at once (aborted), so the pair is free again.
+        let last = w.incidents.len() - 1;
+        let closed = w.incidents[last].entry(model.now, Event::Closed);
+        w.handle(Input::Journaled(vec![closed]), &model, model.now);
+    }
+    assert_eq!(ids[1], format!("{}-2", ids[0]), "one journal per incident");
+}
