@@ -31,6 +31,10 @@ pub const COMMON: &[(&str, &str)] = &[
         "time allowed from the moment the step becomes current (for `notify`: from the start of the phase, or the end of `after`)",
     ),
     (
+        "pair",
+        "a configured `[[pair]]` the step acts on instead of the incident's (a region runbook that promotes one database, then fails over one cache): its gates, waits, templates and safety rules see that pair, and a destructive step asks for that pair's id",
+    ),
+    (
         "skip_when",
         "an [expression](variables.md#expressions): while it holds, `enter` marks the step done as skipped and journals the values (a fence of a primary that is already down)",
     ),

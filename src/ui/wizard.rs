@@ -326,6 +326,9 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             muted(app, what.to_string()),
         ])
     };
+    if let Some(p) = &step.pair {
+        l.push(Line::from(muted(app, format!(" on pair {p}"))));
+    }
     if let Some(skip) = decide::skip(inc, &app.model, now) {
         l.push(Line::from(styled(format!(" {skip}"), t.style(Role::Warn))));
         l.push(hint(

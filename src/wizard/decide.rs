@@ -20,7 +20,7 @@ fn scope<'a>(inc: &'a Incident, model: &'a Model, now: DateTime<Utc>) -> PairSco
     let waiting = inc.current().is_some_and(|s| s.kind == StepKind::Wait);
     PairScope {
         model,
-        pair: inc.pair.as_deref().and_then(|p| model.pair(p)),
+        pair: inc.subject().and_then(|p| model.pair(p)),
         area: inc.area.as_ref(),
         area_stats: std::cell::OnceCell::new(),
         elapsed: (now - inc.started).num_milliseconds() as f64 / 1000.0,
@@ -328,7 +328,7 @@ pub fn plan_action(
         }
         ActionState::Idle | ActionState::Failed { .. } => {}
     }
-    let pair_id = inc.pair.clone().unwrap_or_default();
+    let pair_id = inc.subject().unwrap_or_default().to_string();
     if step.destructive && typed.trim() != pair_id {
         return Err(format!("type the pair id `{pair_id}` to confirm"));
     }

@@ -106,6 +106,14 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The pair the current step acts on: its own `pair` (a step of a
+    /// region runbook naming one pair), else the incident's.
+    pub fn subject(&self) -> Option<&str> {
+        self.current()
+            .and_then(|s| s.pair.as_deref())
+            .or(self.pair.as_deref())
+    }
+
     pub fn new(
         id: &str,
         runbook: Arc<Runbook>,

@@ -99,7 +99,7 @@ fn failover_ms(inc: &Incident, now: DateTime<Utc>) -> i64 {
 /// Everything a notification template can name (see README), for the
 /// incident now.
 pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
-    let pair = inc.pair.as_deref().and_then(|p| model.pair(p));
+    let pair = inc.subject().and_then(|p| model.pair(p));
     let base = template_context(model, pair, &inc.id, &inc.operator.label());
     let step = inc.current();
     let mut regions: Vec<String> = Vec::new();

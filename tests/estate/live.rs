@@ -118,6 +118,20 @@ impl Estate {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The site-a servers lost: PostgreSQL pg-a stopped, Redis redis-a
+    /// killed (by its recorded pid).
+    pub fn stop_site_a(&self) {
+        let out = self.script(&["pg", "pg-a", "stop"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pid = std::fs::read_to_string(self.dir.join("pids/redis-a.pid")).unwrap_or_default();
+        let status = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill redis-a {pid}");
+    }
+
     /// What a resolver of the estate answers for `name` (A records).
     pub async fn dns(&self, resolver: &str, name: &str) -> Vec<String> {
         let url = format!("dns://{resolver}:{}/{name}?type=A", self.port(15353));
@@ -283,7 +297,7 @@ impl Live {
                 StepKind::Action => {
                     self.h.code(KeyCode::Enter);
                     if step.destructive && !moved(&self.h) {
-                        let pair = self.h.focused().pair.clone().unwrap_or_default();
+                        let pair = self.h.focused().subject().unwrap_or_default().to_string();
                         self.h.text(&pair);
                         self.h.code(KeyCode::Enter);
                     }
@@ -333,6 +347,18 @@ impl Live {
         );
         self.h.code(KeyCode::Esc);
         done
+    }
+
+    /// Focuses the open incident of `runbook` (a `then` one started behind
+    /// the report).
+    pub fn focus_open(&mut self, runbook: &str) {
+        let pos = self
+            .h
+            .incidents()
+            .iter()
+            .position(|i| i.runbook.id == runbook && i.is_open())
+            .unwrap_or_else(|| panic!("no open {runbook}: {}", self.h.describe()));
+        self.h.focus(pos);
     }
 
     /// The journal file of the (last) incident of `runbook`.

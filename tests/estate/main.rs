@@ -186,3 +186,167 @@ async fn redis_sentinel_failover_goes_on_only_once_the_old_master_is_a_replica()
     let report = live::report(&live.journal_of("redis-sentinel-failover"));
     eprintln!("redis-sentinel-failover {}", live::recovery_line(&report));
 }
+
+fn site(region: &str, provider: &str) -> Target {
+    Target::Area {
+        region: region.into(),
+        provider: provider.into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regional_planned_failover_moves_every_system_and_the_failback_moves_them_back() {
+    let estate = Estate::up("region", 300, "pg,redis,dns");
+    let mut live = Live::start(&estate, "estate-region");
+    live.until("both pairs OK", Duration::from_secs(30), |h| {
+        ["db", "cache"].iter().all(|id| {
+            h.app.model.pair(id).is_some_and(|p| {
+                p.state == baton::state::PairState::Ok
+                    && p.standby
+                        .as_ref()
+                        .is_some_and(|s| s.role.as_deref() == Some("STANDBY"))
+            })
+        })
+    })
+    .await;
+    live.h
+        .start("regional-failover-planned-estate", &site("site-a", "dc-a"));
+    live.run_to_end().await;
+    assert_eq!(
+        estate
+            .psql("127.0.0.12", "select pg_is_in_recovery()")
+            .as_deref(),
+        Ok("f")
+    );
+    assert_eq!(
+        estate
+            .psql(
+                "127.0.0.12",
+                "select application_name || ':' || state from pg_stat_replication"
+            )
+            .as_deref(),
+        Ok("pg-a:streaming"),
+        "the old primary rebuilt as the new one's standby"
+    );
+    let sentinel = ["-h", "127.0.0.1", "-p", &estate.port(26380).to_string()];
+    let master = Estate::redis_cli(
+        &[
+            &sentinel[..],
+            &["SENTINEL", "get-master-addr-by-name", "estate"],
+        ]
+        .concat(),
+    );
+    assert!(master.starts_with("127.0.0.12\n"), "{master}");
+    for name in ["db.estate.test", "cache.estate.test"] {
+        for resolver in ["127.0.0.21", "127.0.0.22"] {
+            assert_eq!(
+                estate.dns(resolver, name).await,
+                vec!["127.0.0.12".to_string()],
+                "{name}"
+            );
+        }
+    }
+    let planned = live::report(&live.journal_of("regional-failover-planned-estate"));
+    eprintln!("regional planned {}", live::recovery_line(&planned));
+
+    // Failback: rebuild, then (its `then`) the planned failover reversed.
+    live.h
+        .start("regional-failback-estate", &site("site-b", "dc-b"));
+    live.run_to_end().await;
+    live.focus_open("regional-failover-planned-estate");
+    live.run_to_end().await;
+    assert_eq!(
+        estate
+            .psql("127.0.0.11", "select pg_is_in_recovery()")
+            .as_deref(),
+        Ok("f")
+    );
+    assert_eq!(
+        estate
+            .psql(
+                "127.0.0.11",
+                "select application_name || ':' || state from pg_stat_replication"
+            )
+            .as_deref(),
+        Ok("pg-b:streaming")
+    );
+    let master = Estate::redis_cli(
+        &[
+            &sentinel[..],
+            &["SENTINEL", "get-master-addr-by-name", "estate"],
+        ]
+        .concat(),
+    );
+    assert!(master.starts_with("127.0.0.11\n"), "{master}");
+    assert_eq!(
+        estate.dns("127.0.0.21", "db.estate.test").await,
+        vec!["127.0.0.11".to_string()]
+    );
+    let m = &live.h.app.model;
+    assert_eq!(m.pair("db").map(|p| p.primary.id.as_str()), Some("pg-a"));
+    assert_eq!(
+        m.pair("cache").map(|p| p.primary.id.as_str()),
+        Some("redis-a")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regional_emergency_failover_with_the_region_lost_promotes_and_follows_sentinel() {
+    let estate = Estate::up("emergency", 400, "pg,redis,dns");
+    let mut live = Live::start(&estate, "estate-emergency");
+    live.until("both pairs OK", Duration::from_secs(30), |h| {
+        ["db", "cache"].iter().all(|id| {
+            h.app
+                .model
+                .pair(id)
+                .is_some_and(|p| p.state == baton::state::PairState::Ok)
+        })
+    })
+    .await;
+    // Site a is lost: its PostgreSQL stopped, its Redis killed.
+    estate.stop_site_a();
+    live.until("site-a's primaries down", Duration::from_secs(30), |h| {
+        h.app
+            .model
+            .pair("db")
+            .is_some_and(|p| p.primary.id != "pg-a" || p.primary.down)
+            && h.app
+                .model
+                .pair("cache")
+                .is_some_and(|p| p.primary.id != "redis-a" || p.primary.down)
+    })
+    .await;
+    live.h.start(
+        "regional-failover-emergency-estate",
+        &site("site-a", "dc-a"),
+    );
+    live.run_to_end().await;
+    assert_eq!(
+        estate
+            .psql("127.0.0.12", "select pg_is_in_recovery()")
+            .as_deref(),
+        Ok("f")
+    );
+    estate
+        .psql(
+            "127.0.0.12",
+            "insert into baton_probe(note) values ('after the region loss')",
+        )
+        .expect("the new primary takes writes");
+    let info = Estate::redis_cli(&[
+        "-h",
+        "127.0.0.12",
+        "-p",
+        &estate.port(16379).to_string(),
+        "INFO",
+        "replication",
+    ]);
+    assert!(info.contains("role:master"), "{info}");
+    assert_eq!(
+        estate.dns("127.0.0.22", "db.estate.test").await,
+        vec!["127.0.0.12".to_string()]
+    );
+    let report = live::report(&live.journal_of("regional-failover-emergency-estate"));
+    assert!(report.contains("skipped: primary.down holds"), "{report}");
+    eprintln!("regional emergency {}", live::recovery_line(&report));
+}

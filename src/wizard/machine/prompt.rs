@@ -143,9 +143,9 @@ impl Wizard {
                     Err(format!("type `{name}` to confirm"))
                 }
             }
-            Purpose::TypePairId if Some(text.as_str()) != inc.pair.as_deref() => Err(format!(
+            Purpose::TypePairId if Some(text.as_str()) != inc.subject() => Err(format!(
                 "`{text}` is not {}: type it exactly",
-                inc.pair.as_deref().unwrap_or_default()
+                inc.subject().unwrap_or_default()
             )),
             Purpose::TypePairId => self.run_current(&text, model, now),
         }

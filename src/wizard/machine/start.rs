@@ -160,17 +160,19 @@ impl Wizard {
         model: &Model,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
-        self.start_following(target, rb, None, model, now)
+        self.start_following(target, rb, None, None, model, now)
     }
 
     /// As `start_with`; a follow-up names the failed primary and the
     /// promoted standby of the failover it follows (`origin`), not the
-    /// pair's members now.
+    /// pair's members now. `closing` is the incident whose close starts
+    /// this one (its `then`): it no longer counts as open on the target.
     pub(super) fn start_following(
         &self,
         target: &Target,
         rb: &Arc<Runbook>,
         origin: Option<(String, String)>,
+        closing: Option<&str>,
         model: &Model,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
@@ -186,15 +188,18 @@ impl Wizard {
         };
         if rb.lock {
             if let Some(p) = &pair
-                && let Some(why) = self.start_refusal(model, p)
+                && let Some(why) = rules::hard(&rules::others(&self.rules_ctx(model), p, closing))
+                    .map(|c| c.fact.clone())
             {
                 return vec![Effect::notice(format!("failover refused: {why}"), true)];
             }
             if let Some(a) = &area
-                && self
-                    .incidents
-                    .iter()
-                    .any(|i| i.is_open() && i.area.as_ref() == Some(a) && i.runbook.lock)
+                && self.incidents.iter().any(|i| {
+                    i.is_open()
+                        && i.area.as_ref() == Some(a)
+                        && i.runbook.lock
+                        && Some(i.id.as_str()) != closing
+                })
             {
                 return vec![Effect::notice(
                     format!("refused: an incident on {} is already open here", a.label()),

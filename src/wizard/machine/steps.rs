@@ -23,7 +23,7 @@ impl Wizard {
         if step.kind != StepKind::Action || !step.promote {
             return None;
         }
-        let pair = inc.pair.as_deref()?;
+        let pair = inc.subject()?;
         Some(rules::promotion(
             &self.rules_ctx(model),
             pair,
@@ -152,7 +152,7 @@ impl Wizard {
                     return refuse(inc, now, text, event);
                 }
                 if inc.current().is_some_and(|s| s.destructive) {
-                    let pair = inc.pair.clone().unwrap_or_default();
+                    let pair = inc.subject().unwrap_or_default().to_string();
                     self.prompt = Some(Prompt::new(Purpose::TypePairId, &pair));
                 } else {
                     return self
@@ -228,7 +228,14 @@ impl Wizard {
         });
         if let (Some(next), Some(target)) = (inc.runbook.then.clone(), target) {
             match self.runbooks.iter().find(|r| r.id == next) {
-                Some(rb) => fx.extend(self.start_following(&target, rb, Some(origin), model, now)),
+                Some(rb) => fx.extend(self.start_following(
+                    &target,
+                    rb,
+                    Some(origin),
+                    Some(&inc.id),
+                    model,
+                    now,
+                )),
                 None => fx.push(Effect::notice(
                     format!("follow-up runbook `{next}` is not loaded"),
                     true,
@@ -243,7 +250,7 @@ impl Wizard {
         let Some(inc) = self.incidents.get(self.focus) else {
             return Vec::new();
         };
-        let typed = inc.pair.clone().unwrap_or_default();
+        let typed = inc.subject().unwrap_or_default().to_string();
         let text = decide::plan_action(inc, model, now, &typed)
             .map(|p| p.display)
             .unwrap_or(typed);
@@ -275,15 +282,14 @@ impl Wizard {
                 command: plan.display.clone(),
                 settle: plan.settle.clone(),
                 // A pair's lag, or the worst of an area's pairs.
-                lag: match (&inc.pair, &inc.area) {
+                lag: match (inc.subject(), &inc.area) {
                     (Some(p), _) => model.pair(p).and_then(|p| p.lag),
                     (None, Some(a)) => Some(a.stats(model).max_lag),
                     _ => None,
                 },
                 cutover: inc.current().is_some_and(|s| s.promote || s.cutover),
                 lag_bytes: inc
-                    .pair
-                    .as_ref()
+                    .subject()
                     .and_then(|p| model.pair(p))
                     .and_then(|p| p.lag_bytes),
             },

@@ -105,6 +105,16 @@ pub fn check(
                     }
                 }
             }
+            if let Some(p) = &s.pair
+                && !config.pairs.iter().any(|c| &c.id == p)
+            {
+                out.push(loc.at(
+                    &at("pair"),
+                    format!(
+                        "no [[pair]] `{p}` in the config: a step's `pair` names a configured pair"
+                    ),
+                ));
+            }
             for (key, src) in [
                 ("expr", &s.expr),
                 ("settle", &s.settle),

@@ -133,6 +133,10 @@ pub struct Step {
     pub deadline: Option<Dur>,
     /// `gate`: must hold to go on; `wait`: wait until it holds.
     pub expr: Option<Cond>,
+    /// Any step: the configured pair it acts on instead of the incident's
+    /// (a region runbook's PostgreSQL promote, then its Sentinel failover):
+    /// its gates, waits, templates and safety rules see that pair.
+    pub pair: Option<String>,
     /// Any step: when this holds, `enter` marks the step done as skipped,
     /// the values journaled (fencing a primary that is already down).
     pub skip_when: Option<Cond>,
