@@ -529,7 +529,7 @@ pub fn verify(inc: &Incident, ok: bool, note: &str) -> Result<Vec<Event>, String
 /// the operator as evidence, never taken as success on its own.
 /// The step's `skip_when`, when it holds now: the outcome to journal.
 pub fn skip(inc: &Incident, model: &Model, now: DateTime<Utc>) -> Option<String> {
-    let cond = inc.current()?.skip_when.as_ref()?;
+    let cond = rendered(inc.current()?.skip_when.as_ref()?, inc, model, now);
     let s = scope(inc, model, now);
     matches!(cond.eval(&s), Ok(true))
         .then(|| format!("skipped: {} holds ({})", cond.as_str(), cond.values(&s)))

@@ -16,7 +16,9 @@ use super::common::Harness;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The ports of examples/estate/baton.toml, moved by the test's offset.
-const PORTS: [u16; 7] = [15432, 16379, 26380, 26381, 26382, 18081, 15353];
+const PORTS: [u16; 9] = [
+    15432, 16379, 26380, 26381, 26382, 18081, 15353, 18008, 18009,
+];
 
 pub struct Estate {
     pub dir: PathBuf,
@@ -54,14 +56,18 @@ impl Estate {
         base + self.offset
     }
 
-    /// examples/estate/baton.toml on this estate's folder and ports.
-    pub fn config(&self) -> baton::config::Config {
-        let mut text = std::fs::read_to_string(format!("{ROOT}/examples/estate/baton.toml"))
-            .unwrap_or_else(|e| panic!("examples/estate/baton.toml: {e}"));
+    /// examples/estate/`file` on this estate's folder and ports.
+    pub fn config(&self, file: &str) -> baton::config::Config {
+        let mut text = std::fs::read_to_string(format!("{ROOT}/examples/estate/{file}"))
+            .unwrap_or_else(|e| panic!("examples/estate/{file}: {e}"));
         text = text.replace("/tmp/baton-estate", &self.dir.display().to_string());
         for p in PORTS {
             text = text.replace(&p.to_string(), &self.port(p).to_string());
         }
+        text = text.replace(
+            "runbooks = [\"../../runbooks/systems/\"]",
+            &format!("runbooks = [\"{ROOT}/runbooks/systems/\"]"),
+        );
         text = text.replace(
             "runbooks = [\"../../runbooks/systems/\", \"runbooks/\"]",
             &format!(
@@ -74,7 +80,7 @@ impl Estate {
         );
         // Back to back in one test: the failback follows the promote.
         text = text.replace("cooldown = \"1m\"", "cooldown = \"1s\"");
-        let path = self.dir.join("baton.toml");
+        let path = self.dir.join(file);
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
         baton::config::load_file(&path).unwrap_or_else(|d| panic!("{d}"))
     }
@@ -130,6 +136,25 @@ impl Estate {
         let pid = std::fs::read_to_string(self.dir.join("pids/redis-a.pid")).unwrap_or_default();
         let status = Command::new("kill").args(["-KILL", pid.trim()]).status();
         assert!(status.is_ok_and(|s| s.success()), "kill redis-a {pid}");
+    }
+
+    /// The leader Patroni's `/cluster` names.
+    pub async fn cluster_leader(&self) -> String {
+        let url = format!("http://127.0.0.1:{}/cluster", self.port(18008));
+        let body = reqwest::get(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json::<serde_json::Value>()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        body["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["role"] == "leader")
+            .and_then(|m| m["name"].as_str())
+            .unwrap_or("none")
+            .to_string()
     }
 
     /// What a resolver of the estate answers for `name` (A records).
@@ -194,7 +219,12 @@ pub struct Live {
 
 impl Live {
     pub fn start(estate: &Estate, name: &str) -> Self {
-        let config = estate.config();
+        Self::start_on(estate, name, "baton.toml")
+    }
+
+    /// The console on examples/estate/`file`.
+    pub fn start_on(estate: &Estate, name: &str, file: &str) -> Self {
+        let config = estate.config(file);
         let (tx, updates) = mpsc::channel(256);
         let sources = baton::sources::spawn_all(&config, &tx);
         // The console's folder inside the estate's: the harness empties a

@@ -350,3 +350,39 @@ async fn regional_emergency_failover_with_the_region_lost_promotes_and_follows_s
     assert!(report.contains("skipped: primary.down holds"), "{report}");
     eprintln!("regional emergency {}", live::recovery_line(&report));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patroni_switchover_then_failover_move_the_leader_as_cluster_says() {
+    let estate = Estate::up("patroni", 500, "patroni");
+    let mut live = Live::start_on(&estate, "estate-patroni", "patroni.toml");
+    live.until(
+        "pgha with a leader and a replica",
+        Duration::from_secs(30),
+        |h| {
+            h.app.model.pair("pgha").is_some_and(|p| {
+                p.primary.role.as_deref() == Some("PRIMARY")
+                    && p.standby
+                        .as_ref()
+                        .is_some_and(|s| s.role.as_deref() == Some("STANDBY"))
+            })
+        },
+    )
+    .await;
+    live.h
+        .start("patroni-switchover", &Target::Pair("pgha".into()));
+    live.run_to_end().await;
+    let switchover = live::report(&live.journal_of("patroni-switchover"));
+    assert_eq!(estate.cluster_leader().await, "pt-2", "{switchover}");
+    assert_eq!(
+        live.h.app.model.pair("pgha").map(|p| p.primary.id.as_str()),
+        Some("pt-2")
+    );
+    eprintln!("patroni-switchover {}", live::recovery_line(&switchover));
+
+    live.h
+        .start("patroni-failover", &Target::Pair("pgha".into()));
+    live.run_to_end().await;
+    assert_eq!(estate.cluster_leader().await, "pt-1");
+    let failover = live::report(&live.journal_of("patroni-failover"));
+    eprintln!("patroni-failover {}", live::recovery_line(&failover));
+}
