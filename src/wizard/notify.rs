@@ -257,11 +257,25 @@ pub fn sample_context(config: &Config) -> Value {
         m.insert("vars".into(), Value::from_object(AnyVars));
         (root.to_string(), Value::from(m))
     };
-    let over: std::collections::BTreeMap<String, Value> = ["pair", "primary", "standby"]
+    let mut over: std::collections::BTreeMap<String, Value> = ["pair", "primary", "standby"]
         .into_iter()
         .map(with_any_vars)
         .collect();
+    over.insert("instances".into(), Value::from_object(AnyInstances));
     minijinja::value::merge_maps([ctx.clone(), Value::from(over)])
+}
+
+/// Answers any instance id with one whose `vars` are [`AnyVars`].
+#[derive(Debug)]
+struct AnyInstances;
+
+impl minijinja::value::Object for AnyInstances {
+    fn get_value(self: &std::sync::Arc<Self>, _key: &Value) -> Option<Value> {
+        Some(Value::from(std::collections::BTreeMap::from([(
+            "vars",
+            Value::from_object(AnyVars),
+        )])))
+    }
 }
 
 /// Answers any attribute with `<vars.NAME>`: the sample of config vars.

@@ -252,6 +252,14 @@ pub fn template_context(
         standby => inst(pair.and_then(|p| p.standby.as_ref()).unwrap_or(&empty)),
         lag => pair.and_then(|p| p.lag).unwrap_or(0.0),
         lag_bytes => pair.and_then(|p| p.lag_bytes).unwrap_or(0.0),
+        // Every configured instance's vars by id, for a step that must name
+        // one whatever the roles are now (`instances[failover.new_primary]`).
+        instances => config
+            .pairs
+            .iter()
+            .flat_map(|p| std::iter::once(&p.primary).chain(p.standby.as_ref()))
+            .map(|i| (i.id.clone(), BTreeMap::from([("vars", i.vars.clone())])))
+            .collect::<BTreeMap<_, _>>(),
         incident => BTreeMap::from([("id", incident.to_string())]),
         operator => operator.to_string(),
         source => sources,
