@@ -3,7 +3,8 @@
 # it is missing (tmux for the end-to-end tests, Debian's prometheus and
 # prometheus-alertmanager for the real-component tests, and through
 # scripts/estate.sh install postgresql-15, redis-server, redis-sentinel,
-# redis-tools, pdns-server and pdns-backend-sqlite3 for tests/estate), then
+# redis-tools, pdns-server, pdns-backend-sqlite3, patroni, etcd-server and the
+# Prometheus exporters for tests/estate), then
 # runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +22,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-# The real systems of tests/estate (PostgreSQL 15, Redis + Sentinel,
+# The real systems of tests/estate (PostgreSQL 15, Redis + Sentinel, Patroni
+# on etcd, the exporters,
 # PowerDNS): installed once here, before tests start estates in parallel.
-./scripts/estate.sh install pg,redis,dns
+./scripts/estate.sh install pg,redis,dns,patroni,monitoring
 
 cargo test --locked --all-targets "$@"

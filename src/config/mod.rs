@@ -211,6 +211,8 @@ pub struct SourceCfg {
 pub enum Measure {
     /// Replication lag in seconds, per pair.
     Lag,
+    /// Replication lag in bytes, per pair (PostgreSQL WAL, Redis offsets).
+    LagBytes,
     /// Health score 0–100, per instance.
     HealthScore,
     /// 1 up, 0 down, per instance.

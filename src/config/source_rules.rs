@@ -71,7 +71,7 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
             if s.measure.is_none() {
                 out.push(loc.at(
                     &whole,
-                    "a `prometheus` source needs `measure` = \"lag\", \"health_score\" or \"up\"",
+                    "a `prometheus` source needs `measure` = \"lag\", \"lag_bytes\", \"health_score\" or \"up\"",
                 ));
             }
         }

@@ -36,7 +36,7 @@ struct Series {
 pub fn labels(cfg: &SourceCfg) -> (Option<String>, Option<String>) {
     match (&cfg.pair_label, &cfg.instance_label) {
         (None, None) => match cfg.measure.unwrap_or(Measure::Lag) {
-            Measure::Lag => (Some("pair".into()), None),
+            Measure::Lag | Measure::LagBytes => (Some("pair".into()), None),
             _ => (None, Some("instance".into())),
         },
         (p, i) => (p.clone(), i.clone()),

@@ -327,6 +327,7 @@ impl Model {
             };
             match (m.measure, inst) {
                 (Measure::Lag, _) => pair.record_lag(Some(m.value)),
+                (Measure::LagBytes, _) => pair.record_lag_bytes(Some(m.value)),
                 (Measure::HealthScore, Some(i)) => i.set_score(m.value),
                 (Measure::Up, Some(i)) => {
                     let up = InstanceReport::default();

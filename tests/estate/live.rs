@@ -16,8 +16,8 @@ use super::common::Harness;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The ports of examples/estate/baton.toml, moved by the test's offset.
-const PORTS: [u16; 9] = [
-    15432, 16379, 26380, 26381, 26382, 18081, 15353, 18008, 18009,
+const PORTS: [u16; 11] = [
+    15432, 16379, 26380, 26381, 26382, 18081, 15353, 18008, 18009, 19090, 19093,
 ];
 
 pub struct Estate {

@@ -393,3 +393,52 @@ async fn patroni_switchover_then_failover_move_the_leader_as_cluster_says() {
     let failover = live::report(&live.journal_of("patroni-failover"));
     eprintln!("patroni-failover {}", live::recovery_line(&failover));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_over_the_exporters_shows_the_byte_lag_and_who_is_up() {
+    let estate = Estate::up("monitoring", 600, "pg,redis,monitoring");
+    let mut live = Live::start_on(&estate, "estate-monitoring", "monitoring.toml");
+    live.until(
+        "both pairs OK with a byte lag from Prometheus",
+        Duration::from_secs(40),
+        |h| {
+            ["db", "cache"].iter().all(|id| {
+                h.app.model.pair(id).is_some_and(|p| {
+                    p.state == baton::state::PairState::Ok && p.lag_bytes.is_some()
+                })
+            })
+        },
+    )
+    .await;
+    estate
+        .psql("127.0.0.12", "select pg_wal_replay_pause()")
+        .expect("pause replay");
+    estate
+        .psql(
+            "127.0.0.11",
+            "insert into baton_probe(note) select repeat('x', 200) from generate_series(1, 20000)",
+        )
+        .expect("write on the primary");
+    live.until(
+        "db AT RISK on the exporter's byte lag",
+        Duration::from_secs(40),
+        |h| {
+            h.app.model.pair("db").is_some_and(|p| {
+                p.state == baton::state::PairState::AtRisk
+                    && p.lag_bytes.is_some_and(|b| b > 1_048_576.0)
+                    && p.reason.contains("lag_bytes_warn")
+            })
+        },
+    )
+    .await;
+    estate
+        .psql("127.0.0.12", "select pg_wal_replay_resume()")
+        .expect("resume replay");
+    live.until("db OK again", Duration::from_secs(40), |h| {
+        h.app
+            .model
+            .pair("db")
+            .is_some_and(|p| p.state == baton::state::PairState::Ok)
+    })
+    .await;
+}
