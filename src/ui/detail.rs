@@ -165,6 +165,8 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
         muted(app, format!("  failed checks in a row {}", i.fail_streak)),
         muted(
             app,
+            // What the instance itself says, when it says more than its
+            // slot: whether it takes writes, or a role other than the slot's.
             match (&i.role, i.writable) {
                 (Some(r), Some(w)) => {
                     format!(
@@ -172,8 +174,8 @@ fn instance(lines: &mut Vec<Line<'static>>, app: &App, role: &str, i: Option<&In
                         if w { "takes writes" } else { "read-only" }
                     )
                 }
-                (Some(r), None) => format!("  says {r}"),
-                (None, _) => String::new(),
+                (Some(r), None) if !role.eq_ignore_ascii_case(r) => format!("  says {r}"),
+                _ => String::new(),
             },
         ),
     ]));
