@@ -22,6 +22,11 @@ fn describe_expr(name: &str) -> &'static str {
         "thresholds.standby_min" => "`[thresholds] standby_min`",
         "thresholds.lag_warn" => "`[thresholds] lag_warn`, in seconds",
         "thresholds.lag_abort" => "`[thresholds] lag_abort`, in seconds",
+        "thresholds.lag_bytes_warn" => "`[thresholds] lag_bytes_warn`, in bytes",
+        "thresholds.lag_bytes_abort" => "`[thresholds] lag_bytes_abort`, in bytes",
+        "lag_bytes" => {
+            "the pair's replication lag in bytes, where a source measures it (PostgreSQL WAL not replayed, Redis offsets): what a promotion gate should trust"
+        }
         _ if name.starts_with("primary.") || name.starts_with("standby.") => match field {
             "id" => "the instance's id",
             "status" => {
@@ -32,6 +37,12 @@ fn describe_expr(name: &str) -> &'static str {
             "provider" => "its provider",
             "down" => "whether it counts as down (`failure_threshold` failed checks)",
             "fail_streak" => "its consecutive failed checks",
+            "role" => {
+                "the role its own source reports: `PRIMARY`, `STANDBY`, `FENCED`… (master/leader read as PRIMARY, replica as STANDBY); no value when no source says"
+            }
+            "writable" => {
+                "whether it says it takes writes (a database asked `pg_is_in_recovery()` and `default_transaction_read_only`, a Redis master); no value when no source says"
+            }
             _ => "",
         },
         _ if name.starts_with("area.") => match field {
@@ -64,6 +75,15 @@ fn describe_template(name: &str) -> &'static str {
         "primary.provider" | "standby.provider" => "its provider",
         "primary.health_score" | "standby.health_score" => "its health score (0 when unknown)",
         "lag" => "the pair's replication lag in seconds (0 when unknown)",
+        "lag_bytes" => "the pair's replication lag in bytes (0 when unknown)",
+        "primary.role" | "standby.role" => "the role its own source reports (empty when none says)",
+        "primary.vars" | "standby.vars" => {
+            "`primary.vars.NAME`: the instance's `vars` in `[[pair]]` (a connection string, an address), following the instance through a role swap"
+        }
+        "pair.vars" => "`pair.vars.NAME`: the pair's `vars` in `[[pair]]`",
+        "instances" | "instances.*" => {
+            "`instances[ID].vars.NAME`: any configured instance's `vars` by id, whatever its role now (`instances[failover.new_primary].vars.api`)"
+        }
         "lag_at_cutover" => {
             "the lag journaled with the cutover's intent (`1.2s`), or `not measured`"
         }
