@@ -11,6 +11,9 @@ use crate::wizard::incident::{Entry, Event};
 use crate::wizard::runbook::{Runbook, StepKind};
 
 mod inspect;
+mod read;
+
+pub use read::from_file;
 
 pub use markdown::recovery as recovery_text;
 mod markdown;
@@ -257,8 +260,10 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 if cutover_steps.contains(&s.step) {
                     // A lag no source can have (an older baton kept it) is no
                     // data-loss window, and no RPO is judged on it.
-                    r.lag_at_cutover = lag.filter(|l| l.is_finite() && *l >= 0.0);
-                    r.lag_bytes_at_cutover = lag_bytes.filter(|b| b.is_finite() && *b >= 0.0);
+                    // The worst of several cutovers is the data-loss window.
+                    r.lag_at_cutover = worst(r.lag_at_cutover, lag.filter(possible));
+                    r.lag_bytes_at_cutover =
+                        worst(r.lag_bytes_at_cutover, lag_bytes.filter(possible));
                     if let Some(l) = lag.filter(|l| !(l.is_finite() && *l >= 0.0)) {
                         r.damage.push(format!(
                             "the lag journaled with `{}` is {l}, not a possible lag",
@@ -289,7 +294,9 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                 if !excerpt.is_empty() {
                     s.details.push(format!("output: {}", excerpt.join(" / ")));
                 }
-                if *ok && cutover_steps.contains(&s.step) && r.recovery.is_none() {
+                // Several cutovers (a regional runbook: the database, then
+                // the cache, then DNS): recovered when the last succeeded.
+                if *ok && cutover_steps.contains(&s.step) {
                     r.recovery = r.started.map(|st| {
                         (
                             (e.at - st).num_milliseconds() as f64 / 1000.0,
@@ -469,7 +476,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                         "it did not happen"
                     }
                 ));
-                if *ok && cutover_steps.contains(&s.step) && r.recovery.is_none() {
+                if *ok && cutover_steps.contains(&s.step) {
                     r.recovery = r.started.map(|st| {
                         (
                             (e.at - st).num_milliseconds() as f64 / 1000.0,
@@ -559,33 +566,14 @@ fn describe(runbook: Option<&Arc<Runbook>>, step: &str) -> (String, Option<f64>)
     (s.title.clone(), target.map(crate::config::Dur::as_secs_f64))
 }
 
-/// Reads a journal as the console does (torn lines kept as such, an entry
-/// glued after one recovered), and reports what was damaged.
-pub fn from_file(path: &std::path::Path, runbooks: &[Arc<Runbook>]) -> Result<Report, String> {
-    let (entries, bad) = crate::effects::journal::read(path)?;
-    let whole = entries
-        .iter()
-        .filter(|e| !matches!(e.event, Event::Torn { .. }))
-        .count();
-    if whole == 0 {
-        return Err(format!(
-            "{} holds no journal entry{}",
-            path.display(),
-            if bad > 0 {
-                format!(" ({bad} unreadable lines)")
-            } else {
-                String::new()
-            }
-        ));
+/// A lag a source can have: finite, not negative.
+fn possible(l: &f64) -> bool {
+    l.is_finite() && *l >= 0.0
+}
+
+fn worst(old: Option<f64>, new: Option<f64>) -> Option<f64> {
+    match (old, new) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => b.or(a),
     }
-    let torn_kept = entries.len() - whole;
-    let mut damage = Vec::new();
-    if bad > torn_kept {
-        damage.push(format!(
-            "{} unreadable lines name no incident",
-            bad - torn_kept
-        ));
-    }
-    let rb = runbooks.iter().find(|r| r.id == entries[0].runbook);
-    Ok(build(&entries, rb, damage))
 }

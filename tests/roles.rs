@@ -70,15 +70,27 @@ fn the_pair_follows_a_promotion_and_says_split_brain_when_both_take_writes() {
     // Promoted without a fence: both take writes.
     says(&mut m, "pg-b", "PRIMARY", true);
     assert_eq!(db(&m).state, PairState::Critical);
-    assert!(db(&m).reason.contains("two writable primaries"), "{}", db(&m).reason);
-    assert_eq!(db(&m).primary.id, "pg-a", "no swap while the old primary still says PRIMARY");
+    assert!(
+        db(&m).reason.contains("two writable primaries"),
+        "{}",
+        db(&m).reason
+    );
+    assert_eq!(
+        db(&m).primary.id,
+        "pg-a",
+        "no swap while the old primary still says PRIMARY"
+    );
 
     // The old primary fenced: the roles follow what the servers say.
     says(&mut m, "pg-a", "FENCED", false);
     assert_eq!(db(&m).primary.id, "pg-b");
     assert_eq!(db(&m).standby.as_ref().map(|s| s.id.as_str()), Some("pg-a"));
     assert_eq!(db(&m).state, PairState::AtRisk);
-    assert!(db(&m).reason.contains("not a replica (rebuild it)"), "{}", db(&m).reason);
+    assert!(
+        db(&m).reason.contains("not a replica (rebuild it)"),
+        "{}",
+        db(&m).reason
+    );
     // Rebuilt as a standby: healthy again.
     says(&mut m, "pg-a", "STANDBY", false);
     assert_eq!(db(&m).state, PairState::Ok, "{}", db(&m).reason);
@@ -90,6 +102,14 @@ fn a_fenced_primary_makes_the_pair_at_risk_until_the_standby_is_promoted() {
     says(&mut m, "pg-a", "FENCED", false);
     says(&mut m, "pg-b", "STANDBY", false);
     assert_eq!(db(&m).state, PairState::AtRisk);
-    assert!(db(&m).reason.contains("read-only (fenced)"), "{}", db(&m).reason);
-    assert_eq!(db(&m).primary.id, "pg-a", "a standby that says STANDBY is not promoted by baton");
+    assert!(
+        db(&m).reason.contains("read-only (fenced)"),
+        "{}",
+        db(&m).reason
+    );
+    assert_eq!(
+        db(&m).primary.id,
+        "pg-a",
+        "a standby that says STANDBY is not promoted by baton"
+    );
 }

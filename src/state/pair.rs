@@ -421,7 +421,10 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
     if let Some(r) = standby.role.as_deref().filter(|r| *r != "STANDBY") {
         return (
             PairState::AtRisk,
-            format!("standby {} says {r}: not a replica (rebuild it)", standby.id),
+            format!(
+                "standby {} says {r}: not a replica (rebuild it)",
+                standby.id
+            ),
         );
     }
     if let Some(why) = standby.invalid.as_ref().or(p.lag_invalid.as_ref()) {

@@ -247,6 +247,11 @@ async fn regional_planned_failover_moves_every_system_and_the_failback_moves_the
         }
     }
     let planned = live::report(&live.journal_of("regional-failover-planned-estate"));
+    // Two cutovers: recovered when the last (the cache) succeeded.
+    assert!(
+        live::recovery_line(&planned).contains("`cache-failover` succeeded"),
+        "{planned}"
+    );
     eprintln!("regional planned {}", live::recovery_line(&planned));
 
     // Failback: rebuild, then (its `then`) the planned failover reversed.
