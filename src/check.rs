@@ -121,6 +121,14 @@ pub fn run(cli: &Cli) -> ExitCode {
         } else {
             Err(crate::diag::Diagnostics(errors))
         });
+        if let Some(file) = &cfg_file {
+            let missing = missing_vars(c, file, &runbooks);
+            report(if missing.is_empty() {
+                Ok("pair vars the runbooks name".into())
+            } else {
+                Err(crate::diag::Diagnostics(missing))
+            });
+        }
     }
     if let (Some(c), Some(file)) = (&cfg, &cfg_file) {
         for w in unset_secrets(c, file, |v| std::env::var_os(v).is_some()) {
@@ -138,6 +146,55 @@ pub fn run(cli: &Cli) -> ExitCode {
         );
         ExitCode::from(1)
     }
+}
+
+/// Each `[[pair]]`'s vars against the runbooks it runs (its `runbook`, and
+/// steps that name it with `pair`): a var a step names and the pair (or
+/// either instance: roles swap) lacks is an error at the pair's line, not a
+/// render failure in the middle of a failover.
+fn missing_vars(
+    c: &config::Config,
+    file: &Path,
+    runbooks: &[crate::wizard::runbook::Runbook],
+) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::{Located, Seg};
+    use crate::wizard::runbook::needs::{self, Owner};
+    let src = config::files::read_text(file).unwrap_or_default();
+    let loc = Located { file, src: &src };
+    let mut out = Vec::new();
+    for (i, p) in c.pairs.iter().enumerate() {
+        let mut needed = std::collections::BTreeSet::new();
+        for rb in runbooks {
+            let runs_it = p.runbook.as_deref() == Some(rb.id.as_str());
+            for s in needs::for_pair(rb, &p.id, runs_it) {
+                needed.extend(needs::of_step(s).into_iter().map(|n| (n, rb.id.clone())));
+            }
+        }
+        let instances = std::iter::once(("primary", &p.primary))
+            .chain(p.standby.as_ref().map(|s| ("standby", s)));
+        let at = |k: &str| vec![Seg::Key("pair".into()), Seg::Index(i), Seg::Key(k.into())];
+        for ((owner, name), rb) in &needed {
+            match owner {
+                Owner::Pair if !p.vars.contains_key(name) => out.push(loc.at(
+                    &at("id"),
+                    format!("runbook `{rb}` needs pair.vars.{name}: pair `{}` has no `{name}` in its vars", p.id),
+                )),
+                Owner::Instance => {
+                    for (slot, inst) in instances.clone().filter(|(_, x)| !x.vars.contains_key(name)) {
+                        out.push(loc.at(
+                            &at(slot),
+                            format!(
+                                "runbook `{rb}` needs {slot}.vars.{name}: instance `{}` has none (both instances need it: the roles swap)",
+                                inst.id
+                            ),
+                        ));
+                    }
+                }
+                Owner::Pair => {}
+            }
+        }
+    }
+    out
 }
 
 /// Names of the `*.toml` files of a folder.

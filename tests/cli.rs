@@ -425,3 +425,23 @@ fn an_unknown_theme_at_start_up_names_the_config_key() {
         "{err}"
     );
 }
+
+#[test]
+fn check_names_a_pair_whose_runbook_needs_vars_it_lacks_at_the_pair_line() {
+    let dir = common::temp("check-vars");
+    let runbooks = format!("{}/runbooks/systems/", env!("CARGO_MANIFEST_DIR"));
+    let config = format!(
+        "[console]\nrunbooks = [\"{runbooks}\"]\n\n[[pair]]\nid = \"db\"\nrunbook = \"postgres-promote\"\nprimary = {{ id = \"pg-a\", region = \"a\", vars = {{ dsn = \"host=127.0.0.11\" }} }}\nstandby = {{ id = \"pg-b\", region = \"b\" }}\n"
+    );
+    std::fs::write(dir.join("baton.toml"), config).expect("write");
+    let out = baton(&dir, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("baton.toml:8:")
+            && text.contains(
+                "runbook `postgres-promote` needs standby.vars.dsn: instance `pg-b` has none"
+            ),
+        "{text}"
+    );
+}

@@ -271,3 +271,4 @@ impl Runbook {
 }
 
 pub mod check;
+pub mod needs;
