@@ -261,9 +261,9 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     // A lag no source can have (an older baton kept it) is no
                     // data-loss window, and no RPO is judged on it.
                     // The worst of several cutovers is the data-loss window.
-                    r.lag_at_cutover = worst(r.lag_at_cutover, lag.filter(possible));
+                    r.lag_at_cutover = worst(r.lag_at_cutover, lag.filter(|l| possible(*l)));
                     r.lag_bytes_at_cutover =
-                        worst(r.lag_bytes_at_cutover, lag_bytes.filter(possible));
+                        worst(r.lag_bytes_at_cutover, lag_bytes.filter(|b| possible(*b)));
                     if let Some(l) = lag.filter(|l| !(l.is_finite() && *l >= 0.0)) {
                         r.damage.push(format!(
                             "the lag journaled with `{}` is {l}, not a possible lag",
@@ -567,8 +567,8 @@ fn describe(runbook: Option<&Arc<Runbook>>, step: &str) -> (String, Option<f64>)
 }
 
 /// A lag a source can have: finite, not negative.
-fn possible(l: &f64) -> bool {
-    l.is_finite() && *l >= 0.0
+fn possible(l: f64) -> bool {
+    l.is_finite() && l >= 0.0
 }
 
 fn worst(old: Option<f64>, new: Option<f64>) -> Option<f64> {
