@@ -292,6 +292,7 @@ fn check_url(u: &str, kind: SourceKind) -> Result<(), String> {
     let ok = match kind {
         SourceKind::Tcp => parsed.scheme() == "tcp",
         SourceKind::Redis => matches!(parsed.scheme(), "redis" | "rediss"),
+        SourceKind::Dns => crate::sources::dns::parse(u).is_ok(),
         _ => matches!(parsed.scheme(), "http" | "https"),
     };
     if ok {
@@ -305,6 +306,8 @@ fn check_url(u: &str, kind: SourceKind) -> Result<(), String> {
                 "tcp://host:port"
             } else if kind == SourceKind::Redis {
                 "redis://host:port"
+            } else if kind == SourceKind::Dns {
+                "dns://IP:PORT/NAME?type=A (an IP address, a record)"
             } else {
                 "http:// or https://"
             }

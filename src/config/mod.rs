@@ -133,6 +133,8 @@ pub enum SourceKind {
     Command,
     /// A Redis server's own `INFO replication`: role and replica lag.
     Redis,
+    /// A DNS server (a resolver) asked for a record: up when it answers.
+    Dns,
 }
 
 impl SourceKind {
@@ -145,6 +147,7 @@ impl SourceKind {
             Self::Tcp => "tcp",
             Self::Command => "command",
             Self::Redis => "redis",
+            Self::Dns => "dns",
         }
     }
 }

@@ -75,6 +75,12 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
                 ));
             }
         }
+        SourceKind::Dns if s.instance.is_none() || s.url.is_none() => {
+            out.push(loc.at(
+                &whole,
+                "a `dns` source needs `url` (dns://IP:PORT/NAME?type=A) and `instance`, the id of the DNS server it asks",
+            ));
+        }
         SourceKind::Redis if s.instance.is_none() || s.url.is_none() => {
             out.push(loc.at(
                 &whole,

@@ -103,6 +103,41 @@ pub async fn ask(q: &Question, timeout: Duration) -> Result<(u16, serde_json::Va
     ))
 }
 
+/// A `dns` source: the DNS server (`instance`) is up when it answers the
+/// record with at least one record of the type; NXDOMAIN, an empty answer
+/// or no answer is a failed check, said as such.
+pub async fn poll(cfg: &crate::config::SourceCfg) -> super::report::Payload {
+    let start = std::time::Instant::now();
+    let id = cfg.instance.clone().unwrap_or_else(|| cfg.name.clone());
+    let result = match parse(cfg.url.as_deref().unwrap_or_default()) {
+        Err(e) => Err(e),
+        Ok(q) => super::with_timeout(cfg.timeout.0, ask(&q, cfg.timeout.0))
+            .await
+            .and_then(|(status, answer)| {
+                if status == 200 {
+                    Ok(super::report::InstanceReport {
+                        id: id.clone(),
+                        status: Some("UP".into()),
+                        ..super::report::InstanceReport::default()
+                    })
+                } else {
+                    Err(format!(
+                        "{} answers {} for {}: no {} record",
+                        q.server,
+                        answer["rcode"].as_str().unwrap_or("nothing"),
+                        q.name,
+                        q.rtype
+                    ))
+                }
+            }),
+    };
+    super::report::Payload::Instances(vec![super::report::Probe {
+        instance: id,
+        latency: start.elapsed(),
+        result,
+    }])
+}
+
 fn text(d: &RData) -> String {
     match d {
         RData::A(a) => a.0.to_string(),

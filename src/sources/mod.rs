@@ -82,7 +82,9 @@ pub async fn supervise<F, Fut>(
 /// Default body limits: a fleet can be large, one instance cannot.
 fn max_body(cfg: &SourceCfg) -> usize {
     let default = match cfg.kind {
-        SourceKind::Http | SourceKind::Tcp | SourceKind::Redis => client::MAX_HEALTH_BODY,
+        SourceKind::Http | SourceKind::Tcp | SourceKind::Redis | SourceKind::Dns => {
+            client::MAX_HEALTH_BODY
+        }
         _ => client::MAX_FLEET_BODY,
     };
     cfg.max_body_mib
@@ -176,6 +178,7 @@ async fn poll(
         }
         SourceKind::Tcp => Ok(tcp::poll(cfg).await),
         SourceKind::Redis => Ok(redis::poll(cfg).await),
+        SourceKind::Dns => Ok(dns::poll(cfg).await),
         SourceKind::Command => {
             let start = Instant::now();
             let r = with_timeout(cfg.timeout.0, command::poll(cfg, max)).await;

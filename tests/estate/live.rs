@@ -116,6 +116,25 @@ impl Estate {
         }
     }
 
+    /// The server at `host` is a primary (not in recovery) and `standby`
+    /// streams from it.
+    pub fn assert_primary_streaming_to(&self, host: &str, standby: &str) {
+        assert_eq!(
+            self.psql(host, "select pg_is_in_recovery()").as_deref(),
+            Ok("f"),
+            "{host} is the primary"
+        );
+        assert_eq!(
+            self.psql(
+                host,
+                "select application_name || ':' || state from pg_stat_replication"
+            )
+            .as_deref(),
+            Ok(format!("{standby}:streaming").as_str()),
+            "{standby} streams from {host}"
+        );
+    }
+
     pub fn redis_cli(args: &[&str]) -> String {
         let out = Command::new("redis-cli")
             .args(args)

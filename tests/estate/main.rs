@@ -121,21 +121,7 @@ async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_
     live.h
         .start("postgres-failback", &Target::Pair("db".into()));
     live.run_to_end().await;
-    assert_eq!(
-        estate
-            .psql("127.0.0.11", "select pg_is_in_recovery()")
-            .as_deref(),
-        Ok("f")
-    );
-    assert_eq!(
-        estate
-            .psql(
-                "127.0.0.11",
-                "select application_name || ':' || state from pg_stat_replication"
-            )
-            .as_deref(),
-        Ok("pg-b:streaming")
-    );
+    estate.assert_primary_streaming_to("127.0.0.11", "pg-b");
     let pair = live.h.app.model.pair("db").expect("db");
     assert_eq!(pair.primary.id, "pg-a", "original roles restored");
     eprintln!("postgres-promote {rto}");
@@ -212,22 +198,7 @@ async fn regional_planned_failover_moves_every_system_and_the_failback_moves_the
     live.h
         .start("regional-failover-planned-estate", &site("site-a", "dc-a"));
     live.run_to_end().await;
-    assert_eq!(
-        estate
-            .psql("127.0.0.12", "select pg_is_in_recovery()")
-            .as_deref(),
-        Ok("f")
-    );
-    assert_eq!(
-        estate
-            .psql(
-                "127.0.0.12",
-                "select application_name || ':' || state from pg_stat_replication"
-            )
-            .as_deref(),
-        Ok("pg-a:streaming"),
-        "the old primary rebuilt as the new one's standby"
-    );
+    estate.assert_primary_streaming_to("127.0.0.12", "pg-a");
     let sentinel = ["-h", "127.0.0.1", "-p", &estate.port(26380).to_string()];
     let master = Estate::redis_cli(
         &[
@@ -260,21 +231,7 @@ async fn regional_planned_failover_moves_every_system_and_the_failback_moves_the
     live.run_to_end().await;
     live.focus_open("regional-failover-planned-estate");
     live.run_to_end().await;
-    assert_eq!(
-        estate
-            .psql("127.0.0.11", "select pg_is_in_recovery()")
-            .as_deref(),
-        Ok("f")
-    );
-    assert_eq!(
-        estate
-            .psql(
-                "127.0.0.11",
-                "select application_name || ':' || state from pg_stat_replication"
-            )
-            .as_deref(),
-        Ok("pg-b:streaming")
-    );
+    estate.assert_primary_streaming_to("127.0.0.11", "pg-b");
     let master = Estate::redis_cli(
         &[
             &sentinel[..],
