@@ -380,7 +380,7 @@ async fn watch_mode_cannot_start_journal_lock_or_act() {
     };
     assert!(
         h.exec
-            .start(Some("acct-1003"), &entry)
+            .start(&["acct-1003".to_string()], &entry)
             .expect_err("start")
             .contains("read-only")
     );

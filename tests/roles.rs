@@ -113,3 +113,35 @@ fn a_fenced_primary_makes_the_pair_at_risk_until_the_standby_is_promoted() {
         "a standby that says STANDBY is not promoted by baton"
     );
 }
+
+#[test]
+fn the_primarys_byte_lag_wins_while_fresh_and_no_byte_lag_outlives_its_data() {
+    let mut m = model();
+    let lag = |m: &mut Model, id: &str, bytes: f64| {
+        let report = InstanceReport {
+            id: id.into(),
+            replication_lag_bytes: Some(bytes),
+            ..InstanceReport::default()
+        };
+        m.apply(SourceUpdate {
+            source: 0,
+            at: m.now,
+            latency: Duration::from_millis(1),
+            result: Ok(Payload::Instances(vec![Probe {
+                instance: id.into(),
+                latency: Duration::from_millis(1),
+                result: Ok(report),
+            }])),
+            next_poll: None,
+        });
+    };
+    // The primary counts WAL not yet sent; the standby only what it got.
+    lag(&mut m, "pg-a", 5000.0);
+    lag(&mut m, "pg-b", 0.0);
+    assert_eq!(db(&m).lag_bytes, Some(5000.0));
+    // Nothing measured for longer than the data's bound: no value, so no
+    // gate or promotion passes on an old one.
+    let later = m.now + chrono::Duration::seconds(60);
+    m.tick(later);
+    assert_eq!(db(&m).lag_bytes, None);
+}

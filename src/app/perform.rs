@@ -39,19 +39,17 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> Option<Vec<Effect>> {
             exec.silence(req);
             None
         }
-        Effect::Start { incident, entry } => {
-            match exec.start(incident.lock_name().as_deref(), &entry) {
-                Ok(()) => Some(Input::Started {
-                    incident,
-                    entry,
-                    keep_focus: app.view.overlay.is_some(),
-                }),
-                Err(e) => {
-                    app.say(format!("failover not started: {e}"), true);
-                    None
-                }
+        Effect::Start { incident, entry } => match exec.start(&incident.lock_names(), &entry) {
+            Ok(()) => Some(Input::Started {
+                incident,
+                entry,
+                keep_focus: app.view.overlay.is_some(),
+            }),
+            Err(e) => {
+                app.say(format!("failover not started: {e}"), true);
+                None
             }
-        }
+        },
         Effect::Journal { entries } => match exec.journal(&entries) {
             Ok(()) => Some(Input::Journaled(entries)),
             Err(e) => {

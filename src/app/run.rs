@@ -148,9 +148,7 @@ fn resume(app: &mut App, executor: &mut Executor) {
     let open = crate::wizard::machine::unfinished(&all, &app.wizard.runbooks);
     let mut resumed = 0;
     for inc in open {
-        if let Some(name) = inc.lock_name()
-            && let Err(e) = executor.relock(&inc.id, &name)
-        {
+        if let Err(e) = executor.relock(&inc.id, &inc.lock_names()) {
             app.say(format!("{} not resumed: {e}", inc.id), true);
             continue;
         }

@@ -32,11 +32,11 @@ pub const COMMON: &[(&str, &str)] = &[
     ),
     (
         "pair",
-        "a configured `[[pair]]` the step acts on instead of the incident's (a region runbook that promotes one database, then fails over one cache): its gates, waits, templates and safety rules see that pair, and a destructive step asks for that pair's id",
+        "a configured `[[pair]]` the step acts on instead of the incident's (a region runbook that promotes one database, then fails over one cache): its gates, waits, templates and safety rules see that pair, its entries are journaled under it (cooldown and `max_per_day` count them), the incident holds that pair's lock from its start, and a destructive step asks for that pair's id",
     ),
     (
         "skip_when",
-        "an [expression](variables.md#expressions): while it holds, `enter` marks the step done as skipped and journals the values (a fence of a primary that is already down)",
+        "an [expression](variables.md#expressions): while it holds and the step's action has not started (or failed), `enter` marks the step done as skipped and journals the values (a fence of a primary that is already down); a running or unknown action is never skipped",
     ),
 ];
 

@@ -67,7 +67,7 @@ impl Executor {
 
     /// Takes the pair's lock and journals the start. Either both happen
     /// or neither.
-    pub fn start(&mut self, pair: Option<&str>, entry: &Entry) -> Result<(), String> {
+    pub fn start(&mut self, locks: &[String], entry: &Entry) -> Result<(), String> {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
@@ -78,23 +78,39 @@ impl Executor {
                 entry.incident
             ));
         }
-        if let Some(p) = pair {
-            let l = lock::take(&self.journal_dir, p)?;
-            self.locks.insert(entry.incident.clone(), l);
+        self.take_locks(&entry.incident, locks)?;
+        self.journal(std::slice::from_ref(entry))
+            .inspect_err(|_| self.release(&entry.incident))
+    }
+
+    /// All of an incident's locks or none: the first under its id, the
+    /// pairs its steps name under `incident/pair`, as bulk pairs are.
+    fn take_locks(&mut self, incident: &str, names: &[String]) -> Result<(), String> {
+        for (i, name) in names.iter().enumerate() {
+            let key = if i == 0 {
+                incident.to_string()
+            } else {
+                format!("{incident}/{name}")
+            };
+            match lock::take(&self.journal_dir, name) {
+                Ok(l) => {
+                    self.locks.insert(key, l);
+                }
+                Err(e) => {
+                    self.release(incident);
+                    return Err(e);
+                }
+            }
         }
-        self.journal(std::slice::from_ref(entry)).inspect_err(|_| {
-            self.locks.remove(&entry.incident);
-        })
+        Ok(())
     }
 
     /// Takes the lock of a resumed incident.
-    pub fn relock(&mut self, incident: &str, pair: &str) -> Result<(), String> {
+    pub fn relock(&mut self, incident: &str, locks: &[String]) -> Result<(), String> {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
-        let l = lock::take(&self.journal_dir, pair)?;
-        self.locks.insert(incident.to_string(), l);
-        Ok(())
+        self.take_locks(incident, locks)
     }
 
     /// Appends and fsyncs; refused in read-only mode.
@@ -107,7 +123,9 @@ impl Executor {
 
     /// Releases the pair lock of a closed incident.
     pub fn release(&mut self, incident: &str) {
-        self.locks.remove(incident);
+        let mine = format!("{incident}/");
+        self.locks
+            .retain(|k, _| k != incident && !k.starts_with(&mine));
     }
 
     /// Writes the intent, flushed, then runs the action in the background;

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod pair;
 pub mod regions;
 pub mod ring;
+mod roles;
 pub mod source;
 
 use std::collections::{HashMap, HashSet};
@@ -230,6 +231,8 @@ impl Model {
             pair.record_lag_bytes(
                 r.replication_lag_bytes
                     .or_else(|| r.standby.as_ref().and_then(|s| s.replication_lag_bytes)),
+                at,
+                false,
             );
             pair.updated = Some(at);
             pair.source = Some(source);
@@ -289,7 +292,7 @@ impl Model {
                 if !is_primary || r.replication_lag_seconds.is_some() {
                     pair.record_lag(r.replication_lag_seconds);
                 }
-                pair.record_lag_bytes(r.replication_lag_bytes);
+                pair.record_lag_bytes(r.replication_lag_bytes, at, is_primary);
             }
             pair.follow_reported_roles();
             pair.updated = Some(at);
@@ -327,7 +330,7 @@ impl Model {
             };
             match (m.measure, inst) {
                 (Measure::Lag, _) => pair.record_lag(Some(m.value)),
-                (Measure::LagBytes, _) => pair.record_lag_bytes(Some(m.value)),
+                (Measure::LagBytes, _) => pair.record_lag_bytes(Some(m.value), at, false),
                 (Measure::HealthScore, Some(i)) => i.set_score(m.value),
                 (Measure::Up, Some(i)) => {
                     let up = InstanceReport::default();

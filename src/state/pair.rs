@@ -163,8 +163,10 @@ impl Instance {
             }
             Err(e) => {
                 self.error = Some(e.to_string());
-                // What it said about taking writes is no longer known.
+                // What it said about its role and writes is no longer known:
+                // a swap or a fence must not be judged on an old word.
                 self.writable = None;
+                self.role = None;
                 true
             }
         };
@@ -224,8 +226,14 @@ pub struct Pair {
     /// The latest lag sent could not be true (negative, NaN, infinite): it
     /// is not kept, so no gate or RPO is met on it.
     pub lag_invalid: Option<String>,
-    /// Replication lag in bytes, latest sample (where the source has it).
+    /// Replication lag in bytes, latest sample (where the source has it);
+    /// dropped once older than `stale_after`, so no gate passes on it.
     pub lag_bytes: Option<f64>,
+    pub lag_bytes_at: Option<DateTime<Utc>>,
+    /// When the primary last measured it (PostgreSQL's pg_stat_replication,
+    /// Redis's INFO): the primary sees WAL not yet sent, the standby only
+    /// what it received, so the primary's word wins while it is fresh.
+    pub lag_bytes_by_primary_at: Option<DateTime<Utc>>,
     pub lag_history: Ring<f32>,
     pub state: PairState,
     /// Why the state is what it is, for the detail view.
@@ -250,6 +258,8 @@ impl Pair {
             lag: None,
             lag_invalid: None,
             lag_bytes: None,
+            lag_bytes_at: None,
+            lag_bytes_by_primary_at: None,
             lag_history: Ring::new(LAG_HISTORY),
             state: PairState::Stale,
             reason: "no data yet".into(),
@@ -276,56 +286,6 @@ impl Pair {
         }
     }
 
-    /// A byte lag that cannot be true is refused as a time lag is.
-    pub fn record_lag_bytes(&mut self, bytes: Option<f64>) {
-        match bytes {
-            Some(b) if !(b.is_finite() && b >= 0.0) => {
-                self.lag_bytes = None;
-                self.lag_invalid = Some(format!(
-                    "the source sent a replication lag of {b} bytes, which cannot be: not used"
-                ));
-            }
-            Some(b) => self.lag_bytes = Some(b),
-            None => {}
-        }
-    }
-
-    /// Both instances say they take writes: two primaries (split brain).
-    pub fn two_writable(&self) -> bool {
-        self.primary.writable == Some(true)
-            && !self.primary.down
-            && self
-                .standby
-                .as_ref()
-                .is_some_and(|s| s.writable == Some(true) && !s.down)
-    }
-
-    /// The standby's own source says it is the primary while the primary's
-    /// says it is not (or the primary is down): the roles have swapped,
-    /// as after a promotion, a Sentinel failover or a Patroni switchover.
-    pub fn follow_reported_roles(&mut self) {
-        let says_primary = |i: &Instance| {
-            i.role
-                .as_deref()
-                .is_some_and(crate::sources::report::role_is_primary)
-        };
-        let Some(sb) = &self.standby else { return };
-        let primary_gave_up = self.primary.down
-            || self
-                .primary
-                .role
-                .as_deref()
-                .is_some_and(|r| !crate::sources::report::role_is_primary(r));
-        if says_primary(sb)
-            && sb.writable != Some(false)
-            && primary_gave_up
-            && let Some(sb) = self.standby.take()
-        {
-            let old = std::mem::replace(&mut self.primary, sb);
-            self.standby = Some(old);
-        }
-    }
-
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
         match self.updated {
             None => true,
@@ -336,6 +296,13 @@ impl Pair {
     /// Judges the state from the data and thresholds; returns whether it
     /// changed, and records the change.
     pub fn evaluate(&mut self, t: &Thresholds, now: DateTime<Utc>) -> bool {
+        if self
+            .lag_bytes_at
+            .is_some_and(|at| (now - at).to_std().unwrap_or_default() > self.stale_after)
+        {
+            self.lag_bytes = None;
+            self.lag_bytes_at = None;
+        }
         let (state, reason) = judge(self, t, now);
         self.reason = reason;
         if state == self.state && !self.changes.is_empty() {
@@ -425,6 +392,15 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, String) {
                 "standby {} says {r}: not a replica (rebuild it)",
                 standby.id
             ),
+        );
+    }
+    let status = standby.status.to_uppercase();
+    // Statuses of a serving replica: the spec's, a health endpoint's, and
+    // Patroni's `state`.
+    if !["ACTIVE", "STANDBY", "UP", "UNKNOWN", "RUNNING", "STREAMING"].contains(&status.as_str()) {
+        return (
+            PairState::AtRisk,
+            format!("standby {} reports {}", standby.id, standby.status),
         );
     }
     if let Some(why) = standby.invalid.as_ref().or(p.lag_invalid.as_ref()) {

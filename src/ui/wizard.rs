@@ -448,7 +448,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
             muted(app, what.to_string()),
         ])
     };
-    let typed = inc.pair.clone().unwrap_or_default();
+    let typed = inc.subject().unwrap_or_default().to_string();
     match decide::plan_action(inc, &app.model, now, &typed) {
         Ok(plan) => {
             l.push(Line::from(muted(app, " will run exactly:")));
@@ -552,7 +552,7 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
 fn eligibility(app: &App, inc: &Incident, checks: &[rules::Check], l: &mut Vec<Line<'static>>) {
     let t = &app.theme;
     let now = app.model.now;
-    let Some(pair) = inc.pair.as_deref() else {
+    let Some(pair) = inc.subject() else {
         return;
     };
     let age = app

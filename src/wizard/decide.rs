@@ -528,7 +528,13 @@ pub fn verify(inc: &Incident, ok: bool, note: &str) -> Result<Vec<Event>, String
 /// Whether the settle expression of an unknown action holds now: shown to
 /// the operator as evidence, never taken as success on its own.
 /// The step's `skip_when`, when it holds now: the outcome to journal.
+/// Never once its action has started: a running or unknown action is not
+/// skipped (its result would land on the next step), it is waited for or
+/// verified.
 pub fn skip(inc: &Incident, model: &Model, now: DateTime<Utc>) -> Option<String> {
+    if !matches!(inc.action, ActionState::Idle | ActionState::Failed { .. }) {
+        return None;
+    }
     let cond = rendered(inc.current()?.skip_when.as_ref()?, inc, model, now);
     let s = scope(inc, model, now);
     matches!(cond.eval(&s), Ok(true))

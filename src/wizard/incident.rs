@@ -195,6 +195,21 @@ impl Incident {
             .or_else(|| self.area.as_ref().map(super::area::Area::lock_name))
     }
 
+    /// Every lock it holds: its own, and each pair its steps name (`pair`),
+    /// so no other console fails over a pair a region runbook acts on.
+    pub fn lock_names(&self) -> Vec<String> {
+        let Some(own) = self.lock_name() else {
+            return Vec::new();
+        };
+        let mut names = vec![own];
+        for p in self.runbook.named_pairs() {
+            if !names.contains(&p) {
+                names.push(p);
+            }
+        }
+        names
+    }
+
     /// What it runs on, for titles: the pair, the area, or the estate.
     pub fn target(&self) -> String {
         match (&self.pair, &self.area) {
@@ -211,7 +226,14 @@ impl Incident {
             operator: self.operator.clone(),
             incident: self.id.clone(),
             runbook: self.runbook.id.clone(),
-            pair: self.pair.clone(),
+            // The pair the step acts on (a region runbook's `pair` step), so
+            // cooldown and max_per_day count its promotions; the start
+            // names the incident's own target, which a resume reads back.
+            pair: if matches!(event, Event::Started { .. }) {
+                self.pair.clone()
+            } else {
+                self.subject().map(str::to_string)
+            },
             phase: self.runbook.phases.get(self.phase).map(|p| p.id.clone()),
             step: self.current().map(|s| s.id.clone()),
             event,

@@ -193,6 +193,14 @@ impl Wizard {
             {
                 return vec![Effect::notice(format!("failover refused: {why}"), true)];
             }
+            // Each pair a region runbook's steps name must be free too.
+            for p in rb.named_pairs() {
+                if let Some(why) = rules::hard(&rules::others(&self.rules_ctx(model), &p, closing))
+                    .map(|c| c.fact.clone())
+                {
+                    return vec![Effect::notice(format!("failover refused: {why}"), true)];
+                }
+            }
             if let Some(a) = &area
                 && self.incidents.iter().any(|i| {
                     i.is_open()

@@ -39,7 +39,11 @@ pub fn others(ctx: &Ctx<'_>, pair: &str, except: Option<&str>) -> Vec<Check> {
     let mut out = Vec::new();
     let open: Vec<&Incident> = open_failovers(ctx, except).collect();
     out.push(
-        match open.iter().find(|i| i.pair.as_deref() == Some(pair)) {
+        // A region runbook's `pair` steps hold their pair as a pair
+        // incident does.
+        match open.iter().find(|i| {
+            i.pair.as_deref() == Some(pair) || i.runbook.named_pairs().iter().any(|p| p == pair)
+        }) {
             Some(i) => Check::new(
                 "one_failover_per_pair",
                 Level::Hard,

@@ -161,15 +161,22 @@ pub fn standby(model: &Model, p: &Pair) -> Vec<Check> {
                 p.primary.id
             ),
         ));
-    } else if p.primary.writable.is_some() || p.primary.down {
+    } else if p.primary.down {
+        // Unreachable from here is not proven fenced: clients in its
+        // region may still write to it.
+        out.push(Check::new(
+            "fenced",
+            Level::Warning,
+            format!(
+                "primary {} is down from here: not proven fenced (clients near it may still write to it)",
+                p.primary.id
+            ),
+        ));
+    } else if p.primary.writable == Some(false) {
         out.push(Check::new(
             "fenced",
             Level::Holds,
-            format!(
-                "primary {} takes no writes ({})",
-                p.primary.id,
-                if p.primary.down { "down" } else { "read-only" }
-            ),
+            format!("primary {} takes no writes (read-only)", p.primary.id),
         ));
     }
     let known = |x: &str| !x.is_empty() && x != "?";

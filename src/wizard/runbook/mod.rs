@@ -60,6 +60,19 @@ pub enum Purpose {
 }
 
 impl Runbook {
+    /// The pairs its steps name with `pair`, in order, once each.
+    pub fn named_pairs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, _, s) in self.steps() {
+            if let Some(p) = &s.pair
+                && !out.contains(p)
+            {
+                out.push(p.clone());
+            }
+        }
+        out
+    }
+
     /// The declared purpose; without one, a runbook without a lock is a
     /// checklist, one whose id or title says failback or rollback is a
     /// failback (copies of older runbooks), and any other a failover.
