@@ -238,3 +238,42 @@ fn two_incidents_of_one_pair_in_one_second_get_their_own_ids() {
     }
     assert_eq!(ids[1], format!("{}-2", ids[0]), "one journal per incident");
 }
+
+#[test]
+fn a_region_runbook_whose_steps_name_a_pair_holds_it_against_a_pair_failover() {
+    let model = crate::demo::fixture::model(48, "calm", 30);
+    let mut w = wizard(&model);
+    let rb: crate::wizard::runbook::Runbook = toml::from_str(
+        "id = \"regional\"\ntitle = \"R\"\napplies_to = \"region\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"s\"\nkind = \"check\"\ntitle = \"t\"\npair = \"acct-1003\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    w.runbooks.push(Arc::new(rb));
+    let area = Target::Area {
+        region: "eu-west-1".into(),
+        provider: "aws".into(),
+    };
+    let fx = w.handle(Input::StartWith(area, "regional".into()), &model, model.now);
+    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
+        panic!("the region runbook starts")
+    };
+    assert!(
+        incident.lock_names().contains(&"acct-1003".to_string()),
+        "{:?}",
+        incident.lock_names()
+    );
+    let started = Input::Started {
+        incident,
+        entry,
+        keep_focus: false,
+    };
+    w.handle(started, &model, model.now);
+    let fx = w.handle(
+        Input::StartWith(Target::Pair("acct-1003".into()), "pair-failover".into()),
+        &model,
+        model.now,
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Notice { text, .. } if text.contains("is already failing over acct-1003"))),
+        "{fx:?}"
+    );
+}
