@@ -55,6 +55,22 @@ fn torn_tail(file: &mut File, len: u64) -> std::io::Result<u64> {
 /// Appends entries and makes them durable. An error means the entries are
 /// not on disk and the file is as it was: whatever they announced must not
 /// happen.
+/// Creates a new incident's journal, empty, or refuses when one exists: two
+/// consoles starting the same id (in the same second, without a lock)
+/// never share a journal. Atomic (`create_new`).
+pub fn create(dir: &Path, incident: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create journal folder {}: {e}", dir.display()))?;
+    let path = path_of(dir, incident);
+    match OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(_) => sync_dir(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+            "a journal for {incident} exists already: start it again in a second"
+        )),
+        Err(e) => Err(format!("cannot create journal {}: {e}", path.display())),
+    }
+}
+
 pub fn append(dir: &Path, entries: &[Entry]) -> Result<(), String> {
     let Some(first) = entries.first() else {
         return Ok(());

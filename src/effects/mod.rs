@@ -71,16 +71,17 @@ impl Executor {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
-        // A new incident never appends to another's journal.
-        if journal::path_of(&self.journal_dir, &entry.incident).exists() {
-            return Err(format!(
-                "a journal for {} exists already: start it again in a second",
-                entry.incident
-            ));
-        }
         self.take_locks(&entry.incident, locks)?;
-        self.journal(std::slice::from_ref(entry))
-            .inspect_err(|_| self.release(&entry.incident))
+        // A new incident never appends to another's journal.
+        journal::create(&self.journal_dir, &entry.incident)?;
+        self.journal(std::slice::from_ref(entry)).inspect_err(|_| {
+            self.release(&entry.incident);
+            // Not started: no empty journal is left behind to read as one.
+            let path = journal::path_of(&self.journal_dir, &entry.incident);
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(&path);
+            }
+        })
     }
 
     /// All of an incident's locks or none: the first under its id, the
@@ -143,6 +144,7 @@ impl Executor {
             let _ = tx
                 .send(Feedback::ActionDone {
                     incident: plan.incident.clone(),
+                    step: plan.step.clone(),
                     event,
                 })
                 .await;

@@ -129,6 +129,9 @@ pub enum Feedback {
     /// An action ended (or timed out): journal this event for the incident.
     ActionDone {
         incident: String,
+        /// The step that ran it: the result is journaled there, whatever
+        /// step is current when it comes back.
+        step: String,
         event: Event,
     },
     /// One pair's action of a bulk step ended.

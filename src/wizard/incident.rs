@@ -266,6 +266,10 @@ impl Incident {
                     command: command.clone(),
                 }
             }
+            // A result for a step the incident has left (it came back late)
+            // is kept in the journal and changes nothing here.
+            Event::ActionResult { .. } | Event::ActionUnknown { .. }
+                if e.step.as_deref() != self.current().map(|s| s.id.as_str()) => {}
             Event::ActionResult {
                 ok, status, output, ..
             } => {

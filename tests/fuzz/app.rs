@@ -237,6 +237,7 @@ impl Console {
                 }
                 self.app.feedback(Feedback::ActionDone {
                     incident: plan.incident.clone(),
+                    step: plan.step.clone(),
                     event: if ok {
                         Event::ActionResult {
                             ok: true,

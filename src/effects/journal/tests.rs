@@ -117,3 +117,13 @@ fn a_created_journal_file_and_folder_are_written_whole() {
     assert!(text.ends_with('\n') && text.lines().count() == 1, "{text}");
     let _ = std::fs::remove_dir_all(dir.parent().expect("parent"));
 }
+
+#[test]
+fn a_new_journal_is_created_once_and_never_shared() {
+    let dir = std::env::temp_dir().join(format!("baton-journal-create-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(create(&dir, "INC-X"), Ok(()));
+    let again = create(&dir, "INC-X").expect_err("a second start of one id");
+    assert!(again.contains("exists already"), "{again}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

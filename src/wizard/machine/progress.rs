@@ -39,11 +39,28 @@ impl Wizard {
         match f {
             Feedback::Notice(o) => vec![Effect::notice(o.text, !o.ok)],
             // With the result the step is not done yet: the operator confirms.
-            Feedback::ActionDone { incident, event } => self
+            Feedback::ActionDone {
+                incident,
+                step,
+                event,
+            } => self
                 .incident(&incident)
                 .map(|inc| {
+                    let mut entry = inc.entry(now, event);
+                    if entry.step.as_deref() != Some(step.as_str()) {
+                        // The incident moved on while it ran (aborted): the
+                        // result is recorded at the step that ran it, and
+                        // changes nothing at the current one.
+                        entry.phase = inc
+                            .runbook
+                            .steps()
+                            .find(|(_, _, s)| s.id == step)
+                            .and_then(|(pi, _, _)| inc.runbook.phases.get(pi))
+                            .map(|p| p.id.clone());
+                        entry.step = Some(step);
+                    }
                     vec![Effect::Journal {
-                        entries: vec![inc.entry(now, event)],
+                        entries: vec![entry],
                     }]
                 })
                 .unwrap_or_default(),

@@ -128,6 +128,7 @@ fn a_pair_failover_runs_to_the_promote_and_journals_before_it_acts() {
         Some(ActionState::Idle)
     ));
     let id = intent.incident.clone();
+    let step = plan.step.clone();
     w.handle(Input::Journaled(vec![intent.clone()]), &model, now);
     assert!(matches!(
         w.focused().map(|i| &i.action),
@@ -138,6 +139,7 @@ fn a_pair_failover_runs_to_the_promote_and_journals_before_it_acts() {
     let fx = w.handle(
         Input::Feedback(Feedback::ActionDone {
             incident: id,
+            step,
             event: Event::ActionResult {
                 ok: true,
                 status: "HTTP 200".into(),
@@ -276,4 +278,43 @@ fn a_region_runbook_whose_steps_name_a_pair_holds_it_against_a_pair_failover() {
         fx.iter().any(|e| matches!(e, Effect::Notice { text, .. } if text.contains("is already failing over acct-1003"))),
         "{fx:?}"
     );
+}
+
+#[test]
+fn a_result_for_a_step_the_incident_has_left_changes_nothing_at_the_current_one() {
+    let model = crate::demo::fixture::model(48, "calm", 30);
+    let mut w = wizard(&model);
+    let fx = w.handle(
+        Input::StartWith(Target::Pair("acct-1003".into()), "pair-failover".into()),
+        &model,
+        model.now,
+    );
+    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
+        panic!("starts")
+    };
+    let started = Input::Started {
+        incident,
+        entry,
+        keep_focus: false,
+    };
+    w.handle(started, &model, model.now);
+    let Some(inc) = w.focused() else {
+        panic!("focused")
+    };
+    assert_eq!(inc.current().map(|s| s.id.as_str()), Some("verify-pair"));
+    let mut late = inc.entry(
+        model.now,
+        Event::ActionResult {
+            ok: true,
+            status: "exit status: 0".into(),
+            output: String::new(),
+            millis: 5,
+        },
+    );
+    late.step = Some("promote".into());
+    w.handle(Input::Journaled(vec![late]), &model, model.now);
+    assert!(matches!(
+        w.focused().map(|i| &i.action),
+        Some(ActionState::Idle)
+    ));
 }
