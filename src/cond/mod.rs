@@ -140,6 +140,26 @@ impl Cond {
     }
 }
 
+impl Cond {
+    /// As [`Cond::render`], but a template that does not render makes the
+    /// whole condition undecidable (its `eval` says why): a literal left
+    /// as written could make a `!=` hold.
+    #[must_use]
+    pub fn render_strict(&self, f: &dyn Fn(&str) -> Result<String, String>) -> Self {
+        if let Some((t, e)) = self
+            .templates()
+            .into_iter()
+            .find_map(|t| f(t).err().map(|e| (t.to_string(), e)))
+        {
+            return Self::of(
+                self.0.src.clone(),
+                Err(format!("the template \"{t}\" does not render: {e}")),
+            );
+        }
+        self.render(&|t| f(t).ok())
+    }
+}
+
 fn is_template(t: &str) -> bool {
     t.contains("{{") || t.contains("{%")
 }

@@ -286,3 +286,21 @@ fn bad_source_conditions_are_refused() {
     assert!(err("status == ").contains("ends too early"));
     assert_eq!(err("[STATUS] == 200"), "");
 }
+
+#[test]
+fn a_template_that_does_not_render_makes_the_condition_undecidable() {
+    struct Empty;
+    impl Scope for Empty {
+        fn get(&self, _: &str) -> Value {
+            Value::Str("pg-a".into())
+        }
+    }
+    let c = Cond::new("primary.id != \"{{ failover.failed_instance }}\"");
+    let failed = c.render_strict(&|_| Err("undefined".into()));
+    let why = failed
+        .eval(&Empty)
+        .expect_err("no decision on an unrendered template");
+    assert!(why.contains("does not render"), "{why}");
+    let ok = c.render_strict(&|_| Ok("pg-b".into()));
+    assert_eq!(ok.eval(&Empty), Ok(true));
+}

@@ -53,7 +53,7 @@ fn rendered<'a>(
         return std::borrow::Cow::Borrowed(x);
     }
     let ctx = super::notify::context(model, inc, now);
-    std::borrow::Cow::Owned(x.render(&|t| super::templates::render_str(t, ctx.clone()).ok()))
+    std::borrow::Cow::Owned(x.render_strict(&|t| super::templates::render_str(t, ctx.clone())))
 }
 
 /// Enter on the current step.
