@@ -80,6 +80,8 @@ async fn webhook_sends_json_as_it_is_and_wraps_text() {
         let g = got.lock().expect("lock");
         assert_eq!(g[0].0["content-type"], "application/json");
         assert_eq!(g[0].0["authorization"], home.as_str());
+        // The exact bytes the operator saw: spacing and key order kept.
+        assert_eq!(g[0].1, json_text);
     }
     send(&message(cfg, "[INCIDENT] acct-1003\nSeverity: Critical"))
         .await

@@ -92,6 +92,19 @@ pub fn body(s: &Send, routing_key: &str) -> serde_json::Value {
     }
 }
 
+/// The bytes POSTed: a JSON message (a template that renders JSON) exactly
+/// as the operator saw and edited it, so the journal's text is what was
+/// sent (key order and spacing kept); any other body serialised.
+pub fn body_bytes(s: &Send, routing_key: &str) -> Result<Vec<u8>, String> {
+    let exact = s.cfg.effective_kind() == NotifyKind::Webhook
+        && serde_json::from_str::<serde_json::Value>(&s.text)
+            .is_ok_and(|v| v.is_object() || v.is_array());
+    if exact {
+        return Ok(s.text.as_bytes().to_vec());
+    }
+    serde_json::to_vec(&body(s, routing_key)).map_err(|e| format!("cannot encode the message: {e}"))
+}
+
 /// Sends `s`; the channel's answer on success.
 pub async fn send(s: &Send) -> Result<String, String> {
     let timeout = s.cfg.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
@@ -139,7 +152,8 @@ async fn http(s: &Send, timeout: Duration) -> Result<String, String> {
     let resp = client
         .post(&url)
         .headers(headers)
-        .json(&body(s, &key))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body_bytes(s, &key)?)
         .send()
         .await
         .map_err(|e| crate::sources::client::describe(&e))?;
