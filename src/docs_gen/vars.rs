@@ -101,7 +101,9 @@ fn describe_template(name: &str) -> &'static str {
         "incident.elapsed" => "seconds since the incident started",
         "incident.duration" => "time since the incident started, in words",
         "incident.duration_ms" => "time since the incident started, in milliseconds",
-        "incident.severity" => "`Critical` or `Warning`, from the pair",
+        "incident.severity" => {
+            "`Critical` or `Warning`: from the pair; an area incident is Critical once one of its primaries fails"
+        }
         "incident.runbook" => "the runbook's id",
         "incident.runbook_title" => "the runbook's title",
         "incident.scenario" => "the runbook's `scenario`",

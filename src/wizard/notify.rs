@@ -148,13 +148,6 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
         .copied()
         .unwrap_or(("?", "unknown level", "the Commander", "as soon as possible"));
     let elapsed_ms = (now - inc.started).num_milliseconds().max(0);
-    let severity = match pair.map(|p| p.state) {
-        Some(crate::state::PairState::Critical) => "Critical",
-        _ if pair.is_some_and(|p| failing(&p.primary, model.config.thresholds.critical_below)) => {
-            "Critical"
-        }
-        _ => "Warning",
-    };
     let (failed, new) = started_with(inc);
     // Only an area incident walks the fleet for its counts.
     let area = inc.area.clone().unwrap_or_default();
@@ -163,6 +156,16 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
         .as_ref()
         .map(|a| a.stats(model))
         .unwrap_or_default();
+    // An area is Critical once any of its primaries fails ("40 of 40
+    // failing" is no warning); a pair by its own state.
+    let severity = match pair.map(|p| p.state) {
+        Some(crate::state::PairState::Critical) => "Critical",
+        _ if pair.is_some_and(|p| failing(&p.primary, model.config.thresholds.critical_below)) => {
+            "Critical"
+        }
+        _ if inc.area.is_some() && stats.failing > 0 => "Critical",
+        _ => "Warning",
+    };
     let bulk = inc.bulk.clone().unwrap_or_default();
     let pairs_of = |list: &[(String, String)]| -> Vec<String> {
         list.iter().map(|(p, why)| format!("{p} ({why})")).collect()

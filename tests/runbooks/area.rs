@@ -97,6 +97,14 @@ async fn emergency_regional_failover_in_a_provider_outage() {
         intent["details"]["lag"].is_number(),
         "the area's lag at cutover"
     );
+    // A provider outage is no warning: the initial alert says Critical.
+    let alert = j
+        .iter()
+        .filter(|l| l["event"] == "notified")
+        .filter_map(|l| l["details"]["text"].as_str())
+        .find(|t| t.contains("Severity:"))
+        .expect("the initial alert was sent");
+    assert!(alert.contains("Severity: Critical"), "{alert}");
 }
 
 #[tokio::test]
