@@ -122,17 +122,18 @@ pub fn run(cli: &Cli) -> ExitCode {
             Err(crate::diag::Diagnostics(errors))
         });
         if let Some(file) = &cfg_file {
-            let missing = missing_vars(c, file, &runbooks);
+            // The config's text, once, to place what follows at its lines.
+            let src = config::files::read_text(file).unwrap_or_default();
+            let loc = crate::diag::Located { file, src: &src };
+            let missing = missing_vars(c, &loc, &runbooks);
             report(if missing.is_empty() {
                 Ok("pair vars the runbooks name".into())
             } else {
                 Err(crate::diag::Diagnostics(missing))
             });
-        }
-    }
-    if let (Some(c), Some(file)) = (&cfg, &cfg_file) {
-        for w in unset_secrets(c, file, |v| std::env::var_os(v).is_some()) {
-            println!("warn  {}", escape_controls(&w.to_string()));
+            for w in unset_secrets(c, &loc, |v| std::env::var_os(v).is_some()) {
+                println!("warn  {}", escape_controls(&w.to_string()));
+            }
         }
     }
     let problems = problems.get();
@@ -154,13 +155,11 @@ pub fn run(cli: &Cli) -> ExitCode {
 /// render failure in the middle of a failover.
 fn missing_vars(
     c: &config::Config,
-    file: &Path,
+    loc: &crate::diag::Located<'_>,
     runbooks: &[crate::wizard::runbook::Runbook],
 ) -> Vec<crate::diag::Diagnostic> {
-    use crate::diag::{Located, Seg};
+    use crate::diag::Seg;
     use crate::wizard::runbook::needs::{self, Owner};
-    let src = config::files::read_text(file).unwrap_or_default();
-    let loc = Located { file, src: &src };
     let mut out = Vec::new();
     for (i, p) in c.pairs.iter().enumerate() {
         let mut needed = std::collections::BTreeSet::new();
@@ -215,12 +214,10 @@ fn stems(dir: &Path) -> Vec<String> {
 /// the console may run where the variable is set.
 fn unset_secrets(
     c: &config::Config,
-    file: &Path,
+    loc: &crate::diag::Located<'_>,
     is_set: impl Fn(&str) -> bool,
 ) -> Vec<crate::diag::Diagnostic> {
-    use crate::diag::{Located, Seg};
-    let src = config::files::read_text(file).unwrap_or_default();
-    let loc = Located { file, src: &src };
+    use crate::diag::Seg;
     let mut out = Vec::new();
     for (name, n) in &c.notify {
         let mut values: Vec<(Vec<Seg>, &String)> = Vec::new();
@@ -266,14 +263,18 @@ mod tests {
         let text = "[notify.pager]\nkind = \"pagerduty\"\nrouting_key = \"env:PD_KEY\"\n\n[notify.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nheaders = { Authorization = \"env:HOOK_TOKEN\" }\n";
         std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
         let c: crate::config::Config = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
-        let w = super::unset_secrets(&c, &file, |v| v == "HOOK_TOKEN");
+        let loc = crate::diag::Located {
+            file: &file,
+            src: text,
+        };
+        let w = super::unset_secrets(&c, &loc, |v| v == "HOOK_TOKEN");
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(
             (w[0].line, w[0].key.as_str()),
             (3, "notify.pager.routing_key")
         );
         assert!(w[0].message.contains("`PD_KEY` is not set"), "{w:?}");
-        assert!(super::unset_secrets(&c, &file, |_| true).is_empty());
+        assert!(super::unset_secrets(&c, &loc, |_| true).is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -41,25 +41,18 @@ pub fn resolve_with(
     }
 }
 
-/// A secret file: a regular file of at most 64 KiB, its trailing newline
-/// dropped (editors add one; no secret ends with it).
+/// A secret file, read as every user file is (a bounded regular file, not
+/// under `/proc`, `/sys` or `/dev`), its trailing newline dropped (editors
+/// add one; no secret ends with it).
 fn from_file(path: &str, key: &str) -> Result<String, String> {
     let path = match std::path::Path::new(path).strip_prefix("~") {
-        Ok(rest) => std::env::var_os("HOME")
-            .map_or_else(|| std::path::PathBuf::from("/"), std::path::PathBuf::from)
-            .join(rest),
+        Ok(rest) => crate::config::home().join(rest),
         Err(_) => std::path::PathBuf::from(path),
     };
-    let meta = std::fs::metadata(&path)
+    let bytes = crate::config::files::read_bytes(&path, MAX_FILE)
         .map_err(|e| format!("{key}: secret file {}: {e}", path.display()))?;
-    if !meta.is_file() || meta.len() > MAX_FILE {
-        return Err(format!(
-            "{key}: secret file {} is not a regular file of at most 64 KiB",
-            path.display()
-        ));
-    }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{key}: secret file {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{key}: secret file {} is not UTF-8", path.display()))?;
     let text = text.strip_suffix('\n').unwrap_or(&text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     if text.is_empty() {

@@ -42,12 +42,17 @@ fn says(model: &mut Model, id: &str, role: &str, writable: bool) {
         ..InstanceReport::default()
     };
     model.now = Utc::now();
+    feed(model, report);
+}
+
+/// One poll of the instance's own source.
+fn feed(model: &mut Model, report: InstanceReport) {
     model.apply(SourceUpdate {
         source: 0,
         at: model.now,
         latency: Duration::from_millis(1),
         result: Ok(Payload::Instances(vec![Probe {
-            instance: id.into(),
+            instance: report.id.clone(),
             latency: Duration::from_millis(1),
             result: Ok(report),
         }])),
@@ -123,17 +128,7 @@ fn the_primarys_byte_lag_wins_while_fresh_and_no_byte_lag_outlives_its_data() {
             replication_lag_bytes: Some(bytes),
             ..InstanceReport::default()
         };
-        m.apply(SourceUpdate {
-            source: 0,
-            at: m.now,
-            latency: Duration::from_millis(1),
-            result: Ok(Payload::Instances(vec![Probe {
-                instance: id.into(),
-                latency: Duration::from_millis(1),
-                result: Ok(report),
-            }])),
-            next_poll: None,
-        });
+        feed(m, report);
     };
     // The primary counts WAL not yet sent; the standby only what it got.
     lag(&mut m, "pg-a", 5000.0);

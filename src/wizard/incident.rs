@@ -186,7 +186,7 @@ impl Incident {
 
     /// The lock it holds on this host: its pair's or its area's; none for
     /// a runbook with `lock = false` (a follow-up checklist).
-    pub fn lock_name(&self) -> Option<String> {
+    fn lock_name(&self) -> Option<String> {
         if !self.runbook.lock {
             return None;
         }

@@ -314,6 +314,24 @@ impl Live {
         }
     }
 
+    /// Until each of `pairs` is OK with its primary saying PRIMARY and its
+    /// standby STANDBY: the estate is up and baton reads it.
+    pub async fn until_ready(&mut self, pairs: &[&str]) {
+        let what = format!("{} OK with both roles known", pairs.join(" and "));
+        self.until(&what, Duration::from_secs(30), |h| {
+            pairs.iter().all(|id| {
+                h.app.model.pair(id).is_some_and(|p| {
+                    p.state == baton::state::PairState::Ok
+                        && p.primary.role.as_deref() == Some("PRIMARY")
+                        && p.standby
+                            .as_ref()
+                            .is_some_and(|s| s.role.as_deref() == Some("STANDBY"))
+                })
+            })
+        })
+        .await;
+    }
+
     /// Drives the focused incident through every step with its keys, on
     /// live data, then closes it; returns the step ids done.
     pub async fn run_to_end(&mut self) -> Vec<String> {

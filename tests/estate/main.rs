@@ -19,19 +19,7 @@ use live::{Estate, Live};
 async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_fails_back() {
     let estate = Estate::up("pg", 100, "pg,dns");
     let mut live = Live::start(&estate, "estate-pg");
-    live.until(
-        "db OK with both roles known",
-        Duration::from_secs(30),
-        |h| {
-            h.app.model.pair("db").is_some_and(|p| {
-                p.state == baton::state::PairState::Ok
-                    && p.standby
-                        .as_ref()
-                        .is_some_and(|s| s.role.as_deref() == Some("STANDBY"))
-            })
-        },
-    )
-    .await;
+    live.until_ready(&["db"]).await;
 
     // Replay paused on the standby, writes on the primary: bytes pile up.
     estate
@@ -131,17 +119,7 @@ async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_
 async fn redis_sentinel_failover_goes_on_only_once_the_old_master_is_a_replica() {
     let estate = Estate::up("redis", 200, "redis");
     let mut live = Live::start(&estate, "estate-redis");
-    live.until(
-        "cache OK with both roles known",
-        Duration::from_secs(30),
-        |h| {
-            h.app.model.pair("cache").is_some_and(|p| {
-                p.state == baton::state::PairState::Ok
-                    && p.primary.role.as_deref() == Some("PRIMARY")
-            })
-        },
-    )
-    .await;
+    live.until_ready(&["cache"]).await;
     live.h
         .start("redis-sentinel-failover", &Target::Pair("cache".into()));
     let steps = live.run_to_end().await;
@@ -184,17 +162,7 @@ fn site(region: &str, provider: &str) -> Target {
 async fn regional_planned_failover_moves_every_system_and_the_failback_moves_them_back() {
     let estate = Estate::up("region", 300, "pg,redis,dns");
     let mut live = Live::start(&estate, "estate-region");
-    live.until("both pairs OK", Duration::from_secs(30), |h| {
-        ["db", "cache"].iter().all(|id| {
-            h.app.model.pair(id).is_some_and(|p| {
-                p.state == baton::state::PairState::Ok
-                    && p.standby
-                        .as_ref()
-                        .is_some_and(|s| s.role.as_deref() == Some("STANDBY"))
-            })
-        })
-    })
-    .await;
+    live.until_ready(&["db", "cache"]).await;
     live.h
         .start("regional-failover-planned-estate", &site("site-a", "dc-a"));
     live.run_to_end().await;
@@ -256,15 +224,7 @@ async fn regional_planned_failover_moves_every_system_and_the_failback_moves_the
 async fn regional_emergency_failover_with_the_region_lost_promotes_and_follows_sentinel() {
     let estate = Estate::up("emergency", 400, "pg,redis,dns");
     let mut live = Live::start(&estate, "estate-emergency");
-    live.until("both pairs OK", Duration::from_secs(30), |h| {
-        ["db", "cache"].iter().all(|id| {
-            h.app
-                .model
-                .pair(id)
-                .is_some_and(|p| p.state == baton::state::PairState::Ok)
-        })
-    })
-    .await;
+    live.until_ready(&["db", "cache"]).await;
     // Site a is lost: its PostgreSQL stopped, its Redis killed.
     estate.stop_site_a();
     live.until("site-a's primaries down", Duration::from_secs(30), |h| {
@@ -317,19 +277,7 @@ async fn regional_emergency_failover_with_the_region_lost_promotes_and_follows_s
 async fn patroni_switchover_then_failover_move_the_leader_as_cluster_says() {
     let estate = Estate::up("patroni", 500, "patroni");
     let mut live = Live::start_on(&estate, "estate-patroni", "patroni.toml");
-    live.until(
-        "pgha with a leader and a replica",
-        Duration::from_secs(30),
-        |h| {
-            h.app.model.pair("pgha").is_some_and(|p| {
-                p.primary.role.as_deref() == Some("PRIMARY")
-                    && p.standby
-                        .as_ref()
-                        .is_some_and(|s| s.role.as_deref() == Some("STANDBY"))
-            })
-        },
-    )
-    .await;
+    live.until_ready(&["pgha"]).await;
     // Whichever node Patroni bootstrapped leads; baton follows it.
     let first = estate.cluster_leader().await;
     let other = if first == "pt-1" { "pt-2" } else { "pt-1" };

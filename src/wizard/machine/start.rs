@@ -39,9 +39,9 @@ impl Wizard {
     /// Starting a failover of a pair: refused by the hard rules about
     /// other failovers (one per pair, an instance in one failover,
     /// max_concurrent). The standby and flapping rules are judged at the
-    /// promote step.
-    pub fn start_refusal(&self, model: &Model, pair: &str) -> Option<String> {
-        let checks = rules::others(&self.rules_ctx(model), pair, None);
+    /// promote step. `closing`: the incident whose close starts this one.
+    fn start_refusal(&self, model: &Model, pair: &str, closing: Option<&str>) -> Option<String> {
+        let checks = rules::others(&self.rules_ctx(model), pair, closing);
         rules::hard(&checks).map(|c| c.fact.clone())
     }
 
@@ -187,17 +187,9 @@ impl Wizard {
             ),
         };
         if rb.lock {
-            if let Some(p) = &pair
-                && let Some(why) = rules::hard(&rules::others(&self.rules_ctx(model), p, closing))
-                    .map(|c| c.fact.clone())
-            {
-                return vec![Effect::notice(format!("failover refused: {why}"), true)];
-            }
-            // Each pair a region runbook's steps name must be free too.
-            for p in rb.named_pairs() {
-                if let Some(why) = rules::hard(&rules::others(&self.rules_ctx(model), &p, closing))
-                    .map(|c| c.fact.clone())
-                {
+            // Its own pair, and each pair a region runbook's steps name.
+            for p in pair.iter().cloned().chain(rb.named_pairs()) {
+                if let Some(why) = self.start_refusal(model, &p, closing) {
                     return vec![Effect::notice(format!("failover refused: {why}"), true)];
                 }
             }

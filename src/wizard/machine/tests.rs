@@ -318,3 +318,56 @@ fn a_result_for_a_step_the_incident_has_left_changes_nothing_at_the_current_one(
         Some(ActionState::Idle)
     ));
 }
+
+#[test]
+fn skip_when_never_skips_an_action_that_has_started() {
+    let model = crate::demo::fixture::model(48, "calm", 30);
+    let mut w = wizard(&model);
+    let rb: crate::wizard::runbook::Runbook = toml::from_str(
+        "id = \"fence\"\ntitle = \"F\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"fence\"\nkind = \"action\"\ntitle = \"t\"\ncommand = [\"true\"]\nskip_when = \"elapsed >= 0\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    w.runbooks.push(Arc::new(rb));
+    let fx = w.handle(
+        Input::StartWith(Target::Pair("acct-1003".into()), "fence".into()),
+        &model,
+        model.now,
+    );
+    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
+        panic!("starts")
+    };
+    let started = Input::Started {
+        incident,
+        entry,
+        keep_focus: false,
+    };
+    w.handle(started, &model, model.now);
+    let Some(inc) = w.focused() else {
+        panic!("focused")
+    };
+    assert!(
+        crate::wizard::decide::skip(inc, &model, model.now).is_some(),
+        "before it runs, the step would be skipped"
+    );
+    // The action is running: enter does not skip it.
+    let intent = inc.entry(
+        model.now,
+        Event::ActionIntent {
+            command: "true".into(),
+            lag: None,
+            lag_bytes: None,
+            cutover: false,
+            settle: None,
+        },
+    );
+    w.handle(Input::Journaled(vec![intent]), &model, model.now);
+    let fx = w.handle(Input::Action(Action::Confirm), &model, model.now);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Journal { entries } if entries.iter().any(|x| matches!(x.event, Event::StepDone { .. })))),
+        "{fx:?}"
+    );
+    assert!(matches!(
+        w.focused().map(|i| &i.action),
+        Some(ActionState::Running { .. })
+    ));
+}

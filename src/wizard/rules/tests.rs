@@ -303,4 +303,17 @@ fn a_writable_primary_and_a_byte_lag_block_the_promote_until_fenced_or_overridde
             && checks.iter().filter(|c| c.rule == "fenced").count() == 1,
         "{checks:?}"
     );
+    // Only unreachable: said, never taken as proof of a fence.
+    p.primary.writable = None;
+    p.primary.down = true;
+    let fenced = standby(&app.model, &p)
+        .into_iter()
+        .find(|c| c.rule == "fenced")
+        .map(|c| (c.level, c.fact));
+    assert!(
+        fenced
+            .as_ref()
+            .is_some_and(|(l, f)| *l == Level::Warning && f.contains("not proven fenced")),
+        "{fenced:?}"
+    );
 }
