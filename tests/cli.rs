@@ -445,3 +445,16 @@ fn check_names_a_pair_whose_runbook_needs_vars_it_lacks_at_the_pair_line() {
         "{text}"
     );
 }
+
+#[test]
+fn shipped_runbooks_false_loads_only_the_estates_own() {
+    let dir = temp("check-no-shipped");
+    let runbooks = format!("{}/runbooks/systems/", env!("CARGO_MANIFEST_DIR"));
+    let config = format!("[console]\nshipped_runbooks = false\nrunbooks = [\"{runbooks}\"]\n");
+    std::fs::write(dir.join("baton.toml"), config).expect("write");
+    let out = baton(&dir, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("runbook postgres-promote"), "{text}");
+    assert!(!text.contains("<embedded>/runbooks"), "{text}");
+}

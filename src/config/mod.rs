@@ -44,6 +44,10 @@ pub struct Console {
     pub theme: String,
     pub keymap: String,
     pub runbooks: Vec<PathBuf>,
+    /// Load the shipped (demo control-plane) runbooks beside `runbooks`;
+    /// `false` for an estate whose runbooks are all its own, so the chooser
+    /// offers nothing that acts on a control plane it does not have.
+    pub shipped_runbooks: bool,
     /// Folders (or files) of notification templates, beside the shipped ones.
     pub templates: Vec<PathBuf>,
     /// Background of the title bar, so `prod` cannot be mistaken for
@@ -59,6 +63,7 @@ impl Default for Console {
             theme: "default".into(),
             keymap: "default".into(),
             runbooks: vec![PathBuf::from("runbooks/")],
+            shipped_runbooks: true,
             templates: vec![PathBuf::from("templates/")],
             frame_color: None,
         }

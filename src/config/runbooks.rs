@@ -68,9 +68,14 @@ pub fn load_all(
     config_dir: Option<&Path>,
     templates: &Templates,
 ) -> (Vec<Runbook>, Vec<Diagnostic>) {
+    let shipped: &[(&str, &str)] = if config.console.shipped_runbooks {
+        EMBEDDED
+    } else {
+        &[]
+    };
     let (files, mut errors) = crate::config::files::gather(
         "runbooks",
-        EMBEDDED,
+        shipped,
         &config.console.runbooks,
         config_dir,
         |p| p.extension().is_some_and(|x| x == "toml"),
