@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod cond;
 pub mod config;
+pub mod coord;
 pub mod demo;
 pub mod diag;
 pub mod docs_gen;

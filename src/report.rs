@@ -435,6 +435,7 @@ pub fn build(entries: &[Entry], runbook: Option<&Arc<Runbook>>, damage: Vec<Stri
                     b.failed.push((pair.clone(), format!("not run: {reason}")));
                 }
             }
+            (ev, Some(s)) if let Some(d) = read::coordination(ev) => s.details.push(d),
             (Event::ActionUnknown { reason }, Some(s)) => {
                 s.details.push(format!("**OUTCOME UNKNOWN**: {reason}"));
                 s.outcome = UNKNOWN.into();

@@ -66,32 +66,41 @@ impl Follower {
         runbooks: &[Arc<Runbook>],
         now: chrono::DateTime<chrono::Utc>,
     ) -> Vec<Incident> {
-        let mut out: Vec<Incident> = self
-            .entries
-            .values()
-            .filter(|e| {
-                e.last().is_some_and(|last| {
-                    !matches!(last.event, Event::Closed | Event::Aborted { .. })
-                        || (now - last.at).num_seconds() < KEEP_CLOSED_SECS
-                })
-            })
-            .filter_map(|e| {
-                let rb = runbooks
-                    .iter()
-                    .find(|r| Some(&r.id) == e.first().map(|x| &x.runbook))?;
-                // A watcher cannot know that a running action was lost: it
-                // shows it running until the operator's console says more.
-                let inc = Incident::fold(e, Arc::clone(rb))?;
-                Some(inc)
-            })
-            .collect();
-        out.sort_by_key(|i| i.started);
-        out
+        let all: Vec<Vec<Entry>> = self.entries.values().cloned().collect();
+        fold_all(&all, runbooks, now)
     }
 
     pub fn history(&self) -> Vec<Entry> {
         self.entries.values().flatten().cloned().collect()
     }
+}
+
+/// The incidents of these journals a watcher shows: open ones, and
+/// those closed in the last minutes, oldest first.
+pub fn fold_all(
+    journals: &[Vec<Entry>],
+    runbooks: &[Arc<Runbook>],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Incident> {
+    let mut out: Vec<Incident> = journals
+        .iter()
+        .filter(|e| {
+            e.last().is_some_and(|last| {
+                !matches!(last.event, Event::Closed | Event::Aborted { .. })
+                    || (now - last.at).num_seconds() < KEEP_CLOSED_SECS
+            })
+        })
+        .filter_map(|e| {
+            let rb = runbooks
+                .iter()
+                .find(|r| Some(&r.id) == e.first().map(|x| &x.runbook))?;
+            // A watcher cannot know that a running action was lost: it
+            // shows it running until the operator's console says more.
+            Incident::fold(e, Arc::clone(rb))
+        })
+        .collect();
+    out.sort_by_key(|i| i.started);
+    out
 }
 
 impl super::App {

@@ -1,6 +1,7 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
+pub mod coordination;
 pub mod follow;
 mod perform;
 mod run;
@@ -63,6 +64,9 @@ pub struct App {
     pub silence_form: Option<silence_form::SilenceForm>,
     /// The failover wizard: incidents, prompt, chooser, drafts.
     pub wizard: Wizard,
+    /// With `[coordination] kind = "etcd"`: whether this console can act
+    /// through it, and what the title bar says.
+    pub coord_status: Option<(bool, String)>,
 }
 
 impl App {
@@ -90,6 +94,7 @@ impl App {
             notice: None,
             silence_form: None,
             wizard,
+            coord_status: None,
         }
     }
 
@@ -339,6 +344,7 @@ impl App {
                 let target = self.failover_target();
                 return self.wizard_input(Input::Failover(target));
             }
+            Action::TakeOver => return self.wizard_input(Input::Action(Action::TakeOver)),
             Action::Copy => {
                 if let Some(p) = self.view.selected_pair(&self.model) {
                     let id = p.id.clone();

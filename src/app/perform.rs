@@ -50,6 +50,21 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> Option<Vec<Effect>> {
                 None
             }
         },
+        Effect::TakeOver {
+            incident,
+            entries,
+            entry,
+        } => match exec.take_over(&incident.lock_names(), &entries, &entry) {
+            Ok(()) => Some(Input::Started {
+                incident,
+                entry,
+                keep_focus: false,
+            }),
+            Err(e) => {
+                app.say(format!("not taken over: {e}"), true);
+                None
+            }
+        },
         Effect::Journal { entries } => match exec.journal(&entries) {
             Ok(()) => Some(Input::Journaled(entries)),
             Err(e) => {

@@ -42,9 +42,12 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
         feedback_tx,
     );
     resume(&mut app, &mut executor);
-    let mut follower = opts
-        .follow
+    // On etcd, every console follows the prefix (watch mode reads no
+    // local folder); on one host a watcher reads the journal folder.
+    let mut view = super::coordination::view_of(&app.model.config);
+    let mut follower = (opts.follow && view.is_none())
         .then(|| Follower::new(executor.journal_dir().to_path_buf()));
+    app.coord_status = super::coordination::status(&executor);
     if let Some(f) = follower.as_mut() {
         f.poll();
         let list = f.incidents(&app.wizard.runbooks, app.model.now);
@@ -100,6 +103,15 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                 perform(&mut app, &mut executor, Vec::new());
                 dirty = true;
             }
+            Ok(()) = async { match view.as_mut() { Some(v) => v.changed().await, None => std::future::pending().await } } => {
+                app.model.now = Utc::now();
+                let latest = view.as_ref().map(|v| std::sync::Arc::clone(&v.borrow()));
+                if let Some(v) = latest {
+                    let fx = app.coord_view(&v, opts.follow);
+                    perform(&mut app, &mut executor, fx);
+                }
+                dirty = true;
+            }
             Some(f) = feedback.recv() => {
                 // What the feedback journals carries the time it came back.
                 app.model.now = Utc::now();
@@ -116,7 +128,13 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                     let list = f.incidents(&app.wizard.runbooks, app.model.now);
                     app.follow_update(list, f.history());
                 }
-                perform(&mut app, &mut executor, Vec::new());
+                app.coord_status = super::coordination::status(&executor);
+                let fx = if view.is_none() && !app.read_only {
+                    app.local_approvals(executor.journal_dir())
+                } else {
+                    Vec::new()
+                };
+                perform(&mut app, &mut executor, fx);
                 dirty = true;
             }
             () = tokio::time::sleep_until(frame_due), if dirty => {}
@@ -148,6 +166,15 @@ fn resume(app: &mut App, executor: &mut Executor) {
     let open = crate::wizard::machine::unfinished(&all, &app.wizard.runbooks);
     let mut resumed = 0;
     for inc in open {
+        let local = all
+            .iter()
+            .find(|(_, e)| e.first().is_some_and(|x| x.incident == inc.id))
+            .map(|(_, e)| e.as_slice())
+            .unwrap_or_default();
+        if let Err(e) = super::coordination::resume_check(executor, &inc.id, local) {
+            app.say(format!("{} not resumed: {e}", inc.id), true);
+            continue;
+        }
         if let Err(e) = executor.relock(&inc.id, &inc.lock_names()) {
             app.say(format!("{} not resumed: {e}", inc.id), true);
             continue;

@@ -58,9 +58,22 @@ pub enum Command {
     },
     /// Validate the config, themes and keymaps; exit 1 on any error.
     Check,
+    /// Approve (or refuse) another operator's step that waits for a second
+    /// operator: shows the exact command, records the decision.
+    Approve {
+        /// The incident id (`INC-…`).
+        incident: String,
+        /// Approve without asking.
+        #[arg(long, conflicts_with = "refuse")]
+        yes: bool,
+        /// Refuse, with this reason.
+        #[arg(long, value_name = "REASON")]
+        refuse: Option<String>,
+    },
     /// Turn an incident journal into a timeline report (Markdown or JSON).
     Report {
-        /// The incident's journal file (`journal_dir/INC-….jsonl`).
+        /// The incident's journal file (`journal_dir/INC-….jsonl`), or with
+        /// `[coordination] kind = "etcd"` an incident id, read from etcd.
         journal: PathBuf,
         #[arg(long, value_enum, default_value = "markdown")]
         format: ReportFormat,

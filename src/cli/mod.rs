@@ -9,6 +9,7 @@ use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 pub mod args;
+mod coordinated;
 
 pub use args::{Cli, Command, ReportFormat, locate_name, no_config_message, theme_name};
 
@@ -38,6 +39,22 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check) => Ok(crate::check::run(cli)),
         Some(Command::Init { path, force }) => init(path, *force),
+        Some(Command::Approve {
+            incident,
+            yes,
+            refuse,
+        }) => {
+            let Some(cfg) = required_config(cli) else {
+                return Ok(ExitCode::from(2));
+            };
+            Ok(coordinated::approve(
+                &cfg,
+                incident,
+                *yes,
+                refuse.as_deref(),
+                cli.read_only,
+            ))
+        }
         Some(Command::Report {
             journal,
             format,
@@ -211,7 +228,18 @@ fn report(
     .into_iter()
     .map(Arc::new)
     .collect();
-    let r = match crate::report::from_file(journal, &runbooks) {
+    // Not a file: an incident id, read from the journal of record.
+    let from_store = !journal.exists()
+        && cfg.coordination.kind == crate::config::coordination::Kind::Etcd;
+    let read = if from_store {
+        coordinated::journal_of(&cfg, &journal.to_string_lossy()).map(|e| {
+            let rb = runbooks.iter().find(|r| e.first().is_some_and(|x| x.runbook == r.id));
+            crate::report::build(&e, rb, Vec::new())
+        })
+    } else {
+        crate::report::from_file(journal, &runbooks)
+    };
+    let r = match read {
         Ok(r) => r,
         Err(e) => {
             eprintln!("baton: {}", escape_controls(&e));
@@ -297,5 +325,23 @@ fn start_logging(cli: &Cli) {
             "baton: cannot open log file {}: {e}; continuing without logs",
             path.display()
         ),
+    }
+}
+
+/// The config a subcommand needs (found and valid), or why not, printed.
+fn required_config(cli: &Cli) -> Option<Config> {
+    let path = match config::find(cli.config.as_deref()) {
+        Lookup::Found(p) => p,
+        Lookup::NotFound(searched) => {
+            eprintln!("{}", no_config_message(&searched));
+            return None;
+        }
+    };
+    match config::load_file(&path) {
+        Ok(c) => Some(c),
+        Err(d) => {
+            eprintln!("{}", escape_controls(&d.to_string()));
+            None
+        }
     }
 }

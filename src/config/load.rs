@@ -71,7 +71,7 @@ fn key(k: &str) -> Seg {
 /// Checks the rules serde cannot express: ranges, unique ids, required
 /// fields per kind, references between sections.
 pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = super::coordination::validate(&c.coordination, loc);
     if let Some(col) = &c.console.frame_color
         && let Err(e) = crate::theme::color(col)
     {

@@ -1,5 +1,6 @@
 //! The config file (TOML): its shape, defaults, lookup and validation.
 
+pub mod coordination;
 mod duration;
 pub mod files;
 mod load;
@@ -33,6 +34,7 @@ pub struct Config {
     #[serde(rename = "pair")]
     pub pairs: Vec<PairCfg>,
     pub notify: BTreeMap<String, NotifyCfg>,
+    pub coordination: coordination::Coordination,
 }
 
 #[derive(Debug, Clone, Deserialize)]

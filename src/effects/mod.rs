@@ -3,6 +3,7 @@
 //! effect here, whatever key or path asked for it.
 
 pub mod action;
+mod coordinated;
 pub mod journal;
 pub mod lock;
 pub mod notify;
@@ -16,9 +17,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::coord::Coord;
 use crate::wizard::effect::ActionPlan;
 use crate::wizard::incident::{Entry, Event};
 
+pub use coordinated::is_recorded;
 pub use crate::wizard::effect::{Feedback, Outcome, SilenceRequest};
 
 pub struct Executor {
@@ -29,6 +32,8 @@ pub struct Executor {
     feedback: mpsc::Sender<Feedback>,
     journal_dir: PathBuf,
     locks: HashMap<String, lock::PairLock>,
+    /// Locks, journal of record and approvals shared with other consoles.
+    coord: Coord,
 }
 
 /// An action run in a background task; a panic there is an outcome
@@ -51,6 +56,7 @@ impl Executor {
         feedback: mpsc::Sender<Feedback>,
     ) -> Self {
         let journal_dir = journal::expand(&config.console.journal_dir);
+        let coord = coordinated::connect(&config, read_only, &operator);
         Self {
             config,
             read_only,
@@ -58,7 +64,12 @@ impl Executor {
             feedback,
             journal_dir,
             locks: HashMap::new(),
+            coord,
         }
+    }
+
+    pub fn coord(&self) -> &Coord {
+        &self.coord
     }
 
     pub fn journal_dir(&self) -> &std::path::Path {
@@ -87,6 +98,9 @@ impl Executor {
     /// All of an incident's locks or none: the first under its id, the
     /// pairs its steps name under `incident/pair`, as bulk pairs are.
     fn take_locks(&mut self, incident: &str, names: &[String]) -> Result<(), String> {
+        if let Some(c) = self.cluster()? {
+            return c.take(incident, names, !names.is_empty());
+        }
         for (i, name) in names.iter().enumerate() {
             let key = if i == 0 {
                 incident.to_string()
@@ -119,7 +133,12 @@ impl Executor {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
-        journal::append(&self.journal_dir, entries)
+        journal::append(&self.journal_dir, entries)?;
+        // On disk first: the etcd copy follows in order, in the background.
+        if let Coord::Etcd(c) = &self.coord {
+            c.commit(&entries.iter().collect::<Vec<_>>());
+        }
+        Ok(())
     }
 
     /// Releases the pair lock of a closed incident.
@@ -127,6 +146,9 @@ impl Executor {
         let mine = format!("{incident}/");
         self.locks
             .retain(|k, _| k != incident && !k.starts_with(&mine));
+        if let Coord::Etcd(c) = &self.coord {
+            c.release(incident);
+        }
     }
 
     /// Writes the intent, flushed, then runs the action in the background;
@@ -135,11 +157,17 @@ impl Executor {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
-        self.journal(std::slice::from_ref(intent))
+        self.may_act(&plan.incident)
             .map_err(|e| format!("action not run: {e}"))?;
+        journal::append(&self.journal_dir, std::slice::from_ref(intent))
+            .map_err(|e| format!("action not run: {e}"))?;
+        let committed = self.committed(std::slice::from_ref(intent));
         let tx = self.feedback.clone();
         tokio::spawn(async move {
-            let event = contained_action(&plan).await;
+            let event = match committed.await {
+                Ok(()) => contained_action(&plan).await,
+                Err(reason) => Event::ActionNotRun { reason },
+            };
             tracing::info!("action {} of {}: {event:?}", plan.step, plan.incident);
             let _ = tx
                 .send(Feedback::ActionDone {
@@ -164,13 +192,19 @@ impl Executor {
         if self.read_only {
             return Err(READ_ONLY.into());
         }
+        if let Some((_, p)) = plans.first() {
+            self.may_act(&p.incident)
+                .map_err(|e| format!("bulk batch not run: {e}"))?;
+        }
         let mut locked_out = Vec::new();
         let mut go = Vec::new();
         for (pair, plan) in plans {
             let key = format!("{}/{pair}", plan.incident);
-            match lock::take(&self.journal_dir, &pair) {
+            match self.take_one(&plan.incident, &pair) {
                 Ok(l) => {
-                    self.locks.insert(key, l);
+                    if let Some(l) = l {
+                        self.locks.insert(key, l);
+                    }
                     go.push((pair, plan));
                 }
                 Err(e) => locked_out.push((pair, e)),
@@ -183,16 +217,21 @@ impl Executor {
             })
             .cloned()
             .collect();
-        if let Err(e) = self.journal(&writing) {
+        if let Err(e) = journal::append(&self.journal_dir, &writing) {
             for (pair, plan) in &go {
                 self.locks.remove(&format!("{}/{pair}", plan.incident));
             }
             return Err(format!("bulk batch not run: {e}"));
         }
+        let committed = futures::FutureExt::shared(self.committed(&writing));
         for (pair, plan) in go {
             let tx = self.feedback.clone();
+            let committed = committed.clone();
             tokio::spawn(async move {
-                let event = contained_action(&plan).await;
+                let event = match committed.await {
+                    Ok(()) => contained_action(&plan).await,
+                    Err(reason) => Event::ActionNotRun { reason },
+                };
                 let _ = tx
                     .send(Feedback::BulkDone {
                         incident: plan.incident.clone(),

@@ -57,6 +57,7 @@ actions! {
     VerifyOk => "verify_ok", "an action of unknown outcome: you checked, it worked";
     VerifyFailed => "verify_failed", "an action of unknown outcome: you checked, it did not work";
     Abort => "abort", "abort the incident, with a typed reason";
+    TakeOver => "take_over", "take over an incident whose console was lost (its etcd lease expired), with a typed reason";
     CloseIncident => "close_incident", "close the incident once every step is done";
     NextIncident => "next_incident", "focus the next open incident";
     Timeline => "timeline", "the timeline of the focused incident: every journal entry";
@@ -84,6 +85,7 @@ impl Action {
                 | Self::VerifyOk
                 | Self::VerifyFailed
                 | Self::Abort
+                | Self::TakeOver
                 | Self::CloseIncident
                 | Self::Silence
         )

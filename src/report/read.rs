@@ -36,3 +36,27 @@ pub fn from_file(path: &std::path::Path, runbooks: &[Arc<Runbook>]) -> Result<Re
     let rb = runbooks.iter().find(|r| r.id == entries[0].runbook);
     Ok(build(&entries, rb, damage))
 }
+
+/// The detail line of an approval, a takeover or an action not run.
+pub fn coordination(ev: &Event) -> Option<String> {
+    Some(match ev {
+        Event::ApprovalRequested { request, command } => {
+            format!("approval {request} asked of a second operator for `{command}`")
+        }
+        Event::Approved {
+            request,
+            command,
+            by,
+        } => format!("**approved** (request {request}) by {} for `{command}`", by.label()),
+        Event::ApprovalRefused {
+            request,
+            by,
+            reason,
+        } => format!("**approval refused** (request {request}) by {}: {reason}", by.label()),
+        Event::TakenOver { from, reason } => {
+            format!("**taken over** from {}: {reason}", from.label())
+        }
+        Event::ActionNotRun { reason } => format!("**not run**: {reason}"),
+        _ => return None,
+    })
+}

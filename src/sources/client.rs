@@ -68,13 +68,18 @@ pub async fn get_bounded(
     headers: &HeaderMap,
     max: usize,
 ) -> Result<(u16, Vec<u8>), String> {
-    let mut resp = client
+    let resp = client
         .get(url)
         .headers(headers.clone())
         .send()
         .await
         .map_err(|e| describe(&e))?;
     let status = resp.status().as_u16();
+    Ok((status, read_limited(resp, max).await?))
+}
+
+/// Reads at most `max` bytes of a response's body.
+pub async fn read_limited(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
     if let Some(len) = resp.content_length()
         && len as usize > max
     {
@@ -87,7 +92,7 @@ pub async fn get_bounded(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((status, body))
+    Ok(body)
 }
 
 fn too_large(max: usize) -> String {

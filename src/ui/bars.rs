@@ -89,6 +89,10 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     // Most important first: parts that do not fit are dropped from the end,
     // never the clock on the left.
     let mut parts: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
+    // A console that cannot act through etcd says so before anything.
+    if let Some((false, text)) = &app.coord_status {
+        parts.push((2, vec![styled(format!("⚠ {text} "), t.style(Role::Critical))]));
+    }
     if app.mode == Mode::Demo {
         parts.push((
             0,
@@ -121,6 +125,9 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         4,
         vec![styled(format!(" {} ", app.operator), t.style(Role::Muted))],
     ));
+    if let Some((true, text)) = &app.coord_status {
+        parts.push((5, vec![styled(format!("{text} "), t.style(Role::Muted))]));
+    }
     let room = (area.width as usize).saturating_sub(left.width() + 1);
     let mut used = 0;
     let mut keep: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
@@ -282,6 +289,14 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App) {
 
 /// The provider-outage declaration (seed 000), when any region has one.
 pub fn banner_line(app: &App) -> Option<Line<'static>> {
+    if let Some(o) = app.wizard.orphans.first() {
+        let id = o.entries.first().map_or("", |e| e.incident.as_str());
+        let key = app.wizard.key_for(Action::TakeOver);
+        return Some(Line::from(format!(
+            " ⚠ {id} of {} has no console: its lease expired · {key} takes it over",
+            o.owner.label()
+        )));
+    }
     let out: Vec<String> = app
         .model
         .regions

@@ -148,6 +148,27 @@ pub fn summary(e: &Entry) -> (String, Role) {
         ),
         Event::Aborted { reason } => (format!("ABORTED: {reason}"), Role::Critical),
         Event::Closed => ("closed".into(), Role::Ok),
+        Event::ActionNotRun { reason } => (format!("NOT RUN: {reason}"), Role::Critical),
+        Event::ApprovalRequested { request, command } => (
+            format!("approval {request} asked of a second operator: {command}"),
+            Role::Warn,
+        ),
+        Event::Approved { request, by, .. } => (
+            format!("approval {request} given by {}", by.label()),
+            Role::Ok,
+        ),
+        Event::ApprovalRefused {
+            request,
+            by,
+            reason,
+        } => (
+            format!("approval {request} REFUSED by {}: {reason}", by.label()),
+            Role::Critical,
+        ),
+        Event::TakenOver { from, reason } => (
+            format!("taken over from {}: {reason}", from.label()),
+            Role::Warn,
+        ),
     }
 }
 

@@ -23,6 +23,13 @@ pub enum Effect {
         incident: Box<Incident>,
         entry: Entry,
     },
+    /// Take an orphaned incident over: its locks, its journal of record
+    /// copied here, then `entry` (`taken_over`) journaled.
+    TakeOver {
+        incident: Box<Incident>,
+        entries: Vec<Entry>,
+        entry: Entry,
+    },
     /// Journal (fsync) these entries; then they are applied.
     Journal {
         entries: Vec<Entry>,

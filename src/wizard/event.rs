@@ -94,6 +94,34 @@ pub enum Event {
         facts: Vec<String>,
         reason: String,
     },
+    /// The intent is in the journal but the action never started: the
+    /// intent could not be committed to etcd in time (no quorum).
+    ActionNotRun {
+        reason: String,
+    },
+    /// A step that needs a second operator asked for one; `command` is
+    /// exactly what the approver is shown and approves.
+    ApprovalRequested {
+        request: u64,
+        command: String,
+    },
+    /// A second operator approved request `request` (its command).
+    Approved {
+        request: u64,
+        command: String,
+        by: Operator,
+    },
+    ApprovalRefused {
+        request: u64,
+        by: Operator,
+        reason: String,
+    },
+    /// This operator took the incident over from `from`, whose console's
+    /// lease had expired (a lost bastion), with a typed reason.
+    TakenOver {
+        from: Operator,
+        reason: String,
+    },
     /// Timed out or lost: nobody saw it finish.
     ActionUnknown {
         reason: String,

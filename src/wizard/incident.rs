@@ -268,7 +268,7 @@ impl Incident {
             }
             // A result for a step the incident has left (it came back late)
             // is kept in the journal and changes nothing here.
-            Event::ActionResult { .. } | Event::ActionUnknown { .. }
+            Event::ActionResult { .. } | Event::ActionUnknown { .. } | Event::ActionNotRun { .. }
                 if e.step.as_deref() != self.current().map(|s| s.id.as_str()) => {}
             Event::ActionResult {
                 ok, status, output, ..
@@ -284,6 +284,12 @@ impl Incident {
                         output: output.clone(),
                     }
                 };
+            }
+            // Journaled, never started: the step is as it was.
+            Event::ActionNotRun { .. } => {
+                if matches!(self.action, ActionState::Running { .. }) {
+                    self.action = ActionState::Idle;
+                }
             }
             Event::ActionUnknown { reason } => {
                 self.action = ActionState::Unknown {
@@ -358,6 +364,10 @@ impl Incident {
                 line, event, pair, ..
             } => self.apply_torn(e, *line, event.as_deref(), pair.as_deref()),
             Event::JournalRepaired { .. }
+            | Event::ApprovalRequested { .. }
+            | Event::Approved { .. }
+            | Event::ApprovalRefused { .. }
+            | Event::TakenOver { .. }
             | Event::ActionRefused { .. }
             | Event::CheckConfirmed
             | Event::GatePassed { .. }

@@ -2,6 +2,7 @@
 //! the wizard's state machine (`machine`). No IO here: the executor writes
 //! the journal and runs actions.
 
+pub mod approval;
 pub mod area;
 pub mod decide;
 pub mod effect;

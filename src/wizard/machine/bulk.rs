@@ -235,6 +235,7 @@ impl Wizard {
                 ok, status, millis, ..
             } => (ok, status, millis),
             Event::ActionUnknown { reason } => (false, format!("OUTCOME UNKNOWN: {reason}"), 0),
+            Event::ActionNotRun { reason } => (false, format!("not run: {reason}"), 0),
             other => (false, format!("{other:?}"), 0),
         };
         let mut entries = vec![inc.entry(

@@ -7,6 +7,7 @@
 
 mod bulk;
 mod composer;
+mod coordination;
 mod progress;
 mod prompt;
 mod start;
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 pub use composer::Composer;
+pub use coordination::Orphan;
 pub use prompt::{Prompt, Purpose};
 pub use start::{Target, due_reminder, unfinished};
 
@@ -96,6 +98,8 @@ pub struct Wizard {
     /// The label of the first key bound to each action, for messages
     /// ("o goes on with a typed reason"); set from the loaded keymap.
     pub keys: HashMap<Action, String>,
+    /// Incidents on etcd whose console's lease expired, to take over.
+    pub orphans: Vec<Orphan>,
 }
 
 impl Wizard {
@@ -115,6 +119,7 @@ impl Wizard {
             read_only: false,
             operator,
             keys: HashMap::new(),
+            orphans: Vec::new(),
         }
     }
 
@@ -148,6 +153,7 @@ impl Wizard {
 
     fn dispatch(&mut self, input: Input, model: &Model, now: DateTime<Utc>) -> Vec<Effect> {
         match input {
+            Input::Action(Action::TakeOver) if self.prompt.is_none() => self.ask_take_over(),
             Input::Action(a) => {
                 if self.prompt.is_some() {
                     self.prompt_action(a, model, now)

@@ -24,6 +24,8 @@ pub enum Purpose {
     /// Before a bulk step fails over a whole region or provider.
     TypeArea,
     Abort,
+    /// Taking over an incident whose console was lost.
+    TakeOver,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
             Self::TypePairId => "type the pair id to confirm",
             Self::TypeArea => "type the region (or provider) to fail over every pair in it",
             Self::Abort => "reason for aborting",
+            Self::TakeOver => "reason for taking the incident over",
         }
     }
 }
@@ -107,6 +110,9 @@ impl Wizard {
             return Ok(Vec::new());
         };
         let text = p.text.lines().join(" ").trim().to_string();
+        if p.purpose == Purpose::TakeOver {
+            return self.take_over(&text, now);
+        }
         let Some(inc) = self.incidents.get(self.focus) else {
             return Ok(Vec::new());
         };
@@ -148,6 +154,7 @@ impl Wizard {
                 inc.subject().unwrap_or_default()
             )),
             Purpose::TypePairId => self.run_current(&text, model, now),
+            Purpose::TakeOver => Ok(Vec::new()),
         }
     }
 }

@@ -163,6 +163,11 @@ pub struct Step {
     /// `action`: the operator types the pair id to confirm.
     #[serde(default)]
     pub destructive: bool,
+    /// `action`: waits for a second, different operator to approve the
+    /// rendered command (`baton approve`), as `[coordination] approval =
+    /// "destructive"` makes every destructive step do.
+    #[serde(default)]
+    pub approve: bool,
     /// `action`: promotes the standby; refused below `standby_min`, no override.
     #[serde(default)]
     pub promote: bool,

@@ -1,0 +1,140 @@
+//! Every console's view of the prefix on etcd: the journals of every
+//! incident, who holds which lock, the approvals given. One range, then a
+//! watch from the revision after it; on any failure, a second later, a
+//! range again (the watch may have missed nothing or anything).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::Holder;
+use super::approval::Decision;
+use super::etcd::{Change, Etcd, Kv};
+use crate::wizard::incident::Entry;
+
+#[derive(Debug, Default, Clone)]
+pub struct View {
+    /// Incident → its entries by sequence number.
+    pub journals: BTreeMap<String, BTreeMap<u64, Entry>>,
+    /// Lock name → holder and lease.
+    pub locks: BTreeMap<String, (Holder, i64)>,
+    /// Incident → request → the decision given.
+    pub approvals: BTreeMap<String, BTreeMap<u64, Decision>>,
+    pub revision: i64,
+    /// Why the view may be behind, while it is.
+    pub error: Option<String>,
+    /// Whether a range has ever answered.
+    pub synced: bool,
+}
+
+impl View {
+    /// Who holds a lock of `incident` now, if anyone.
+    pub fn holder_of(&self, incident: &str) -> Option<&Holder> {
+        self.locks
+            .values()
+            .map(|(h, _)| h)
+            .find(|h| h.incident == incident)
+    }
+
+    pub fn entries(&self, incident: &str) -> Vec<Entry> {
+        self.journals
+            .get(incident)
+            .map(|j| j.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn put(&mut self, prefix: &str, kv: &Kv) {
+        let Some(rest) = kv.key.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) else {
+            return;
+        };
+        let parts: Vec<&str> = rest.splitn(3, '/').collect();
+        match parts.as_slice() {
+            ["journal", incident, seq] => {
+                if let (Ok(seq), Ok(e)) = (seq.parse(), serde_json::from_slice::<Entry>(&kv.value)) {
+                    self.journals
+                        .entry((*incident).to_string())
+                        .or_default()
+                        .insert(seq, e);
+                }
+            }
+            ["locks", name] => {
+                if let Ok(h) = serde_json::from_slice::<Holder>(&kv.value) {
+                    self.locks.insert((*name).to_string(), (h, kv.lease));
+                }
+            }
+            ["approvals", incident, request] => {
+                if let (Ok(r), Ok(d)) = (request.parse(), serde_json::from_slice::<Decision>(&kv.value)) {
+                    self.approvals
+                        .entry((*incident).to_string())
+                        .or_default()
+                        .entry(r)
+                        .or_insert(d);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn delete(&mut self, prefix: &str, key: &str) {
+        let Some(rest) = key.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) else {
+            return;
+        };
+        if let Some(name) = rest.strip_prefix("locks/") {
+            self.locks.remove(name);
+        }
+    }
+}
+
+/// Follows the prefix in the background; the receiver always holds the
+/// latest view.
+pub fn spawn(etcd: Etcd, prefix: String) -> watch::Receiver<Arc<View>> {
+    let (tx, rx) = watch::channel(Arc::new(View::default()));
+    tokio::spawn(async move {
+        let mut view = View::default();
+        loop {
+            match etcd.range(&format!("{prefix}/")).await {
+                Ok((kvs, rev)) => {
+                    let mut fresh = View {
+                        revision: rev,
+                        synced: true,
+                        ..View::default()
+                    };
+                    for kv in &kvs {
+                        fresh.put(&prefix, kv);
+                    }
+                    view = fresh;
+                    let _ = tx.send(Arc::new(view.clone()));
+                    let result = etcd
+                        .watch(&format!("{prefix}/"), rev + 1, |rev, changes| {
+                            for c in changes {
+                                match c {
+                                    Change::Put(kv) => view.put(&prefix, &kv),
+                                    Change::Delete(k) => view.delete(&prefix, &k),
+                                }
+                            }
+                            view.revision = rev.max(view.revision);
+                            view.error = None;
+                            let _ = tx.send(Arc::new(view.clone()));
+                        })
+                        .await;
+                    if let Err(e) = result {
+                        tracing::warn!("etcd watch of {prefix}: {e}");
+                        view.error = Some(e);
+                        let _ = tx.send(Arc::new(view.clone()));
+                    }
+                }
+                Err(e) => {
+                    view.error = Some(e);
+                    let _ = tx.send(Arc::new(view.clone()));
+                }
+            }
+            if tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    rx
+}
