@@ -61,6 +61,7 @@ pub struct Cluster {
 pub struct Status {
     pub ok: bool,
     pub text: String,
+    pub error: Option<String>,
 }
 
 /// The etcd client of a config (for every console kind: watchers too).
@@ -320,6 +321,7 @@ impl Cluster {
             .collect())
     }
 
+    /// A few words for the title bar; the last error for the sources view.
     pub fn status(&self) -> Status {
         let s = self.state();
         let alive = s
@@ -327,7 +329,7 @@ impl Cluster {
             .is_some_and(|t| s.lease != 0 && Instant::now() < t);
         let mut parts = Vec::new();
         if !alive {
-            parts.push("no lease: actions refused".to_string());
+            parts.push("no lease, actions refused".to_string());
         }
         if !s.outbox.is_empty() && s.error.is_some() {
             parts.push(format!("{} entries not on etcd yet", s.outbox.len()));
@@ -335,16 +337,14 @@ impl Cluster {
         if let Some((i, who)) = s.lost.iter().next() {
             parts.push(format!("{i} taken over by {who}"));
         }
-        if let Some(e) = &s.error {
-            parts.push(e.clone());
-        }
         Status {
             ok: parts.is_empty(),
             text: if parts.is_empty() {
-                format!("etcd {}", self.prefix)
+                "etcd".into()
             } else {
-                format!("etcd: {}", parts.join("; "))
+                format!("etcd: {}", parts.join(", "))
             },
+            error: s.error.clone(),
         }
     }
 

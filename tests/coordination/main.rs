@@ -7,6 +7,7 @@
 mod common;
 
 mod cluster;
+mod quorum;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
