@@ -76,7 +76,7 @@ case "${1:-}" in
     for i in 1 2 3; do start_member "$i"; done
     for n in $(seq 300); do
       if healthy 1 && healthy 2 && healthy 3; then
-        echo "etcd ready in $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s: $("$0" endpoints)"
+        echo "etcd ready in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s: $("$0" endpoints)"
         exit 0
       fi
       for i in 1 2 3; do alive "$i" || die "m$i exited; see $DIR/logs/m$i.log: $(tail -3 "$DIR/logs/m$i.log")"; done

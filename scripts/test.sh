@@ -4,7 +4,8 @@
 # prometheus-alertmanager for the real-component tests, and through
 # scripts/estate.sh install postgresql-15, redis-server, redis-sentinel,
 # redis-tools, pdns-server, pdns-backend-sqlite3, patroni, etcd-server and the
-# Prometheus exporters for tests/estate), then
+# Prometheus exporters for tests/estate; etcd-server also serves
+# tests/coordination), then
 # runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -352,6 +352,7 @@ fn config_pages_name_every_config_key() {
         "[[pair]]\nzzz_unknown = 1",
         "[[pair]]\nid = \"a\"\nprimary = { zzz_unknown = 1 }",
         "[notify.x]\nzzz_unknown = 1",
+        "[coordination]\nzzz_unknown = 1",
     ];
     let mut missing = Vec::new();
     for t in tables {

@@ -25,7 +25,11 @@ impl App {
     /// approval requests (operator).
     pub fn coord_view(&mut self, view: &View, follow: bool) -> Vec<Effect> {
         if follow {
-            let journals: Vec<Vec<Entry>> = view.journals.values().map(|j| j.values().cloned().collect()).collect();
+            let journals: Vec<Vec<Entry>> = view
+                .journals
+                .values()
+                .map(|j| j.values().cloned().collect())
+                .collect();
             let list = super::follow::fold_all(&journals, &self.wizard.runbooks, self.model.now);
             let history = journals.into_iter().flatten().collect();
             self.follow_update(list, history);
@@ -51,21 +55,28 @@ impl App {
                     .runbooks
                     .iter()
                     .any(|r| r.id == last.runbook && r.lock);
-                (open && locking && (now - last.at).num_seconds() >= ORPHAN_AFTER_SECS).then(|| Orphan {
-                    owner: last.operator.clone(),
-                    entries,
+                (open && locking && (now - last.at).num_seconds() >= ORPHAN_AFTER_SECS).then(|| {
+                    Orphan {
+                        owner: last.operator.clone(),
+                        entries,
+                    }
                 })
             })
             .collect();
-        let fresh = orphans
-            .iter()
-            .any(|o| !self.wizard.orphans.iter().any(|k| k.entries.first().map(|e| &e.incident) == o.entries.first().map(|e| &e.incident)));
+        let fresh = orphans.iter().any(|o| {
+            !self.wizard.orphans.iter().any(|k| {
+                k.entries.first().map(|e| &e.incident) == o.entries.first().map(|e| &e.incident)
+            })
+        });
         self.wizard.orphans = orphans;
         if fresh && let Some(o) = self.wizard.orphans.first() {
             let id = o.entries.first().map_or("", |e| e.incident.as_str());
             let key = self.wizard.key_for(crate::keymap::Action::TakeOver);
             self.say(
-                format!("{id} of {} has no console (its lease expired): {key} takes it over", o.owner.label()),
+                format!(
+                    "{id} of {} has no console (its lease expired): {key} takes it over",
+                    o.owner.label()
+                ),
                 true,
             );
         }

@@ -25,7 +25,10 @@ fn etcd_journal(cfg: &Config, incident: &str) -> Result<Vec<Entry>, String> {
         .filter_map(|kv| serde_json::from_slice(&kv.value).ok())
         .collect();
     if entries.is_empty() {
-        return Err(format!("no incident {incident} under {} on etcd", c.prefix()));
+        return Err(format!(
+            "no incident {incident} under {} on etcd",
+            c.prefix()
+        ));
     }
     Ok(entries)
 }
@@ -70,7 +73,9 @@ pub fn approve(
     read_only: bool,
 ) -> ExitCode {
     if read_only {
-        eprintln!("baton: a read-only console cannot approve: run `baton approve` without --read-only");
+        eprintln!(
+            "baton: a read-only console cannot approve: run `baton approve` without --read-only"
+        );
         return ExitCode::from(1);
     }
     let me = crate::app::operator_from_env();
@@ -97,13 +102,13 @@ pub fn approve(
         }
         (_, Some(r)) => (false, r.trim().to_string()),
         (true, None) => (true, String::new()),
-        (false, None) => match ask() {
-            Some(answer) => answer,
-            None => {
+        (false, None) => {
+            let Some(answer) = ask() else {
                 eprintln!("baton: nothing recorded");
                 return ExitCode::from(1);
-            }
-        },
+            };
+            answer
+        }
     };
     let d = Decision {
         request: req.request,
@@ -139,7 +144,11 @@ fn print_request(incident: &str, req: &Request) {
     let esc = |s: &str| crate::text::escape_controls(s).into_owned();
     println!("incident:  {incident}");
     println!("step:      {}", esc(req.step.as_deref().unwrap_or("?")));
-    println!("asked by:  {} at {} UTC", req.by.label(), req.at.format("%H:%M:%S"));
+    println!(
+        "asked by:  {} at {} UTC",
+        req.by.label(),
+        req.at.format("%H:%M:%S")
+    );
     println!("request:   {}", req.request);
     println!("command:   {}", esc(&req.command));
 }

@@ -229,11 +229,13 @@ fn report(
     .map(Arc::new)
     .collect();
     // Not a file: an incident id, read from the journal of record.
-    let from_store = !journal.exists()
-        && cfg.coordination.kind == crate::config::coordination::Kind::Etcd;
+    let from_store =
+        !journal.exists() && cfg.coordination.kind == crate::config::coordination::Kind::Etcd;
     let read = if from_store {
         coordinated::journal_of(&cfg, &journal.to_string_lossy()).map(|e| {
-            let rb = runbooks.iter().find(|r| e.first().is_some_and(|x| x.runbook == r.id));
+            let rb = runbooks
+                .iter()
+                .find(|r| e.first().is_some_and(|x| x.runbook == r.id));
             crate::report::build(&e, rb, Vec::new())
         })
     } else {

@@ -97,10 +97,13 @@ pub fn validate(c: &Coordination, loc: &Located<'_>) -> Vec<Diagnostic> {
     if !c.prefix.starts_with('/') || c.prefix.trim_end_matches('/').is_empty() {
         out.push(loc.at(
             &at("prefix"),
-            format!("`{}`: a prefix starts with / and names something (\"/baton/prod-eu\")", c.prefix),
+            format!(
+                "`{}`: a prefix starts with / and names something (\"/baton/prod-eu\")",
+                c.prefix
+            ),
         ));
     }
-    if !(Duration::from_secs(2)..=Duration::from_secs(300)).contains(&c.lease.0) {
+    if !(Duration::from_secs(2)..=Duration::from_mins(5)).contains(&c.lease.0) {
         out.push(loc.at(&at("lease"), "must be between 2s and 5m"));
     }
     if !(Duration::from_millis(100)..=Duration::from_secs(30)).contains(&c.timeout.0) {

@@ -53,7 +53,9 @@ pub fn open_request(entries: &[Entry]) -> Option<Request> {
                 });
             }
             Event::Approved { request, .. } | Event::ApprovalRefused { request, .. }
-                if open.as_ref().is_some_and(|r: &Request| r.request == *request) =>
+                if open
+                    .as_ref()
+                    .is_some_and(|r: &Request| r.request == *request) =>
             {
                 open = None;
             }

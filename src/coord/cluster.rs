@@ -90,7 +90,11 @@ impl Cluster {
     /// A console's coordination; the lease is granted by the background
     /// task (started here), so an unreachable cluster never stops the
     /// console from starting: it only cannot act until it has a lease.
-    pub fn start(cfg: &Coordination, operator: &str, max_concurrent: u32) -> Result<Arc<Self>, String> {
+    pub fn start(
+        cfg: &Coordination,
+        operator: &str,
+        max_concurrent: u32,
+    ) -> Result<Arc<Self>, String> {
         let c = Arc::new(Self {
             etcd: Arc::new(client(cfg)?),
             sync: client(cfg)?,
@@ -163,8 +167,10 @@ impl Cluster {
                     // Already ours (taken again on resume).
                     Some(kv) if kv.lease == lease => {}
                     Some(kv) => {
-                        let who = serde_json::from_slice::<Holder>(&kv.value)
-                            .map_or_else(|_| format!("{name} is held by another console"), |h| h.describe(name));
+                        let who = serde_json::from_slice::<Holder>(&kv.value).map_or_else(
+                            |_| format!("{name} is held by another console"),
+                            |h| h.describe(name),
+                        );
                         return Err(format!("{who} (etcd lock {key})"));
                     }
                 }
@@ -174,7 +180,9 @@ impl Cluster {
             if slot {
                 let key = self.take_slot(incident, lease)?;
                 taken.push(key.clone());
-                self.state().held.insert(key, (incident.to_string(), Vec::new()));
+                self.state()
+                    .held
+                    .insert(key, (incident.to_string(), Vec::new()));
             }
             Ok(())
         })();
@@ -257,7 +265,11 @@ impl Cluster {
         rt.spawn(async move {
             let deadline = Instant::now() + me.ttl;
             while Instant::now() < deadline
-                && me.state().outbox.iter().any(|p| p.key.starts_with(&journal))
+                && me
+                    .state()
+                    .outbox
+                    .iter()
+                    .any(|p| p.key.starts_with(&journal))
             {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -359,7 +371,11 @@ impl Cluster {
                 self.beat().await;
             }
             let more = self.flush().await;
-            let wait = if more { Duration::from_millis(250) } else { beat };
+            let wait = if more {
+                Duration::from_millis(250)
+            } else {
+                beat
+            };
             tokio::select! {
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
@@ -437,7 +453,10 @@ impl Cluster {
             }
         }
         let mut s = self.state();
-        if s.error.as_deref().is_some_and(|e| e.contains("lease expired")) {
+        if s.error
+            .as_deref()
+            .is_some_and(|e| e.contains("lease expired"))
+        {
             s.error = None;
         }
     }
@@ -463,7 +482,9 @@ impl Cluster {
                     let Some(p) = s.outbox.pop_front() else { break };
                     // A retried write that had landed is the same bytes;
                     // other bytes mean another console wrote this incident.
-                    let clash = existing.iter().find(|kv| &kv.key == key && &kv.value != value);
+                    let clash = existing
+                        .iter()
+                        .find(|kv| &kv.key == key && &kv.value != value);
                     let answer = match clash {
                         None => Ok(()),
                         Some(_) => Err(format!(

@@ -151,11 +151,12 @@ impl Etcd {
             let Some(base) = self.endpoints.get(idx) else {
                 break;
             };
-            if self.user.is_some() && self.token().is_none() {
-                if let Err(e) = self.authenticate(base).await {
-                    errors.push(e);
-                    continue;
-                }
+            if self.user.is_some()
+                && self.token().is_none()
+                && let Err(e) = self.authenticate(base).await
+            {
+                errors.push(e);
+                continue;
             }
             match self.once(base, path, body).await {
                 Ok(v) => {
@@ -195,13 +196,14 @@ impl Etcd {
             .map_err(|e| (format!("HTTP {status}, not JSON: {e}"), true))?;
         if v.get("error").is_some() || !status.is_success() {
             let msg = error_of(&v);
-            if msg.contains("token") {
-                if let Ok(mut slot) = self.token.lock() {
-                    *slot = None;
-                }
+            if msg.contains("token")
+                && let Ok(mut slot) = self.token.lock()
+            {
+                *slot = None;
             }
             // Another member may have a leader, or be the one not cut off.
-            let next = msg.contains("leader") || msg.contains("timed out") || status.is_server_error();
+            let next =
+                msg.contains("leader") || msg.contains("timed out") || status.is_server_error();
             return Err((msg, next));
         }
         Ok(v)
@@ -372,7 +374,7 @@ impl Etcd {
             req = req.header("Authorization", t);
         }
         let resp = req
-            .timeout(Duration::from_secs(24 * 3600))
+            .timeout(Duration::from_hours(24))
             .send()
             .await
             .map_err(|e| format!("{base}: {}", crate::sources::client::describe(&e)))?;
@@ -382,11 +384,18 @@ impl Etcd {
             let chunk = match resp.chunk().await {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
-                Err(e) => return Err(format!("{base}: watch stream: {}", crate::sources::client::describe(&e))),
+                Err(e) => {
+                    return Err(format!(
+                        "{base}: watch stream: {}",
+                        crate::sources::client::describe(&e)
+                    ));
+                }
             };
             buf.extend_from_slice(&chunk);
             if buf.len() > MAX_BODY {
-                return Err(format!("{base}: a watch message larger than {MAX_BODY} bytes"));
+                return Err(format!(
+                    "{base}: a watch message larger than {MAX_BODY} bytes"
+                ));
             }
             while let Some(i) = buf.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = buf.drain(..=i).collect();
@@ -450,7 +459,9 @@ mod tests {
         assert_eq!(num(&json!("42")), 42);
         assert_eq!(num(&json!(7)), 7);
         assert_eq!(num(&json!(null)), 0);
-        let kv = kv_of(&json!({"key": enc(b"/k"), "value": enc(b"v"), "create_revision": "3", "lease": "9"}));
+        let kv = kv_of(
+            &json!({"key": enc(b"/k"), "value": enc(b"v"), "create_revision": "3", "lease": "9"}),
+        );
         assert_eq!(
             kv,
             Some(Kv {

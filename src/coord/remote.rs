@@ -46,13 +46,18 @@ impl View {
     }
 
     fn put(&mut self, prefix: &str, kv: &Kv) {
-        let Some(rest) = kv.key.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) else {
+        let Some(rest) = kv
+            .key
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('/'))
+        else {
             return;
         };
         let parts: Vec<&str> = rest.splitn(3, '/').collect();
         match parts.as_slice() {
             ["journal", incident, seq] => {
-                if let (Ok(seq), Ok(e)) = (seq.parse(), serde_json::from_slice::<Entry>(&kv.value)) {
+                if let (Ok(seq), Ok(e)) = (seq.parse(), serde_json::from_slice::<Entry>(&kv.value))
+                {
                     self.journals
                         .entry((*incident).to_string())
                         .or_default()
@@ -65,7 +70,10 @@ impl View {
                 }
             }
             ["approvals", incident, request] => {
-                if let (Ok(r), Ok(d)) = (request.parse(), serde_json::from_slice::<Decision>(&kv.value)) {
+                if let (Ok(r), Ok(d)) = (
+                    request.parse(),
+                    serde_json::from_slice::<Decision>(&kv.value),
+                ) {
                     self.approvals
                         .entry((*incident).to_string())
                         .or_default()

@@ -77,6 +77,10 @@ pub const STEP_KINDS: &[StepKindDoc] = &[
             ("timeout", "then OUTCOME UNKNOWN (default 30s)"),
             ("destructive", "the operator types the pair id to confirm"),
             (
+                "approve",
+                "waits for a second, different operator to approve the exact rendered command (`baton approve`); every destructive step does with `[coordination] approval = \"destructive\"`",
+            ),
+            (
                 "promote",
                 "promotes the standby: judged by the safety rules first; implies `cutover`",
             ),

@@ -81,7 +81,9 @@ impl Executor {
             match tokio::time::timeout(timeout, rx).await {
                 Ok(Ok(Ok(()))) => Ok(()),
                 Ok(Ok(Err(e))) => Err(format!("its intent was not committed to etcd: {e}")),
-                Ok(Err(_)) => Err("its intent was not committed to etcd (the outbox stopped)".into()),
+                Ok(Err(_)) => {
+                    Err("its intent was not committed to etcd (the outbox stopped)".into())
+                }
                 Err(_) => Err(format!(
                     "its intent was not committed to etcd within {} (no quorum, or unreachable)",
                     humantime::format_duration(timeout)
@@ -128,15 +130,16 @@ impl Executor {
         let path = super::journal::path_of(&self.journal_dir, id);
         let have = if path.exists() {
             super::journal::read(&path)
-                .map(|(e, _)| e.iter().filter(|x| is_recorded(x)).count())
-                .unwrap_or(0)
+                .map_or(0, |(e, _)| e.iter().filter(|x| is_recorded(x)).count())
         } else {
             if let Err(e) = super::journal::create(&self.journal_dir, id) {
                 return undo(self, e);
             }
             0
         };
-        if let Err(e) = super::journal::append(&self.journal_dir, &entries[have.min(entries.len())..]) {
+        if let Err(e) =
+            super::journal::append(&self.journal_dir, &entries[have.min(entries.len())..])
+        {
             return undo(self, e);
         }
         c.continue_at(id, entries.len() as u64);
@@ -148,6 +151,7 @@ impl Executor {
 pub fn is_recorded(e: &Entry) -> bool {
     !matches!(
         e.event,
-        crate::wizard::incident::Event::JournalRepaired { .. } | crate::wizard::incident::Event::Torn { .. }
+        crate::wizard::incident::Event::JournalRepaired { .. }
+            | crate::wizard::incident::Event::Torn { .. }
     )
 }

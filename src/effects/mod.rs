@@ -21,8 +21,8 @@ use crate::coord::Coord;
 use crate::wizard::effect::ActionPlan;
 use crate::wizard::incident::{Entry, Event};
 
-pub use coordinated::is_recorded;
 pub use crate::wizard::effect::{Feedback, Outcome, SilenceRequest};
+pub use coordinated::is_recorded;
 
 pub struct Executor {
     config: Arc<Config>,

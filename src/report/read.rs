@@ -47,12 +47,18 @@ pub fn coordination(ev: &Event) -> Option<String> {
             request,
             command,
             by,
-        } => format!("**approved** (request {request}) by {} for `{command}`", by.label()),
+        } => format!(
+            "**approved** (request {request}) by {} for `{command}`",
+            by.label()
+        ),
         Event::ApprovalRefused {
             request,
             by,
             reason,
-        } => format!("**approval refused** (request {request}) by {}: {reason}", by.label()),
+        } => format!(
+            "**approval refused** (request {request}) by {}: {reason}",
+            by.label()
+        ),
         Event::TakenOver { from, reason } => {
             format!("**taken over** from {}: {reason}", from.label())
         }

@@ -91,7 +91,10 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     let mut parts: Vec<(usize, Vec<Span<'static>>)> = Vec::new();
     // A console that cannot act through etcd says so before anything.
     if let Some((false, text)) = &app.coord_status {
-        parts.push((2, vec![styled(format!("⚠ {text} "), t.style(Role::Critical))]));
+        parts.push((
+            2,
+            vec![styled(format!("⚠ {text} "), t.style(Role::Critical))],
+        ));
     }
     if app.mode == Mode::Demo {
         parts.push((

@@ -43,21 +43,26 @@ pub fn standing(inc: &Incident) -> Standing {
                 request: *request,
                 command: command.clone(),
             },
-            (Event::Approved { request, by, .. }, Standing::Waiting { request: r, command })
-                if request == r =>
-            {
-                Standing::Approved {
-                    by: by.clone(),
-                    command: command.clone(),
-                }
-            }
-            (Event::ApprovalRefused { request, by, reason }, Standing::Waiting { request: r, .. })
-                if request == r =>
-            {
-                Standing::Needed {
-                    refused: Some((by.clone(), reason.clone())),
-                }
-            }
+            (
+                Event::Approved { request, by, .. },
+                Standing::Waiting {
+                    request: r,
+                    command,
+                },
+            ) if request == r => Standing::Approved {
+                by: by.clone(),
+                command: command.clone(),
+            },
+            (
+                Event::ApprovalRefused {
+                    request,
+                    by,
+                    reason,
+                },
+                Standing::Waiting { request: r, .. },
+            ) if request == r => Standing::Needed {
+                refused: Some((by.clone(), reason.clone())),
+            },
             // Used: a second run needs a second approval.
             (Event::ActionIntent { .. }, Standing::Approved { .. }) => {
                 Standing::Needed { refused: None }

@@ -268,7 +268,9 @@ impl Incident {
             }
             // A result for a step the incident has left (it came back late)
             // is kept in the journal and changes nothing here.
-            Event::ActionResult { .. } | Event::ActionUnknown { .. } | Event::ActionNotRun { .. }
+            Event::ActionResult { .. }
+            | Event::ActionUnknown { .. }
+            | Event::ActionNotRun { .. }
                 if e.step.as_deref() != self.current().map(|s| s.id.as_str()) => {}
             Event::ActionResult {
                 ok, status, output, ..

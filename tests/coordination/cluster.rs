@@ -42,12 +42,20 @@ impl Cluster {
     /// Kills member `n` (1–3) with SIGKILL.
     pub fn kill(&self, n: u8) {
         let out = self.script(&["kill", &n.to_string()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn start(&self, n: u8) {
         let out = self.script(&["start", &n.to_string()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn endpoints(&self) -> Vec<String> {
@@ -58,7 +66,11 @@ impl Cluster {
 
     /// The `[coordination]` section of a console on this cluster.
     pub fn section(&self, prefix: &str, extra: &str) -> String {
-        let eps: Vec<String> = self.endpoints().iter().map(|e| format!("\"{e}\"")).collect();
+        let eps: Vec<String> = self
+            .endpoints()
+            .iter()
+            .map(|e| format!("\"{e}\""))
+            .collect();
         format!(
             "[coordination]\nkind = \"etcd\"\nendpoints = [{}]\nprefix = \"{prefix}\"\nlease = \"3s\"\ntimeout = \"1500ms\"\n{extra}\n",
             eps.join(", ")

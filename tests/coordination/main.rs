@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approval;
 mod cluster;
 mod quorum;
 
@@ -76,7 +77,9 @@ pub fn fed(config: Config) -> Model {
 /// its own folder (standing in for its own host).
 pub fn console(name: &str, user: &str, config_text: &str) -> Harness {
     let config: Config = toml::from_str(config_text).unwrap_or_else(|e| panic!("{e}"));
+    let journal = config.console.journal_dir.clone();
     let mut h = Harness::builder(name)
+        .journal_dir(journal)
         .model(fed(config))
         .operator(&format!("{user}@vm"))
         .loaded_runbooks()
@@ -100,7 +103,11 @@ pub fn follow_until(
 ) -> Duration {
     let t0 = Instant::now();
     while !done(h) {
-        assert!(t0.elapsed() < limit, "waited {limit:?} for {what}: {}", h.describe());
+        assert!(
+            t0.elapsed() < limit,
+            "waited {limit:?} for {what}: {}",
+            h.describe()
+        );
         std::thread::sleep(Duration::from_millis(50));
         h.app.model.now = Utc::now();
         let v = Arc::clone(&view.borrow());
@@ -182,19 +189,35 @@ async fn a_second_console_is_refused_and_takes_over_after_the_holder_is_killed()
             .is_ok_and(|s| s.success())
     );
     let view = baton::app::coordination::view_of(&bob.app.model.config).expect("etcd view");
-    follow_until(&mut bob, &view, "the incident offered for takeover", Duration::from_secs(20), |h| {
-        !h.app.wizard.orphans.is_empty()
-    });
+    follow_until(
+        &mut bob,
+        &view,
+        "the incident offered for takeover",
+        Duration::from_secs(20),
+        |h| !h.app.wizard.orphans.is_empty(),
+    );
     let handover = killed.elapsed();
-    eprintln!("lock handover after kill -9: {} ms (lease 3s)", handover.as_millis());
-    assert!(handover >= Duration::from_secs(2), "not before the lease ran out: {handover:?}");
+    eprintln!(
+        "lock handover after kill -9: {} ms (lease 3s)",
+        handover.as_millis()
+    );
+    assert!(
+        handover >= Duration::from_secs(2),
+        "not before the lease ran out: {handover:?}"
+    );
 
     // He takes it over with a reason: the promote that was running is
     // OUTCOME UNKNOWN here, never run again.
     bob.press(Action::TakeOver);
     bob.text("alice's bastion is lost");
     bob.code(KeyCode::Enter);
-    let inc = bob.app.wizard.incidents.first().cloned().unwrap_or_else(|| panic!("taken over: {}", bob.describe()));
+    let inc = bob
+        .app
+        .wizard
+        .incidents
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("taken over: {}", bob.describe()));
     assert_eq!(inc.current().map(|s| s.id.as_str()), Some("promote"));
     assert!(
         matches!(&inc.action, ActionState::Unknown { reason } if reason.contains("alice@vm")),
@@ -205,18 +228,32 @@ async fn a_second_console_is_refused_and_takes_over_after_the_holder_is_killed()
     assert_eq!(lines(&marker), 1, "never re-run after the takeover");
     let fx = bob.wizard_action(Action::VerifyOk);
     bob.perform(fx);
-    assert!(matches!(bob.app.wizard.incidents[0].action, ActionState::Succeeded { .. }));
+    assert!(matches!(
+        bob.app.wizard.incidents[0].action,
+        ActionState::Succeeded { .. }
+    ));
 
     // The journal of record names both: from alice, by bob, with the reason.
     let report = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["--config", &write(&base.join("bob"), "baton.toml", &bob_text).display().to_string()])
+        .args([
+            "--config",
+            &write(&base.join("bob"), "baton.toml", &bob_text)
+                .display()
+                .to_string(),
+        ])
         .args(["report", &inc.id])
         .output()
         .expect("baton report");
     let text = String::from_utf8_lossy(&report.stdout);
-    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
     assert!(
-        text.contains("taken over") && text.contains("alice@vm") && text.contains("alice's bastion is lost"),
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    assert!(
+        text.contains("taken over")
+            && text.contains("alice@vm")
+            && text.contains("alice's bastion is lost"),
         "{text}"
     );
     let etcd_entries = bob_exec_journal(&bob, &inc.id);
@@ -234,5 +271,48 @@ pub fn bob_exec_journal(h: &Harness, id: &str) -> Vec<baton::wizard::incident::E
     match h.exec.coord() {
         baton::coord::Coord::Etcd(c) => c.journal_of(id).expect("journal on etcd"),
         _ => panic!("not on etcd"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consoles_racing_for_one_pair_exactly_one_wins_and_max_concurrent_counts_both() {
+    let etcd = Cluster::up("race", 12900);
+    let text = etcd.section("/baton/race", "");
+    let cfg: baton::config::coordination::Coordination = toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| t.get("coordination").cloned())
+        .and_then(|v| v.try_into().ok())
+        .expect("coordination section");
+    let a = baton::coord::Cluster::start(&cfg, "alice@vm", 1).expect("alice");
+    let b = baton::coord::Cluster::start(&cfg, "bob@vm", 1).expect("bob");
+    let pair = vec!["acct-1".to_string()];
+    let (ra, rb) = std::thread::scope(|s| {
+        let ta = s.spawn(|| a.take("INC-a", &pair, false));
+        let tb = s.spawn(|| b.take("INC-b", &pair, false));
+        (ta.join().expect("a"), tb.join().expect("b"))
+    });
+    assert!(ra.is_ok() != rb.is_ok(), "exactly one: {ra:?} {rb:?}");
+    let refused = ra.err().or(rb.err()).unwrap_or_default();
+    assert!(
+        refused.contains("is held by") && refused.contains("acct-1"),
+        "{refused}"
+    );
+
+    // max_concurrent = 1 across both consoles: a second failover of
+    // another pair is refused while the first is in flight.
+    a.take("INC-a2", &["acct-7".to_string()], true)
+        .expect("alice's first slot");
+    let full = b.take("INC-b2", &["acct-8".to_string()], true);
+    assert!(
+        full.as_ref()
+            .is_err_and(|e| e.contains("max_concurrent 1") && e.contains("INC-a2")),
+        "{full:?}"
+    );
+    // Released: bob's turn (the key goes once the journal is on etcd).
+    a.release("INC-a2");
+    let t0 = Instant::now();
+    while b.take("INC-b2", &["acct-8".to_string()], true).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "the slot came free");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -81,10 +81,18 @@ async fn without_quorum_actions_are_refused_and_the_journals_agree_after() {
     bob.start("coord-test", &Target::Pair("acct-1".into()));
     let started = Instant::now();
     let id = bob.app.wizard.incidents[0].id.clone();
-    watch.wait_for("the incident followed", |s| s.contains("Coordinated promote"));
+    watch.wait_for("the incident followed", |s| {
+        s.contains("Coordinated promote")
+    });
     let follow = started.elapsed();
-    eprintln!("watch console followed the start in {} ms", follow.as_millis());
-    assert!(follow < Duration::from_secs(2), "followed within 2 s: {follow:?}");
+    eprintln!(
+        "watch console followed the start in {} ms",
+        follow.as_millis()
+    );
+    assert!(
+        follow < Duration::from_secs(2),
+        "followed within 2 s: {follow:?}"
+    );
 
     // One member lost: the check is journaled, on etcd too.
     etcd.kill(1);
@@ -115,7 +123,10 @@ async fn without_quorum_actions_are_refused_and_the_journals_agree_after() {
     // As the event loop does every second.
     bob.app.coord_status = baton::app::coordination::status(&bob.exec);
     let screen = bob.screen(120, 30);
-    assert!(screen.contains("etcd:"), "the title bar says why:\n{screen}");
+    assert!(
+        screen.contains("etcd:"),
+        "the title bar says why:\n{screen}"
+    );
     // The watcher on its own still draws (the panes go on).
     watch.wait_for("the watch console alive", |s| s.contains("WATCH"));
 
@@ -124,23 +135,45 @@ async fn without_quorum_actions_are_refused_and_the_journals_agree_after() {
     etcd.start(2);
     let t0 = Instant::now();
     while !matches!(baton::app::coordination::status(&bob.exec), Some((true, _))) {
-        assert!(t0.elapsed() < Duration::from_secs(30), "etcd back: {:?}", baton::app::coordination::status(&bob.exec));
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "etcd back: {:?}",
+            baton::app::coordination::status(&bob.exec)
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     run_promote(&mut bob);
     let ran = action_done(&mut bob).await;
-    assert!(matches!(ran, Event::ActionResult { ok: true, .. }), "{ran:?}");
-    assert_eq!(std::fs::read_to_string(&marker).unwrap_or_default().lines().count(), 1);
+    assert!(
+        matches!(ran, Event::ActionResult { ok: true, .. }),
+        "{ran:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&marker)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        1
+    );
 
     // Let the last entries reach etcd, then compare both copies.
     let t0 = Instant::now();
     loop {
-        let (local, _) = baton::effects::journal::read(&baton::effects::journal::path_of(bob.journal_dir(), &id)).expect("local journal");
+        let (local, _) = baton::effects::journal::read(&baton::effects::journal::path_of(
+            bob.journal_dir(),
+            &id,
+        ))
+        .expect("local journal");
         let remote = bob_exec_journal(&bob, &id);
         if recorded(&local) == recorded(&remote) {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(10), "journals differ:\nlocal  {:?}\nremote {:?}", recorded(&local).len(), recorded(&remote).len());
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "journals differ:\nlocal  {:?}\nremote {:?}",
+            recorded(&local).len(),
+            recorded(&remote).len()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     drop(watch);

@@ -191,6 +191,13 @@ impl Console {
                         keep_focus: self.app.view.overlay.is_some(),
                     }),
                     Effect::Journal { entries } => Some(Input::Journaled(entries)),
+                    Effect::TakeOver {
+                        incident, entry, ..
+                    } => Some(Input::Started {
+                        incident,
+                        entry,
+                        keep_focus: false,
+                    }),
                     Effect::RunAction { ref intent, .. } => {
                         let done = Input::Journaled(vec![intent.clone()]);
                         self.pending.push(e);

@@ -44,11 +44,18 @@ impl Wizard {
 
     /// The takeover, once a reason is typed: the incident replayed from
     /// its journal of record (a step that was running: outcome unknown).
-    pub(super) fn take_over(&self, reason: &str, now: DateTime<Utc>) -> Result<Vec<Effect>, String> {
+    pub(super) fn take_over(
+        &self,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Effect>, String> {
         if reason.len() < 3 {
             return Err("a takeover needs a reason".into());
         }
-        let o = self.orphans.first().ok_or("nothing to take over any more")?;
+        let o = self
+            .orphans
+            .first()
+            .ok_or("nothing to take over any more")?;
         let first = o.entries.first().ok_or("its journal is empty")?;
         let rb = self
             .runbooks
@@ -75,47 +82,6 @@ impl Wizard {
             entries: o.entries.clone(),
             entry,
         }])
-    }
-
-    /// Before the current action runs: `None` when it needs no approval
-    /// or has one for exactly this command; else what to do instead (ask,
-    /// or say that it waits).
-    pub(super) fn approval_gate(
-        &self,
-        inc: &Incident,
-        command: &str,
-        model: &Model,
-        now: DateTime<Utc>,
-    ) -> Option<Result<Vec<Effect>, String>> {
-        let step = inc.current()?;
-        if !needed(step, &model.config.coordination) {
-            return None;
-        }
-        match standing(inc) {
-            Standing::Approved { command: c, .. } if c == command => None,
-            Standing::Waiting { request, command: c } if c == command => Some(Err(format!(
-                "waiting for a second operator: `baton approve {}` on another console (request {request})",
-                inc.id
-            ))),
-            _ => {
-                let mut fx = journal(
-                    inc,
-                    now,
-                    vec![Event::ApprovalRequested {
-                        request: next_request(inc),
-                        command: command.to_string(),
-                    }],
-                );
-                fx.push(Effect::notice(
-                    format!(
-                        "approval asked: a second operator runs `baton approve {}` on another console",
-                        inc.id
-                    ),
-                    false,
-                ));
-                Some(Ok(fx))
-            }
-        }
     }
 
     /// A decision read from the approvals store: journaled when it answers
@@ -162,5 +128,48 @@ impl Wizard {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// Before the current action runs: `None` when it needs no approval
+/// or has one for exactly this command; else what to do instead (ask,
+/// or say that it waits).
+pub(super) fn approval_gate(
+    inc: &Incident,
+    command: &str,
+    model: &Model,
+    now: DateTime<Utc>,
+) -> Option<Result<Vec<Effect>, String>> {
+    let step = inc.current()?;
+    if !needed(step, &model.config.coordination) {
+        return None;
+    }
+    match standing(inc) {
+        Standing::Approved { command: c, .. } if c == command => None,
+        Standing::Waiting {
+            request,
+            command: c,
+        } if c == command => Some(Err(format!(
+            "waiting for a second operator: `baton approve {}` on another console (request {request})",
+            inc.id
+        ))),
+        _ => {
+            let mut fx = journal(
+                inc,
+                now,
+                vec![Event::ApprovalRequested {
+                    request: next_request(inc),
+                    command: command.to_string(),
+                }],
+            );
+            fx.push(Effect::notice(
+                format!(
+                    "approval asked: a second operator runs `baton approve {}` on another console",
+                    inc.id
+                ),
+                false,
+            ));
+            Some(Ok(fx))
+        }
     }
 }

@@ -276,7 +276,7 @@ impl Wizard {
             return Ok(refuse(inc, now, text, event));
         }
         let plan = decide::plan_action(inc, model, now, typed)?;
-        if let Some(asked) = self.approval_gate(inc, &plan.display, model, now) {
+        if let Some(asked) = super::coordination::approval_gate(inc, &plan.display, model, now) {
             return asked;
         }
         let intent = inc.entry(
