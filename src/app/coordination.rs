@@ -40,29 +40,36 @@ impl App {
         }
         let now = self.model.now;
         let mine: Vec<String> = self.wizard.incidents.iter().map(|i| i.id.clone()).collect();
-        let orphans: Vec<Orphan> = view
-            .journals
-            .iter()
-            .filter(|(id, _)| !mine.contains(id) && view.holder_of(id).is_none())
-            .filter_map(|(_, j)| {
-                let entries: Vec<Entry> = j.values().cloned().collect();
-                let last = entries.last()?.clone();
-                let open = !entries
-                    .iter()
-                    .any(|e| matches!(e.event, Event::Closed | Event::Aborted { .. }));
-                let locking = self
-                    .wizard
-                    .runbooks
-                    .iter()
-                    .any(|r| r.id == last.runbook && r.lock);
-                (open && locking && (now - last.at).num_seconds() >= ORPHAN_AFTER_SECS).then(|| {
-                    Orphan {
-                        owner: last.operator.clone(),
-                        entries,
-                    }
-                })
-            })
-            .collect();
+        let locking = |runbook: &str| {
+            self.wizard
+                .runbooks
+                .iter()
+                .find(|r| r.id == runbook && r.lock)
+                .cloned()
+        };
+        let mut orphans = Vec::new();
+        let mut elsewhere = Vec::new();
+        for (id, j) in &view.journals {
+            let Some(last) = j.values().next_back() else {
+                continue;
+            };
+            let open = !j
+                .values()
+                .any(|e| matches!(e.event, Event::Closed | Event::Aborted { .. }));
+            let Some(rb) = locking(&last.runbook).filter(|_| open && !mine.contains(id)) else {
+                continue;
+            };
+            let entries: Vec<Entry> = j.values().cloned().collect();
+            if view.holder_of(id).is_some() {
+                elsewhere.extend(crate::wizard::incident::Incident::fold(&entries, rb));
+            } else if (now - last.at).num_seconds() >= ORPHAN_AFTER_SECS {
+                orphans.push(Orphan {
+                    owner: last.operator.clone(),
+                    entries,
+                });
+            }
+        }
+        self.wizard.elsewhere = elsewhere;
         let fresh = orphans.iter().any(|o| {
             !self.wizard.orphans.iter().any(|k| {
                 k.entries.first().map(|e| &e.incident) == o.entries.first().map(|e| &e.incident)

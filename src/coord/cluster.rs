@@ -24,6 +24,7 @@ struct Pending {
     key: String,
     value: Vec<u8>,
     ack: Option<oneshot::Sender<Result<(), String>>>,
+    queued: Instant,
 }
 
 #[derive(Default)]
@@ -86,6 +87,25 @@ pub fn client(cfg: &Coordination) -> Result<Etcd, String> {
     )
 }
 
+impl State {
+    /// The lease is provably alive, with a second to spare for the
+    /// action that asks: the one test the title bar and actions share.
+    fn lease_alive(&self) -> bool {
+        self.lease != 0
+            && self
+                .valid_until
+                .is_some_and(|t| Instant::now() + Duration::from_secs(1) < t)
+    }
+
+    /// Entries waiting longer than `timeout`: etcd is not taking writes.
+    fn behind(&self, timeout: Duration) -> bool {
+        self.outbox
+            .front()
+            .is_some_and(|p| p.queued.elapsed() > timeout)
+            || (self.error.is_some() && !self.outbox.is_empty())
+    }
+}
+
 impl Cluster {
     /// A console's coordination; the lease is granted by the background
     /// task (started here), so an unreachable cluster never stops the
@@ -135,16 +155,16 @@ impl Cluster {
     /// the action that asks.
     fn live_lease(&self) -> Result<i64, String> {
         let s = self.state();
-        match s.valid_until {
-            Some(t) if s.lease != 0 && Instant::now() + Duration::from_secs(1) < t => Ok(s.lease),
-            _ => Err(format!(
-                "this console has no live lease on etcd{}",
-                s.error
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            )),
+        if s.lease_alive() {
+            return Ok(s.lease);
         }
+        Err(format!(
+            "this console has no live lease on etcd{}",
+            s.error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ))
     }
 
     /// Takes each named lock for `incident`, and a `max_concurrent` slot
@@ -285,10 +305,11 @@ impl Cluster {
         if let Some(who) = s.lost.get(incident) {
             return Err(format!("{incident}'s lock was taken over: {who}"));
         }
-        if let Some(e) = s.error.as_ref().filter(|_| !s.outbox.is_empty()) {
+        if s.behind(self.timeout) {
             return Err(format!(
-                "{} journal entries are not yet committed to etcd ({e})",
-                s.outbox.len()
+                "{} journal entries are not yet committed to etcd ({})",
+                s.outbox.len(),
+                s.error.as_deref().unwrap_or("no answer yet")
             ));
         }
         Ok(())
@@ -314,7 +335,12 @@ impl Cluster {
                 *seq += 1;
                 let value = serde_json::to_vec(e).unwrap_or_default();
                 let ack = if i + 1 == n { tx.take() } else { None };
-                s.outbox.push_back(Pending { key, value, ack });
+                s.outbox.push_back(Pending {
+                    key,
+                    value,
+                    ack,
+                    queued: Instant::now(),
+                });
             }
         }
         self.wake.notify_one();
@@ -336,14 +362,11 @@ impl Cluster {
     /// A few words for the title bar; the last error for the sources view.
     pub fn status(&self) -> Status {
         let s = self.state();
-        let alive = s
-            .valid_until
-            .is_some_and(|t| s.lease != 0 && Instant::now() < t);
         let mut parts = Vec::new();
-        if !alive {
+        if !s.lease_alive() {
             parts.push("no lease, actions refused".to_string());
         }
-        if !s.outbox.is_empty() && s.error.is_some() {
+        if s.behind(self.timeout) {
             parts.push(format!("{} entries not on etcd yet", s.outbox.len()));
         }
         if let Some((i, who)) = s.lost.iter().next() {

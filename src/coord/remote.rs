@@ -4,7 +4,7 @@
 //! range again (the watch may have missed nothing or anything).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -16,8 +16,9 @@ use crate::wizard::incident::Entry;
 
 #[derive(Debug, Default, Clone)]
 pub struct View {
-    /// Incident → its entries by sequence number.
-    pub journals: BTreeMap<String, BTreeMap<u64, Entry>>,
+    /// Incident → its entries by sequence number; shared with earlier
+    /// snapshots until it changes (a snapshot costs a map of pointers).
+    pub journals: BTreeMap<String, Arc<BTreeMap<u64, Entry>>>,
     /// Lock name → holder and lease.
     pub locks: BTreeMap<String, (Holder, i64)>,
     /// Incident → request → the decision given.
@@ -58,9 +59,7 @@ impl View {
             ["journal", incident, seq] => {
                 if let (Ok(seq), Ok(e)) = (seq.parse(), serde_json::from_slice::<Entry>(&kv.value))
                 {
-                    self.journals
-                        .entry((*incident).to_string())
-                        .or_default()
+                    Arc::make_mut(self.journals.entry((*incident).to_string()).or_default())
                         .insert(seq, e);
                 }
             }
@@ -95,27 +94,58 @@ impl View {
     }
 }
 
+/// Snapshots go out at most this often: a bulk failover commits
+/// thousands of entries, and each snapshot is folded by the console.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(100);
+
 /// Follows the prefix in the background; the receiver always holds the
-/// latest view.
+/// latest view (at most `SNAPSHOT_EVERY` behind).
 pub fn spawn(etcd: Etcd, prefix: String) -> watch::Receiver<Arc<View>> {
     let (tx, rx) = watch::channel(Arc::new(View::default()));
+    let shared = Arc::new(Mutex::new((View::default(), false)));
+    let out = Arc::clone(&shared);
     tokio::spawn(async move {
-        let mut view = View::default();
+        let mut tick = tokio::time::interval(SNAPSHOT_EVERY);
+        loop {
+            tick.tick().await;
+            let snapshot = {
+                let mut g = out
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (view, dirty) = &mut *g;
+                std::mem::take(dirty).then(|| Arc::new(view.clone()))
+            };
+            if let Some(v) = snapshot
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let lock = || {
+            shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         loop {
             match etcd.range(&format!("{prefix}/")).await {
                 Ok((kvs, rev)) => {
-                    let mut fresh = View {
-                        revision: rev,
-                        synced: true,
-                        ..View::default()
-                    };
-                    for kv in &kvs {
-                        fresh.put(&prefix, kv);
+                    {
+                        let mut fresh = View {
+                            revision: rev,
+                            synced: true,
+                            ..View::default()
+                        };
+                        for kv in &kvs {
+                            fresh.put(&prefix, kv);
+                        }
+                        *lock() = (fresh, true);
                     }
-                    view = fresh;
-                    let _ = tx.send(Arc::new(view.clone()));
                     let result = etcd
                         .watch(&format!("{prefix}/"), rev + 1, |rev, changes| {
+                            let mut g = lock();
+                            let (view, dirty) = &mut *g;
                             for c in changes {
                                 match c {
                                     Change::Put(kv) => view.put(&prefix, &kv),
@@ -124,21 +154,23 @@ pub fn spawn(etcd: Etcd, prefix: String) -> watch::Receiver<Arc<View>> {
                             }
                             view.revision = rev.max(view.revision);
                             view.error = None;
-                            let _ = tx.send(Arc::new(view.clone()));
+                            *dirty = true;
                         })
                         .await;
                     if let Err(e) = result {
                         tracing::warn!("etcd watch of {prefix}: {e}");
-                        view.error = Some(e);
-                        let _ = tx.send(Arc::new(view.clone()));
+                        let mut g = lock();
+                        g.0.error = Some(e);
+                        g.1 = true;
                     }
                 }
                 Err(e) => {
-                    view.error = Some(e);
-                    let _ = tx.send(Arc::new(view.clone()));
+                    let mut g = lock();
+                    g.0.error = Some(e);
+                    g.1 = true;
                 }
             }
-            if tx.is_closed() {
+            if Arc::strong_count(&shared) < 2 {
                 return;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;

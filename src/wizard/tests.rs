@@ -306,6 +306,7 @@ fn safety_rules_have_no_override() {
     let ctx = super::rules::Ctx {
         model: &model,
         incidents: &incidents,
+        elsewhere: &[],
         history: &[],
         runbooks: &[],
     };

@@ -100,6 +100,8 @@ pub struct Wizard {
     pub keys: HashMap<Action, String>,
     /// Incidents on etcd whose console's lease expired, to take over.
     pub orphans: Vec<Orphan>,
+    /// Open failovers other consoles hold (etcd): the rules count them.
+    pub elsewhere: Vec<Incident>,
 }
 
 impl Wizard {
@@ -120,6 +122,7 @@ impl Wizard {
             operator,
             keys: HashMap::new(),
             orphans: Vec::new(),
+            elsewhere: Vec::new(),
         }
     }
 
@@ -214,6 +217,7 @@ impl Wizard {
         rules::Ctx {
             model,
             incidents: &self.incidents,
+            elsewhere: &self.elsewhere,
             history: &self.history,
             runbooks: &self.runbooks,
         }

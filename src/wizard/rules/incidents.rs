@@ -15,6 +15,8 @@ use crate::wizard::runbook::Runbook;
 pub struct Ctx<'a> {
     pub model: &'a Model,
     pub incidents: &'a [Incident],
+    /// Open failovers of other consoles (coordination on etcd).
+    pub elsewhere: &'a [Incident],
     /// Journal entries of past and present incidents.
     pub history: &'a [Entry],
     pub runbooks: &'a [Arc<Runbook>],
@@ -28,7 +30,17 @@ fn open_failovers<'a>(
 ) -> impl Iterator<Item = &'a Incident> + 'a {
     ctx.incidents
         .iter()
+        .chain(ctx.elsewhere)
         .filter(move |i| i.is_open() && i.runbook.lock && Some(i.id.as_str()) != except)
+}
+
+/// An incident's id, and the console it runs on when that is another.
+fn named(ctx: &Ctx<'_>, i: &Incident) -> String {
+    if ctx.elsewhere.iter().any(|e| e.id == i.id) {
+        format!("{} ({} on another console)", i.id, i.operator.label())
+    } else {
+        i.id.clone()
+    }
 }
 
 /// The rules about other failovers: one failover of a pair at a time, an
@@ -47,7 +59,7 @@ pub fn others(ctx: &Ctx<'_>, pair: &str, except: Option<&str>) -> Vec<Check> {
             Some(i) => Check::new(
                 "one_failover_per_pair",
                 Level::Hard,
-                format!("{} is already failing over {pair}", i.id),
+                format!("{} is already failing over {pair}", named(ctx, i)),
             ),
             None => Check::new(
                 "one_failover_per_pair",
