@@ -81,7 +81,7 @@ impl App {
             let key = self.wizard.key_for(crate::keymap::Action::TakeOver);
             self.say(
                 format!(
-                    "{id} of {} has no console (its lease expired): {key} takes it over",
+                    "{id} of {}: its console's lease expired, {key} takes it over",
                     o.owner.label()
                 ),
                 true,

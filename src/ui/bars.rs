@@ -296,7 +296,7 @@ pub fn banner_line(app: &App) -> Option<Line<'static>> {
         let id = o.entries.first().map_or("", |e| e.incident.as_str());
         let key = app.wizard.key_for(Action::TakeOver);
         return Some(Line::from(format!(
-            " ⚠ {id} of {} has no console: its lease expired · {key} takes it over",
+            " ⚠ {id} of {}: lease expired · {key} takes it over",
             o.owner.label()
         )));
     }

@@ -17,6 +17,7 @@ mod sources;
 pub mod timeline;
 mod wizard;
 mod wizard_bulk;
+mod wizard_checks;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -92,6 +93,15 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 fn body_panes(f: &mut Frame, area: Rect, app: &App) {
     let v = &app.view;
+    // A prompt with no incident to hold it (a takeover's reason): under
+    // the panes.
+    let area = if app.wizard.prompt.is_some() && app.wizard.incidents.is_empty() {
+        let [rest, p] = Layout::vertical([Constraint::Min(0), Constraint::Length(4)]).areas(area);
+        wizard::prompt_box(f, p, app);
+        rest
+    } else {
+        area
+    };
     if v.wizard && !app.wizard.incidents.is_empty() {
         wizard::draw(f, area, app);
         return;

@@ -12,7 +12,7 @@ use crate::keymap::{Action, Layer};
 use crate::theme::Role;
 use crate::wizard::decide::{self, WaitState};
 use crate::wizard::incident::{ActionState, Event, Incident, Timer};
-use crate::wizard::rules::{self, Level};
+use crate::wizard::rules;
 use crate::wizard::runbook::StepKind;
 
 fn clock(secs: f64) -> String {
@@ -147,31 +147,39 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             d,
         );
     }
-    if let Some(prompt) = &app.wizard.prompt {
-        // The purpose and keys stay on top; an error goes on the bottom edge.
-        let title = Line::from(styled(
-            format!(
-                " {} · {} submit · {} cancel ",
-                prompt.purpose.label(),
-                app.keymap.hint(Layer::Prompt, Action::Submit),
-                app.keymap.hint(Layer::Prompt, Action::Cancel)
-            ),
-            t.style(Role::Key),
-        ));
-        let mut pb = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocus))
-            .title(title);
-        if let Some(e) = &prompt.error {
-            pb = pb.title_bottom(Line::from(styled(
-                format!(" {e} "),
-                t.style(Role::Critical),
-            )));
-        }
-        let pi = pb.inner(p);
-        f.render_widget(pb, p);
-        f.render_widget(&prompt.text, pi);
+    prompt_box(f, p, app);
+}
+
+/// The open prompt with its purpose and keys on top, an error on the
+/// bottom edge; also drawn over the panes when no incident is open (the
+/// reason for taking one over).
+pub fn prompt_box(f: &mut Frame, p: Rect, app: &App) {
+    let t = &app.theme;
+    let Some(prompt) = &app.wizard.prompt else {
+        return;
+    };
+    let title = Line::from(styled(
+        format!(
+            " {} · {} submit · {} cancel ",
+            prompt.purpose.label(),
+            app.keymap.hint(Layer::Prompt, Action::Submit),
+            app.keymap.hint(Layer::Prompt, Action::Cancel)
+        ),
+        t.style(Role::Key),
+    ));
+    let mut pb = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(title);
+    if let Some(e) = &prompt.error {
+        pb = pb.title_bottom(Line::from(styled(
+            format!(" {e} "),
+            t.style(Role::Critical),
+        )));
     }
+    let pi = pb.inner(p);
+    f.render_widget(pb, p);
+    f.render_widget(&prompt.text, pi);
 }
 
 /// Seed 001's scenario table for this run: the scenario, and the RTO and
@@ -431,7 +439,7 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
     }
     if let Some(checks) = &checks {
         l.push(Line::default());
-        eligibility(app, inc, checks, &mut l);
+        super::wizard_checks::eligibility(app, inc, checks, &mut l);
     }
     l.push(Line::default());
     l.push(hint(Action::Abort, "abort with a reason"));
@@ -492,15 +500,19 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
             }
         }
         ActionState::Idle => {
+            let (lines, waiting) = super::wizard_checks::approval(app, inc);
+            l.extend(lines);
             let destructive = inc.current().is_some_and(|s| s.destructive);
-            l.push(hint(
-                Action::Confirm,
-                if destructive {
-                    "run it: you will type the pair id"
-                } else {
-                    "run it"
-                },
-            ));
+            if !waiting {
+                l.push(hint(
+                    Action::Confirm,
+                    if destructive {
+                        "run it: you will type the pair id"
+                    } else {
+                        "run it"
+                    },
+                ));
+            }
         }
         ActionState::Running { since, command } => {
             l.push(Line::from(styled(
@@ -544,49 +556,5 @@ fn action(app: &App, inc: &Incident, checks: Option<&[rules::Check]>, l: &mut Ve
             l.push(hint(Action::VerifyOk, "you checked: it happened"));
             l.push(hint(Action::VerifyFailed, "you checked: it did not happen"));
         }
-    }
-}
-
-/// The safety rules of promoting the pair's standby, as `rules` judges
-/// them for the promote step: exactly what enforcement will say.
-fn eligibility(app: &App, inc: &Incident, checks: &[rules::Check], l: &mut Vec<Line<'static>>) {
-    let t = &app.theme;
-    let now = app.model.now;
-    let Some(pair) = inc.subject() else {
-        return;
-    };
-    let age = app
-        .model
-        .pair(pair)
-        .and_then(|p| p.standby.as_ref())
-        .and_then(|s| s.last_seen)
-        .map_or("standby never seen".to_string(), |s| {
-            format!("standby seen {}s ago", (now - s).num_seconds())
-        });
-    l.push(Line::from(vec![
-        styled(" safety rules", t.style(Role::Header)),
-        muted(app, format!(" ({age}) · ✖ hard · ▲ soft · ! warning")),
-    ]));
-    let mut checks = checks.to_vec();
-    // What blocks first: on a small screen the list is cut from the end.
-    checks.sort_by_key(|c| std::cmp::Reverse(c.level));
-    for c in checks {
-        let passed = inc.overridden.iter().any(|o| o == c.rule);
-        let (mark, role) = match c.level {
-            Level::Holds => ("✔", Role::Ok),
-            Level::Warning => ("!", Role::Warn),
-            Level::Soft if passed => ("▲", Role::Warn),
-            Level::Soft => ("▲", Role::Critical),
-            Level::Hard => ("✖", Role::Critical),
-        };
-        let note = if c.level == Level::Soft && passed {
-            " (passed with a reason)"
-        } else {
-            ""
-        };
-        l.push(Line::from(vec![
-            styled(format!("   {mark} "), t.style(role)),
-            muted(app, format!("{}{note}", c.fact)),
-        ]));
     }
 }
