@@ -155,6 +155,8 @@ pub fn view_of(config: &crate::config::Config) -> Option<tokio::sync::watch::Rec
     if c.kind != crate::config::coordination::Kind::Etcd {
         return None;
     }
+    // The view is a background task of baton's runtime.
+    tokio::runtime::Handle::try_current().ok()?;
     match crate::coord::cluster::client(c) {
         Ok(etcd) => Some(crate::coord::remote::spawn(etcd, c.prefix())),
         Err(e) => {

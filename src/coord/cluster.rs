@@ -115,6 +115,8 @@ impl Cluster {
         operator: &str,
         max_concurrent: u32,
     ) -> Result<Arc<Self>, String> {
+        let rt = tokio::runtime::Handle::try_current()
+            .map_err(|_| "coordination needs baton's runtime (internal error)".to_string())?;
         let c = Arc::new(Self {
             etcd: Arc::new(client(cfg)?),
             sync: client(cfg)?,
@@ -131,7 +133,7 @@ impl Cluster {
         // a console started on a healthy cluster can act at once.
         let _ = c.renew_sync();
         let bg = Arc::clone(&c);
-        tokio::spawn(async move { bg.run().await });
+        rt.spawn(async move { bg.run().await });
         Ok(c)
     }
 
