@@ -131,7 +131,10 @@ impl Cluster {
         });
         // The first lease before the console draws, when etcd answers:
         // a console started on a healthy cluster can act at once.
-        let _ = c.renew_sync();
+        if let Err(e) = c.renew_sync() {
+            tracing::warn!("no lease on etcd yet: {e}");
+            c.state().error = Some(e);
+        }
         let bg = Arc::clone(&c);
         rt.spawn(async move { bg.run().await });
         Ok(c)

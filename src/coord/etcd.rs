@@ -171,7 +171,7 @@ impl Etcd {
                 }
             }
         }
-        Err(errors.join("; "))
+        Err(summarise(&self.endpoints, &errors))
     }
 
     /// `Err((why, try the next endpoint))`.
@@ -435,6 +435,29 @@ impl Etcd {
     }
 }
 
+/// One reason when every endpoint gave the same (a wrong password, no
+/// quorum), else each endpoint's.
+fn summarise(endpoints: &[String], errors: &[String]) -> String {
+    let bare: Vec<&str> = errors
+        .iter()
+        .map(|e| {
+            endpoints
+                .iter()
+                .find_map(|b| {
+                    e.strip_prefix(b.as_str())
+                        .and_then(|r| r.strip_prefix(": "))
+                })
+                .unwrap_or(e)
+        })
+        .collect();
+    match bare.first() {
+        Some(first) if bare.len() > 1 && bare.iter().all(|b| b == first) => {
+            format!("every endpoint ({}): {first}", bare.len())
+        }
+        _ => errors.join("; "),
+    }
+}
+
 fn error_of(v: &Value) -> String {
     v.get("message")
         .or_else(|| v.get("error"))
@@ -452,6 +475,24 @@ mod tests {
     fn a_prefix_range_ends_after_its_last_key() {
         assert_eq!(range_end("/a/"), enc(b"/a0"));
         assert_eq!(range_end("a\u{7f}"), enc(b"a\x80"));
+    }
+
+    #[test]
+    fn the_same_reason_from_every_endpoint_is_said_once() {
+        let eps = vec!["http://a:1".to_string(), "http://b:1".to_string()];
+        let same = [
+            "http://a:1: denied".to_string(),
+            "http://b:1: denied".to_string(),
+        ];
+        assert_eq!(summarise(&eps, &same), "every endpoint (2): denied");
+        let differ = [
+            "http://a:1: denied".to_string(),
+            "http://b:1: timed out".to_string(),
+        ];
+        assert_eq!(
+            summarise(&eps, &differ),
+            "http://a:1: denied; http://b:1: timed out"
+        );
     }
 
     #[test]

@@ -316,3 +316,88 @@ async fn two_consoles_racing_for_one_pair_exactly_one_wins_and_max_concurrent_co
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// POSTs to the cluster's JSON gateway (the test's own set-up calls).
+async fn gateway(url: &str, body: serde_json::Value) -> serde_json::Value {
+    baton::sources::client::build(Duration::from_secs(5), 1, None)
+        .expect("client")
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_etcd_authentication_the_secrets_come_from_files_and_a_wrong_one_refuses_actions() {
+    let etcd = Cluster::up("auth", 13000);
+    let base = common::temp("coord-auth");
+    let ep = etcd.endpoints()[0].clone();
+    gateway(
+        &format!("{ep}/v3/auth/user/add"),
+        json!({"name": "root", "password": "s3cret"}),
+    )
+    .await;
+    gateway(
+        &format!("{ep}/v3/auth/user/grant"),
+        json!({"user": "root", "role": "root"}),
+    )
+    .await;
+    let enabled = gateway(&format!("{ep}/v3/auth/enable"), json!({})).await;
+    assert!(enabled.get("error").is_none(), "{enabled}");
+    let user = write(&base, "user", "root");
+    let good = write(&base, "password", "s3cret");
+    let bad = write(&base, "wrong", "guess");
+    let section = |pw: &Path| {
+        etcd.section(
+            "/baton/auth",
+            &format!(
+                "username = \"file:{}\"\npassword = \"file:{}\"",
+                user.display(),
+                pw.display()
+            ),
+        )
+    };
+    let marker = base.join("promoted");
+    let runbooks = cluster::runbook(&base, &marker, 0);
+    let addr = fleet().await.to_string();
+
+    let mut ok = console(
+        "coord-auth-ok",
+        "alice",
+        &cluster::config(&addr, &base.join("a/journal"), &runbooks, &section(&good)),
+    );
+    ok.start("coord-test", &Target::Pair("acct-1".into()));
+    assert_eq!(ok.app.wizard.incidents.len(), 1, "{}", ok.describe());
+    assert!(
+        matches!(baton::app::coordination::status(&ok.exec), Some((true, _))),
+        "{:?}",
+        baton::app::coordination::status(&ok.exec)
+    );
+
+    let mut wrong = console(
+        "coord-auth-wrong",
+        "bob",
+        &cluster::config(&addr, &base.join("b/journal"), &runbooks, &section(&bad)),
+    );
+    let fx = wrong.app.wizard_input(baton::wizard::Input::StartWith(
+        Target::Pair("acct-1".into()),
+        "coord-test".into(),
+    ));
+    wrong.perform(fx);
+    let said = wrong.app.notice.clone().map(|n| n.text).unwrap_or_default();
+    eprintln!("refused: {said}");
+    assert!(
+        said.contains("no live lease") && said.contains("authentication"),
+        "{said}"
+    );
+    assert!(wrong.app.wizard.incidents.is_empty());
+    // The password is never shown: not in what the console said.
+    assert!(
+        !said.contains("guess") && !said.contains("s3cret"),
+        "{said}"
+    );
+}
