@@ -12,9 +12,6 @@ use axum::routing::{get, post};
 use baton::app::Mode;
 use baton::config::Config;
 use baton::keymap::{Keymap, Layer};
-use baton::sources::report::{InstanceReport, PairReport, Payload, SourceUpdate};
-use baton::state::Model;
-use chrono::Utc;
 use common::tmux::Tmux;
 use common::{Harness, serve, temp};
 use crossterm::event::KeyEvent;
@@ -53,40 +50,12 @@ fn config_text(addr: std::net::SocketAddr, journal: &std::path::Path) -> String 
     )
 }
 
-fn fed_model(config: Config) -> Model {
-    let mut model = Model::new(Arc::new(config), Utc::now());
-    let inst = |id: &str, status: &str, score: f64, region: &str| InstanceReport {
-        id: id.into(),
-        status: Some(status.into()),
-        health_score: Some(score),
-        region: Some(region.into()),
-        ..InstanceReport::default()
-    };
-    model.apply(SourceUpdate {
-        source: 0,
-        at: Utc::now(),
-        latency: Duration::from_millis(1),
-        next_poll: None,
-        result: Ok(Payload::Fleet {
-            pairs: vec![PairReport {
-                id: "acct-1".into(),
-                primary: inst("gw-1-a", "DOWN", 0.0, "eu-west-1"),
-                standby: Some(inst("gw-1-b", "STANDBY", 88.0, "eu-central-1")),
-                replication_lag_seconds: Some(0.5),
-                ..PairReport::default()
-            }],
-            skipped: Vec::new(),
-        }),
-    });
-    model
-}
-
 /// A console on `config`'s journal folder, its model fed one poll.
 fn console(name: &str, config: &Config, dir: &std::path::Path) -> common::builder::Builder {
     Harness::builder(name)
         .in_dir(dir.to_path_buf())
         .journal_dir(config.console.journal_dir.clone())
-        .model(fed_model(config.clone()))
+        .model(common::one_pair_down(config.clone()))
         .shipped_runbooks()
 }
 

@@ -90,3 +90,34 @@ pub fn temp(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
+
+/// The model of a console whose fleet source answered once: one pair,
+/// acct-1, its primary DOWN, its standby ready.
+pub fn one_pair_down(config: Config) -> Model {
+    let mut model = Model::new(Arc::new(config), Utc::now());
+    let inst =
+        |id: &str, status: &str, score: f64, region: &str| baton::sources::report::InstanceReport {
+            id: id.into(),
+            status: Some(status.into()),
+            health_score: Some(score),
+            region: Some(region.into()),
+            ..baton::sources::report::InstanceReport::default()
+        };
+    model.apply(SourceUpdate {
+        source: 0,
+        at: Utc::now(),
+        latency: Duration::from_millis(1),
+        next_poll: None,
+        result: Ok(baton::sources::report::Payload::Fleet {
+            pairs: vec![baton::sources::report::PairReport {
+                id: "acct-1".into(),
+                primary: inst("gw-1-a", "DOWN", 0.0, "eu-west-1"),
+                standby: Some(inst("gw-1-b", "STANDBY", 88.0, "eu-central-1")),
+                replication_lag_seconds: Some(0.5),
+                ..baton::sources::report::PairReport::default()
+            }],
+            skipped: Vec::new(),
+        }),
+    });
+    model
+}

@@ -18,8 +18,6 @@ use axum::Router;
 use axum::routing::get;
 use baton::config::Config;
 use baton::keymap::Action;
-use baton::sources::report::{InstanceReport, PairReport, Payload, SourceUpdate};
-use baton::state::Model;
 use baton::wizard::incident::{ActionState, Event, Operator};
 use baton::wizard::machine::Target;
 use chrono::Utc;
@@ -44,35 +42,6 @@ pub async fn fleet() -> std::net::SocketAddr {
     common::serve(app).await
 }
 
-/// The model a console has once its fleet source answered.
-pub fn fed(config: Config) -> Model {
-    let mut model = Model::new(Arc::new(config), Utc::now());
-    let inst = |id: &str, status: &str, score: f64, region: &str| InstanceReport {
-        id: id.into(),
-        status: Some(status.into()),
-        health_score: Some(score),
-        region: Some(region.into()),
-        ..InstanceReport::default()
-    };
-    model.apply(SourceUpdate {
-        source: 0,
-        at: Utc::now(),
-        latency: Duration::from_millis(1),
-        next_poll: None,
-        result: Ok(Payload::Fleet {
-            pairs: vec![PairReport {
-                id: "acct-1".into(),
-                primary: inst("gw-1-a", "DOWN", 0.0, "eu-west-1"),
-                standby: Some(inst("gw-1-b", "STANDBY", 88.0, "eu-central-1")),
-                replication_lag_seconds: Some(0.5),
-                ..PairReport::default()
-            }],
-            skipped: Vec::new(),
-        }),
-    });
-    model
-}
-
 /// A headless operator console of `user` on `config_text`, journaling to
 /// its own folder (standing in for its own host).
 pub fn console(name: &str, user: &str, config_text: &str) -> Harness {
@@ -80,7 +49,7 @@ pub fn console(name: &str, user: &str, config_text: &str) -> Harness {
     let journal = config.console.journal_dir.clone();
     let mut h = Harness::builder(name)
         .journal_dir(journal)
-        .model(fed(config))
+        .model(common::one_pair_down(config))
         .operator(&format!("{user}@vm"))
         .loaded_runbooks()
         .build();
