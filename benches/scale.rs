@@ -1,0 +1,74 @@
+//! How the console's costs grow with the fleet (issue 18): at 1 000,
+//! 10 000 and 100 000 pairs, with about 1 % of them changing per second
+//! (the calm scenario), each stage of one fleet poll on the state owner's
+//! thread and off it. Run: `cargo bench --bench scale`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use baton::demo::{Sim, fixture};
+use baton::sources::parse;
+use baton::sources::report::{Payload, SourceUpdate};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+fn update(report: Vec<baton::sources::report::PairReport>, at: chrono::DateTime<chrono::Utc>) -> SourceUpdate {
+    SourceUpdate {
+        source: 0,
+        at,
+        latency: Duration::from_millis(3),
+        next_poll: None,
+        result: Ok(Payload::Fleet {
+            pairs: report,
+            skipped: Vec::new(),
+        }),
+    }
+}
+
+fn stages(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fleet poll");
+    g.sample_size(10);
+    for n in SIZES {
+        let mut sim = Sim::new(n, "calm", 1);
+        sim.step();
+        let body = serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");
+        eprintln!("{n} pairs: a fleet body of {} KiB", body.len() / 1024);
+        g.bench_function(format!("parse, {n} pairs"), |b| {
+            b.iter(|| parse::fleet(black_box(&body)).expect("parses"));
+        });
+        let mut app = fixture::app(n, "calm", 5, "default");
+        sim.step();
+        let report = sim.report();
+        let at = app.model.now;
+        g.bench_function(format!("apply, {n} pairs"), |b| {
+            b.iter_batched(
+                || update(report.clone(), at),
+                |u| app.model.apply(u),
+                BatchSize::LargeInput,
+            );
+        });
+        g.bench_function(format!("judge (tick), {n} pairs"), |b| {
+            b.iter(|| app.model.tick(at));
+        });
+        g.bench_function(format!("rows (filter and sort), {n} pairs"), |b| {
+            b.iter(|| app.view.refresh(&app.model, true));
+        });
+        let mut term = Terminal::new(TestBackend::new(200, 60)).expect("backend");
+        g.bench_function(format!("draw 200x60, {n} pairs"), |b| {
+            b.iter(|| {
+                term.draw(|f| baton::ui::draw(f, black_box(&app))).expect("draw");
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    targets = stages
+}
+criterion_main!(benches);
