@@ -1,6 +1,6 @@
 //! How the console's costs grow with the fleet (issue 18): at 1 000,
 //! 10 000 and 100 000 pairs, with about 1 % of them changing per second
-//! (the calm scenario), each stage of one fleet poll on the state owner's
+//! (the demo's steady scenario), each stage of one fleet poll on the state owner's
 //! thread and off it. Run: `cargo bench --bench scale`.
 
 use std::hint::black_box;
@@ -15,7 +15,10 @@ use ratatui::backend::TestBackend;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
-fn update(report: Vec<baton::sources::report::PairReport>, at: chrono::DateTime<chrono::Utc>) -> SourceUpdate {
+fn update(
+    report: Vec<baton::sources::report::PairReport>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> SourceUpdate {
     SourceUpdate {
         source: 0,
         at,
@@ -32,20 +35,49 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("fleet poll");
     g.sample_size(10);
     for n in SIZES {
-        let mut sim = Sim::new(n, "calm", 1);
+        let mut sim = Sim::new(n, "steady", 1);
         sim.step();
         let body = serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");
         eprintln!("{n} pairs: a fleet body of {} KiB", body.len() / 1024);
         g.bench_function(format!("parse, {n} pairs"), |b| {
             b.iter(|| parse::fleet(black_box(&body)).expect("parses"));
         });
-        let mut app = fixture::app(n, "calm", 5, "default");
+        // The next second's body read against this one: the steady state.
+        let mut last = None;
+        baton::sources::fleet_delta::read(body.clone(), &mut last).expect("first");
         sim.step();
+        let next = serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");
+        g.bench_function(format!("read against the last poll, {n} pairs"), |b| {
+            b.iter_batched(
+                || (next.clone(), last.clone()),
+                |(next, mut l)| black_box(baton::sources::fleet_delta::read(next, &mut l)),
+                BatchSize::LargeInput,
+            );
+        });
+        let delta =
+            baton::sources::fleet_delta::read(next.clone(), &mut last.clone()).expect("delta");
+        if let Payload::FleetDelta { changed, unchanged } = &delta {
+            eprintln!(
+                "{n} pairs: {} changed, {unchanged} unchanged",
+                changed.len()
+            );
+        }
+        let mut app = fixture::app(n, "steady", 5, "default");
         let report = sim.report();
         let at = app.model.now;
         g.bench_function(format!("apply, {n} pairs"), |b| {
             b.iter_batched(
                 || update(report.clone(), at),
+                |u| app.model.apply(u),
+                BatchSize::LargeInput,
+            );
+        });
+        g.bench_function(format!("apply the changes, {n} pairs"), |b| {
+            b.iter_batched(
+                || SourceUpdate {
+                    result: Ok(delta.clone()),
+                    ..update(Vec::new(), at)
+                },
                 |u| app.model.apply(u),
                 BatchSize::LargeInput,
             );
@@ -59,7 +91,8 @@ fn stages(c: &mut Criterion) {
         let mut term = Terminal::new(TestBackend::new(200, 60)).expect("backend");
         g.bench_function(format!("draw 200x60, {n} pairs"), |b| {
             b.iter(|| {
-                term.draw(|f| baton::ui::draw(f, black_box(&app))).expect("draw");
+                term.draw(|f| baton::ui::draw(f, black_box(&app)))
+                    .expect("draw");
             });
         });
     }

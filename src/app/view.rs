@@ -246,16 +246,15 @@ fn matches(p: &Pair, needle: &str) -> bool {
 
 /// Orders `acct-9` before `acct-10`.
 pub fn natural(a: &str, b: &str) -> std::cmp::Ordering {
-    let split = |s: &str| {
-        let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let (head, tail) = s.split_at(s.len() - digits);
-        (
-            head.to_string(),
-            tail.parse::<u64>().unwrap_or(0),
-            s.to_string(),
-        )
-    };
-    split(a).cmp(&split(b))
+    split_number(a).cmp(&split_number(b))
+}
+
+/// `acct-1003` → (`acct-`, 1003, the whole): borrowed, so a sort of
+/// 100 000 rows allocates nothing.
+fn split_number(s: &str) -> (&str, u64, &str) {
+    let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (head, tail) = s.split_at(s.len() - digits);
+    (head, tail.parse::<u64>().unwrap_or(0), s)
 }
 
 #[cfg(test)]

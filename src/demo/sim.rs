@@ -31,6 +31,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ),
     ("flapping", "a primary goes down and up repeatedly"),
     ("calm", "nothing happens: a healthy fleet"),
+    (
+        "steady",
+        "a healthy fleet where about 1 % of the pairs change each second (the scale benchmarks' load)",
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -142,18 +146,31 @@ impl Sim {
     /// Advances one second: noise on every pair, then the scenario script.
     pub fn step(&mut self) {
         self.t += 1;
+        if self.scenario == "steady" {
+            // A hundredth of the fleet, a different one each second.
+            let n = self.pairs.len();
+            for _ in 0..n.div_ceil(100) {
+                let i = (self.rand() * n as f64) as usize % n.max(1);
+                self.noise(i);
+            }
+            return;
+        }
         for i in 0..self.pairs.len() {
-            let (a, b, c) = (self.rand(), self.rand(), self.rand());
-            let p = &mut self.pairs[i];
-            if !p.a.down && p.a.score >= 60.0 {
-                p.a.score = (p.a.score + (a - 0.5) * 3.0).clamp(75.0, 99.0);
-            }
-            if !p.b.down && p.b.score >= 60.0 {
-                p.b.score = (p.b.score + (b - 0.5) * 3.0).clamp(72.0, 99.0);
-            }
-            p.lag = (p.lag + (c - 0.5) * 0.6).clamp(0.1, 4.0);
+            self.noise(i);
         }
         self.script();
+    }
+
+    fn noise(&mut self, i: usize) {
+        let (a, b, c) = (self.rand(), self.rand(), self.rand());
+        let p = &mut self.pairs[i];
+        if !p.a.down && p.a.score >= 60.0 {
+            p.a.score = (p.a.score + (a - 0.5) * 3.0).clamp(75.0, 99.0);
+        }
+        if !p.b.down && p.b.score >= 60.0 {
+            p.b.score = (p.b.score + (b - 0.5) * 3.0).clamp(72.0, 99.0);
+        }
+        p.lag = (p.lag + (c - 0.5) * 0.6).clamp(0.1, 4.0);
     }
 
     fn script(&mut self) {

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-/// A body larger than this is refused rather than filling memory.
-pub const MAX_FLEET_BODY: usize = 32 * 1024 * 1024;
+/// A body larger than this is refused rather than filling memory: a
+/// fleet of 100 000 pairs in the default shape is about 46 MiB, so this
+/// leaves room for 300 000 (`max_body_mib` sets a source's own).
+pub const MAX_FLEET_BODY: usize = 160 * 1024 * 1024;
 pub const MAX_HEALTH_BODY: usize = 1024 * 1024;
 
 /// Builds a client with pooled keep-alive connections. TLS uses the system

@@ -5,6 +5,7 @@ pub mod alertmanager;
 pub mod client;
 pub mod command;
 pub mod dns;
+pub mod fleet_delta;
 pub mod http;
 pub mod mapping;
 pub mod parse;
@@ -111,11 +112,13 @@ async fn run(
 ) {
     let setup = prepare(&cfg);
     let mut failures = 0u32;
+    // A fleet's last body, to read the next one against.
+    let mut last = None;
     loop {
         let start = Instant::now();
         let result = match &setup {
             Err(e) => Err(e.clone()),
-            Ok(check) => poll(check, &cfg, &targets).await,
+            Ok(check) => poll(check, &cfg, &targets, &mut last).await,
         };
         let failed = match &result {
             Err(_) => true,
@@ -165,10 +168,13 @@ async fn poll(
     check: &http::Check,
     cfg: &SourceCfg,
     targets: &[(String, String)],
+    last: &mut Option<fleet_delta::Last>,
 ) -> Result<Payload, String> {
     let (client, headers, max) = (&check.client, &check.headers, check.max_body);
     match cfg.kind {
-        SourceKind::Fleet => with_timeout(cfg.timeout.0, fleet(client, headers, cfg, max)).await,
+        SourceKind::Fleet => {
+            with_timeout(cfg.timeout.0, fleet(client, headers, cfg, max, last)).await
+        }
         SourceKind::Http => Ok(http::poll(check, cfg, targets).await),
         SourceKind::Prometheus => {
             with_timeout(cfg.timeout.0, prometheus::poll(client, headers, cfg, max)).await
@@ -201,6 +207,7 @@ async fn fleet(
     headers: &HeaderMap,
     cfg: &SourceCfg,
     max: usize,
+    last: &mut Option<fleet_delta::Last>,
 ) -> Result<Payload, String> {
     let url = cfg.url.as_deref().unwrap_or_default();
     let (status, body) = client::get_bounded(client, url, headers, max).await?;
@@ -208,20 +215,25 @@ async fn fleet(
         return Err(format!("HTTP {status}"));
     }
     let map = cfg.map.clone();
-    // Parsing 10 000 pairs takes milliseconds: keep it off the runtime's
-    // workers that also serve other sources.
-    let (pairs, skipped) = tokio::task::spawn_blocking(move || {
-        if map == SourceMap::default() {
-            parse::fleet(&body)
+    let mut prev = last.take();
+    // Reading 100 000 pairs takes milliseconds even against the last
+    // body: off the runtime's workers that also serve other sources.
+    let (result, next) = tokio::task::spawn_blocking(move || {
+        let result = if map == SourceMap::default() {
+            fleet_delta::read(body, &mut prev)
         } else {
-            let doc: serde_json::Value =
-                serde_json::from_slice(&body).map_err(|e| format!("malformed JSON: {e}"))?;
-            mapping::fleet(&doc, &map)
-        }
+            // Another shape is read whole every time.
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .map_err(|e| format!("malformed JSON: {e}"))
+                .and_then(|doc| mapping::fleet(&doc, &map))
+                .map(|(pairs, skipped)| Payload::Fleet { pairs, skipped })
+        };
+        (result, prev)
     })
     .await
-    .map_err(|e| format!("parser failed: {e}"))??;
-    Ok(Payload::Fleet { pairs, skipped })
+    .map_err(|e| format!("parser failed: {e}"))?;
+    *last = next;
+    result
 }
 
 /// The source's own timeout covers connect, headers and the whole body, so

@@ -25,6 +25,13 @@ pub enum Payload {
         pairs: Vec<PairReport>,
         skipped: Vec<String>,
     },
+    /// A fleet poll read against the previous one: the entries that
+    /// changed; the `unchanged` others said exactly what they said last
+    /// time (the same pairs: membership changes come as `Fleet`).
+    FleetDelta {
+        changed: Vec<PairReport>,
+        unchanged: usize,
+    },
     /// One probe per instance health endpoint.
     Instances(Vec<Probe>),
     /// Values of a Prometheus query, by pair or instance.

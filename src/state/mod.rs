@@ -2,6 +2,7 @@
 //! No IO: sources send updates in, the UI reads it out.
 
 pub mod alerts;
+mod fleet;
 pub mod pair;
 pub mod regions;
 pub mod ring;
@@ -42,6 +43,8 @@ pub struct Model {
     pub external: HashMap<usize, Vec<ExternalAlert>>,
     /// Pairs per state, counted once per update for the title bar.
     counts: HashMap<PairState, usize>,
+    /// New data since regions were last summarised.
+    regions_dirty: bool,
     /// Worst lags of the fleet, largest first, kept once per update.
     worst: Vec<(String, f64)>,
     /// Bumped whenever pairs are added, removed or change data, so views
@@ -69,6 +72,7 @@ impl Model {
             acked: HashSet::new(),
             external: HashMap::new(),
             counts: HashMap::new(),
+            regions_dirty: true,
             worst: Vec::new(),
             generation: 0,
         };
@@ -145,6 +149,13 @@ impl Model {
                         status.failed_targets = 0;
                         self.apply_fleet(u.source, u.at, pairs, h, stale_after);
                     }
+                    Payload::FleetDelta { changed, unchanged } => {
+                        status.failures = 0;
+                        status.last_success = Some(u.at);
+                        status.targets = changed.len() + unchanged;
+                        status.failed_targets = 0;
+                        self.apply_fleet_delta(u.source, u.at, changed, h, stale_after);
+                    }
                     Payload::Instances(probes) => {
                         let failed = probes.iter().filter(|p| p.result.is_err()).count();
                         status.targets = probes.len();
@@ -196,61 +207,7 @@ impl Model {
         self.recompute();
     }
 
-    fn apply_fleet(
-        &mut self,
-        source: usize,
-        at: DateTime<Utc>,
-        reports: Vec<PairReport>,
-        h: Hysteresis,
-        stale_after: std::time::Duration,
-    ) {
-        let mut seen = HashSet::with_capacity(reports.len());
-        let mut added = false;
-        for r in reports {
-            seen.insert(r.id.clone());
-            let idx = if let Some(&i) = self.by_pair.get(&r.id) {
-                i
-            } else {
-                added = true;
-                let p = Pair::new(&r.id, instance_from(&r.primary, &self.config), None);
-                self.pairs.push(p);
-                self.by_pair.insert(r.id.clone(), self.pairs.len() - 1);
-                self.pairs.len() - 1
-            };
-            let config = &self.config;
-            let pair = &mut self.pairs[idx];
-            follow_roles(pair, &r, config);
-            pair.primary.observe(at, Ok(&r.primary), h, None);
-            if let (Some(sb), Some(rep)) = (pair.standby.as_mut(), r.standby.as_ref()) {
-                sb.observe(at, Ok(rep), h, None);
-            }
-            let lag = r
-                .replication_lag_seconds
-                .or_else(|| r.standby.as_ref().and_then(|s| s.replication_lag_seconds));
-            pair.record_lag(lag);
-            pair.record_lag_bytes(
-                r.replication_lag_bytes
-                    .or_else(|| r.standby.as_ref().and_then(|s| s.replication_lag_bytes)),
-                at,
-                false,
-            );
-            pair.updated = Some(at);
-            pair.source = Some(source);
-            pair.stale_after = stale_after;
-        }
-        // Discovered pairs the fleet no longer lists are gone; pairs from the
-        // config file stay (they go STALE instead).
-        let before = self.pairs.len();
-        self.pairs
-            .retain(|p| p.configured || p.source != Some(source) || seen.contains(&p.id));
-        if added || self.pairs.len() != before {
-            self.reindex();
-        } else {
-            self.reindex_instances_if_needed();
-        }
-    }
-
-    fn reindex_instances_if_needed(&mut self) {
+    pub(super) fn reindex_instances_if_needed(&mut self) {
         let stale = self.pairs.iter().enumerate().any(|(i, p)| {
             self.by_instance.get(&p.primary.id) != Some(&i)
                 || p.standby
@@ -356,11 +313,18 @@ impl Model {
     /// Moves the clock; states that depend on age (STALE) are re-judged.
     pub fn tick(&mut self, now: DateTime<Utc>) {
         self.now = now;
-        self.recompute();
+        self.judge();
     }
 
     /// Re-judges pair states, regions and alerts from the current data.
     pub fn recompute(&mut self) {
+        self.regions_dirty = true;
+        self.judge();
+    }
+
+    /// Pair states and alerts, every time (they age); regions only after
+    /// new data (no clock in them).
+    fn judge(&mut self) {
         let t = &self.config.thresholds;
         let now = self.now;
         let mut changed = false;
@@ -370,10 +334,15 @@ impl Model {
         if changed {
             self.generation += 1;
         }
-        self.counts.clear();
+        // A handful of states: counted in a list, not hashed per pair.
+        let mut counts: Vec<(PairState, usize)> = Vec::new();
         for p in &self.pairs {
-            *self.counts.entry(p.state).or_default() += 1;
+            match counts.iter_mut().find(|(s, _)| *s == p.state) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((p.state, 1)),
+            }
         }
+        self.counts = counts.into_iter().collect();
         self.worst = self.compute_worst_lags(WORST_LAGS);
         let declared: Vec<(String, String)> = self
             .config
@@ -381,7 +350,9 @@ impl Model {
             .iter()
             .map(|r| (r.id.clone(), r.provider.clone()))
             .collect();
-        self.regions = regions::summarize(&self.pairs, &declared);
+        if std::mem::take(&mut self.regions_dirty) {
+            self.regions = regions::summarize(&self.pairs, &declared);
+        }
         let firing = alerts::evaluate(&self.pairs, &self.sources, &self.regions, t, now);
         let mut keys = HashSet::with_capacity(firing.len());
         let mut list = Vec::with_capacity(firing.len());
@@ -497,7 +468,9 @@ impl Model {
         let by_lag =
             |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
         if v.len() > n {
-            v.select_nth_unstable_by(n, by_lag);
+            // By lag alone: many pairs share a lag, and comparing their ids
+            // over 100 000 rows costs more than the selection.
+            v.select_nth_unstable_by(n, |a, b| b.1.total_cmp(&a.1));
             v.truncate(n);
         }
         v.sort_by(by_lag);

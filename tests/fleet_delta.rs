@@ -1,0 +1,91 @@
+//! A fleet read against its last poll (only what changed crosses to the
+//! state owner) leaves the console exactly where reading every poll whole
+//! leaves it: states, streaks toward down and up, lag, last seen.
+
+use std::time::Duration;
+
+use baton::demo::Sim;
+use baton::sources::fleet_delta;
+use baton::sources::report::{Payload, SourceUpdate};
+use baton::state::Model;
+
+fn update(payload: Payload, at: chrono::DateTime<chrono::Utc>) -> SourceUpdate {
+    SourceUpdate {
+        source: 0,
+        at,
+        latency: Duration::from_millis(1),
+        next_poll: None,
+        result: Ok(payload),
+    }
+}
+
+/// What a user sees of every pair, and what the rules read.
+fn seen(m: &Model) -> Vec<String> {
+    m.pairs
+        .iter()
+        .map(|p| {
+            let inst = |i: &baton::state::Instance| {
+                format!(
+                    "{} {} {:?} down={} streaks={}/{} seen={:?} ok={:?}",
+                    i.id,
+                    i.status,
+                    i.health_score,
+                    i.down,
+                    i.fail_streak,
+                    i.ok_streak,
+                    i.last_seen,
+                    i.last_ok
+                )
+            };
+            format!(
+                "{} {:?} lag={:?} hist={} | {} | {}",
+                p.id,
+                p.state,
+                p.lag,
+                p.lag_history.len(),
+                inst(&p.primary),
+                p.standby.as_ref().map(inst).unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
+    for scenario in ["mixed", "flapping", "provider-outage", "calm"] {
+        let config = std::sync::Arc::new(baton::demo::config(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            1,
+        ))));
+        let start = baton::demo::fixture::clock();
+        let mut whole = Model::new(std::sync::Arc::clone(&config), start);
+        let mut delta = Model::new(config, start);
+        let mut sim = Sim::new(200, scenario, 7);
+        let mut last = None;
+        let mut deltas = 0;
+        for s in 1..=60 {
+            sim.step();
+            let at = start + chrono::Duration::seconds(s);
+            let body =
+                serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");
+            let (pairs, skipped) = baton::sources::parse::fleet(&body).expect("parses");
+            whole.apply(update(Payload::Fleet { pairs, skipped }, at));
+            let read = fleet_delta::read(body, &mut last).expect("reads");
+            if let Payload::FleetDelta { changed, .. } = &read {
+                deltas += 1;
+                assert!(
+                    changed.len() < 200,
+                    "{scenario} poll {s}: everything changed?"
+                );
+            }
+            delta.apply(update(read, at));
+            whole.tick(at);
+            delta.tick(at);
+            assert_eq!(seen(&whole), seen(&delta), "{scenario}, poll {s}");
+        }
+        assert!(
+            deltas > 50,
+            "{scenario}: {deltas} of 60 polls read as changes"
+        );
+    }
+}
