@@ -23,8 +23,19 @@ bin=$PWD/target/release/baton
 work=$(mktemp -d)
 sock=baton-scale-$$
 server=""
-cleanup() {
+pid=""
+# Ending tmux does not end `script` and baton under it: stopped by pid, or
+# they would go on polling and skew the next size's figures.
+stop_baton() {
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  pid=""
   tmux -L $sock kill-server 2>/dev/null || true
+}
+cleanup() {
+  stop_baton
   [ -z "$server" ] || kill "$server" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -54,12 +65,14 @@ TOML
   tmux -L $sock -f /dev/null new-session -d -x 200 -y 60 \
     "cd $work && HOME=$work XDG_STATE_HOME=$work/state script -q -f -c '$bin --config $work/baton.toml' $work/ts"
   # Up when the pane counts every pair (a loaded machine may take a while).
+  # The count is drawn with a thousands separator ("Pairs (100 000)").
+  shown() { tmux -L $sock capture-pane -p 2>/dev/null | grep -o 'Pairs ([^)]*)' | head -1 | tr -cd '0-9'; }
   for _ in $(seq 120); do
-    tmux -L $sock capture-pane -p 2>/dev/null | grep -q "Pairs ($n)" && break
+    [ "$(shown)" = "$n" ] && break
     sleep 0.5
   done
-  tmux -L $sock capture-pane -p | grep -q "Pairs ($n)" || { echo "$n pairs: never shown"; tmux -L $sock capture-pane -p | head -5; exit 1; }
-  pid=$(pgrep -f -n "$bin --config $work/baton.toml" | head -1)
+  [ "$(shown)" = "$n" ] || { echo "$n pairs: never shown"; tmux -L $sock capture-pane -p | head -5; exit 1; }
+  pid=$(pgrep -f -n "^$bin --config $work/baton.toml")
   sleep 5
   b0=$(ticks "$pid"); f0=$(ticks "$server"); s0=$(stat -c %s "$work/ts")
   sleep "$secs"
@@ -93,7 +106,7 @@ print(f"{q(0.5):.1f} {q(0.95):.1f} {q(0.99):.1f} {lat[-1]:.1f}")
 PY
 )
   echo "$n $cpu $rss $hwm $bps $lat $fcpu" >> "$results"
-  tmux -L $sock kill-server
+  stop_baton
   kill "$server" 2>/dev/null || true; server=""
   sleep 1
 done

@@ -140,11 +140,19 @@ impl View {
     /// Re-filters and re-sorts when the data or the view changed; keeps the
     /// selection on the same pair.
     pub fn refresh(&mut self, model: &Model, force: bool) {
-        if !force && self.rows_generation == model.generation {
+        // Sorted by state or id, unfiltered: only a state change or a new
+        // set of pairs moves a row; new values alone do not.
+        let generation =
+            if self.filter.is_empty() && matches!(self.sort, SortKey::State | SortKey::Id) {
+                model.states_generation
+            } else {
+                model.generation
+            };
+        if !force && self.rows_generation == generation {
             self.clamp(model);
             return;
         }
-        self.rows_generation = model.generation;
+        self.rows_generation = generation;
         let needle = self.filter.to_lowercase();
         let mut rows: Vec<usize> = model
             .pairs

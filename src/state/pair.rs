@@ -316,10 +316,12 @@ impl Pair {
         self.updated = Some(at);
     }
 
+    /// In whole milliseconds: asked of every pair several times a second,
+    /// where a calendar subtraction would cost more than the rest.
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
         match self.updated {
             None => true,
-            Some(at) => (now - at).to_std().unwrap_or_default() > self.stale_after,
+            Some(at) => older_than(now, at, self.stale_after),
         }
     }
 
@@ -328,7 +330,7 @@ impl Pair {
     pub fn evaluate(&mut self, t: &Thresholds, now: DateTime<Utc>) -> bool {
         if self
             .lag_bytes_at
-            .is_some_and(|at| (now - at).to_std().unwrap_or_default() > self.stale_after)
+            .is_some_and(|at| older_than(now, at, self.stale_after))
         {
             self.lag_bytes = None;
             self.lag_bytes_at = None;
@@ -348,6 +350,21 @@ impl Pair {
         self.changes.push_back((now, state));
         changed
     }
+}
+
+/// Statuses of a serving replica: the spec's, a health endpoint's, and
+/// Patroni's `state`. The usual ones first, exactly.
+fn serving(status: &str) -> bool {
+    matches!(status, "STANDBY" | "ACTIVE")
+        || ["ACTIVE", "STANDBY", "UP", "UNKNOWN", "RUNNING", "STREAMING"]
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(status))
+}
+
+/// `at` is more than `age` before `now` (a time in the future is not old).
+fn older_than(now: DateTime<Utc>, at: DateTime<Utc>, age: Duration) -> bool {
+    let ms = now.timestamp_millis().saturating_sub(at.timestamp_millis());
+    ms > 0 && ms as u128 > age.as_millis()
 }
 
 /// The state and why. A healthy pair's reason is borrowed: judging
@@ -434,12 +451,7 @@ fn judge(p: &Pair, t: &Thresholds, now: DateTime<Utc>) -> (PairState, Cow<'stati
             )),
         );
     }
-    // Statuses of a serving replica: the spec's, a health endpoint's, and
-    // Patroni's `state`.
-    if !["ACTIVE", "STANDBY", "UP", "UNKNOWN", "RUNNING", "STREAMING"]
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(&standby.status))
-    {
+    if !serving(&standby.status) {
         return (
             PairState::AtRisk,
             Cow::Owned(format!("standby {} reports {}", standby.id, standby.status)),
