@@ -42,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the console on a simulated fleet with scripted incidents.
     Demo {
-        /// Scenario: mixed, primary-crash, standby-degraded, lag-spike, provider-outage, flapping, calm.
+        /// Scenario: mixed, primary-crash, standby-degraded, lag-spike, provider-outage, flapping, calm, steady.
         #[arg(long, default_value = "mixed")]
         scenario: String,
         /// Number of simulated pairs.

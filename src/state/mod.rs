@@ -3,6 +3,7 @@
 
 pub mod alerts;
 mod fleet;
+mod judge;
 pub mod pair;
 pub mod regions;
 pub mod ring;
