@@ -34,7 +34,14 @@ fn update(
 fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("fleet poll");
     g.sample_size(10);
-    for n in SIZES {
+    // `cargo test` runs each benchmark once, unoptimised, to see that it
+    // works: the smallest size is enough for that.
+    let sizes = if std::env::args().any(|a| a == "--bench") {
+        &SIZES[..]
+    } else {
+        &SIZES[..1]
+    };
+    for &n in sizes {
         let mut sim = Sim::new(n, "steady", 1);
         sim.step();
         let body = serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");

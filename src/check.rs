@@ -250,6 +250,20 @@ fn unset_secrets(
             }
         }
     }
+    // etcd's credentials: unset, the console could take no lease and
+    // would refuse every action.
+    let co = &c.coordination;
+    for (k, v) in [("username", &co.username), ("password", &co.password)] {
+        if let Some(var) = v.as_deref().and_then(|v| v.strip_prefix("env:"))
+            && co.kind == config::coordination::Kind::Etcd
+            && !is_set(var)
+        {
+            out.push(loc.at(
+                &[Seg::Key("coordination".into()), Seg::Key(k.into())],
+                format!("`{var}` is not set in this environment: the console could not reach etcd, and would refuse every action, until it is"),
+            ));
+        }
+    }
     out
 }
 
@@ -275,6 +289,15 @@ mod tests {
         );
         assert!(w[0].message.contains("`PD_KEY` is not set"), "{w:?}");
         assert!(super::unset_secrets(&c, &loc, |_| true).is_empty());
+        let text = "[coordination]\nkind = \"etcd\"\nendpoints = [\"http://127.0.0.1:2379\"]\nusername = \"env:ETCD_USER\"\npassword = \"file:/run/etcd-pw\"\n";
+        let c: crate::config::Config = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        let loc = crate::diag::Located {
+            file: &file,
+            src: text,
+        };
+        let w = super::unset_secrets(&c, &loc, |_| false);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!((w[0].line, w[0].key.as_str()), (4, "coordination.username"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
