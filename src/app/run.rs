@@ -62,6 +62,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
     let mut sighup = signal(SignalKind::hangup())?;
 
     let mut dirty = true;
+    let mut judge_due = false;
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
@@ -71,6 +72,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
         }
         let frame_due = last_draw + FRAME;
         tokio::select! {
+            biased;
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     // Journal entries a key writes carry the time of the key.
@@ -93,15 +95,22 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                 }
                 None => break,
             },
-            Some(update) = rx.recv() => {
-                // Drain everything pending, then redraw once.
-                app.model.apply(update);
-                while let Ok(u) = rx.try_recv() {
-                    app.model.apply(u);
-                }
+            // New data is judged once no key waits (`biased`: keys first):
+            // at 100 000 pairs judging takes tens of milliseconds.
+            () = std::future::ready(()), if judge_due => {
+                judge_due = false;
+                app.model.recompute();
                 app.refresh();
                 perform(&mut app, &mut executor, Vec::new());
                 dirty = true;
+            }
+            Some(update) = rx.recv() => {
+                // Drain everything pending, then judge and redraw once.
+                app.model.take(update);
+                while let Ok(u) = rx.try_recv() {
+                    app.model.take(u);
+                }
+                judge_due = true;
             }
             Ok(()) = async { match view.as_mut() { Some(v) => v.changed().await, None => std::future::pending().await } } => {
                 app.model.now = Utc::now();

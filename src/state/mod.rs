@@ -137,6 +137,13 @@ impl Model {
 
     /// Applies one source update, then re-judges everything.
     pub fn apply(&mut self, u: SourceUpdate) {
+        self.take(u);
+        self.recompute();
+    }
+
+    /// Applies one source update and leaves the judgement to `recompute`:
+    /// the event loop answers a key that came meanwhile first.
+    pub fn take(&mut self, u: SourceUpdate) {
         let Some(status) = self.sources.get_mut(u.source) else {
             return;
         };
@@ -213,7 +220,9 @@ impl Model {
             }
         }
         self.generation += 1;
-        self.recompute();
+        self.regions_dirty = true;
+        // Judged before anything reads it: `apply`, or the event loop.
+        self.judged_at = None;
     }
 
     pub(super) fn reindex_instances_if_needed(&mut self) {
