@@ -24,12 +24,20 @@ pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 hole=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pids=()
 cleanup() {
+  pkill -f "^$bin --config $work/" 2>/dev/null || true
   tmux -L $sock kill-server 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Ending tmux does not end `script` and baton under it: each phase's baton
+# is stopped by pid, or it goes on polling and loads the next phase.
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
 
 # The same body for both: valid Prometheus text, and "reachable" for baton.
 mkdir -p "$work/nginx/logs"
@@ -83,7 +91,7 @@ prom_pid=$!
 tmux -L $sock -f /dev/null new-session -d -x 200 -y 60 \
   "cd $work && HOME=$work script -q -f -c '$bin --config $work/baton.toml' $work/ts"
 sleep 3
-baton_pid=$(pgrep -f -n "$bin --config $work/baton.toml" | head -1)
+baton_pid=$(pgrep -f -n "^$bin --config $work/baton.toml" | head -1)
 sleep 15
 ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
 hz=$(getconf CLK_TCK)
@@ -99,6 +107,7 @@ echo "endpoints: $n, polled every 1 s, measured over $secs s"
 echo "baton:      CPU $bcpu % of one core, peak RSS $(awk '/VmHWM/{print $2/1024 " MiB"}' /proc/$baton_pid/status), terminal $(( (s1 - s0) / secs )) B/s"
 echo "prometheus: CPU $pcpu % of one core, peak RSS $(awk '/VmHWM/{print $2/1024 " MiB"}' /proc/$prom_pid/status), targets up: $up"
 python3 -c "b,p=$bcpu,$pcpu; print(f'ratio baton/prometheus CPU: {b/p:.2f}' if p else 'ratio: n/a')"
+stop_pid "$baton_pid"
 tmux -L $sock kill-server
 kill "$prom_pid" 2>/dev/null || true
 
@@ -107,7 +116,7 @@ rm -f "$work/ts"
 tmux -L $sock -f /dev/null new-session -d -x 200 -y 60 \
   "cd $work && HOME=$work script -q -f -c '$bin --config $work/fleet.toml' $work/ts"
 sleep 3
-fleet_pid=$(pgrep -f -n "$bin --config $work/fleet.toml" | head -1)
+fleet_pid=$(pgrep -f -n "^$bin --config $work/fleet.toml" | head -1)
 sleep 12
 f0=$(ticks "$fleet_pid"); s0=$(stat -c %s "$work/ts")
 sleep "$secs"
@@ -116,6 +125,7 @@ f1=$(ticks "$fleet_pid"); s1=$(stat -c %s "$work/ts")
 tmux -L $sock capture-pane -p | grep -o "Pairs ([0-9 ]*)" | head -1
 tmux -L $sock capture-pane -p | tail -1 | cut -c1-60
 echo "baton, $(( n / 2 )) pairs through one fleet source every 1 s: CPU $(python3 -c "print(round(100*($f1-$f0)/$hz/$secs,2))") % of one core, peak RSS $(awk '/VmHWM/{print $2/1024 " MiB"}' /proc/$fleet_pid/status), terminal $(( (s1 - s0) / secs )) B/s"
+stop_pid "$fleet_pid"
 tmux -L $sock kill-server
 
 # Every source timing out: a listener that accepts and never answers.
