@@ -140,22 +140,5 @@ rm -f "$work/ts"
 tmux -L $sock -f /dev/null new-session -d -x 200 -y 60 \
   "cd $work && HOME=$work script -q -f -c '$bin --config $work/hole.toml' $work/ts"
 sleep 8
-python3 - "$work/ts" "$sock" <<'PY'
-import os, subprocess, sys, time
-ts, sock = sys.argv[1], sys.argv[2]
-lat = []
-for i in range(20):
-    # Press right after a clock tick has been drawn, so the answer is the key's.
-    start = os.path.getsize(ts)
-    while os.path.getsize(ts) == start:
-        time.sleep(0.001)
-    time.sleep(0.1)
-    size = os.path.getsize(ts)
-    t0 = time.monotonic()
-    subprocess.run(["tmux", "-L", sock, "send-keys", "Down" if i % 2 == 0 else "Up"], check=True)
-    while os.path.getsize(ts) == size and time.monotonic() - t0 < 2:
-        time.sleep(0.0002)
-    lat.append((time.monotonic() - t0) * 1000)
-lat.sort()
-print(f"key press to screen, every source timing out: median {lat[len(lat)//2]:.1f} ms, max {lat[-1]:.1f} ms (20 presses, tmux send-keys included)")
-PY
+read -r med p95 p99 max < <(python3 scripts/key-latency.py "$work/ts" "$sock" 20)
+echo "key press to screen, every source timing out: median $med ms, p95 $p95 ms, max $max ms (20 presses, tmux send-keys included)"

@@ -24,6 +24,16 @@ impl App {
     /// orphans offered for takeover and the decisions on this console's
     /// approval requests (operator).
     pub fn coord_view(&mut self, view: &View, follow: bool) -> Vec<Effect> {
+        // A watcher has no lease: its word on etcd is whether it follows.
+        if self.read_only {
+            self.coord_status = Some(match &view.error {
+                Some(e) => {
+                    tracing::warn!("not following etcd: {e}");
+                    (false, "etcd: not following, reconnecting".into())
+                }
+                None => (view.synced, "etcd".into()),
+            });
+        }
         if follow {
             let journals: Vec<Vec<Entry>> = view
                 .journals

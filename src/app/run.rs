@@ -137,7 +137,10 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                     let list = f.incidents(&app.wizard.runbooks, app.model.now);
                     app.follow_update(list, f.history());
                 }
-                app.coord_status = super::coordination::status(&executor);
+                // A watcher's word comes from the view it follows.
+                if let Some(s) = super::coordination::status(&executor) {
+                    app.coord_status = Some(s);
+                }
                 let fx = if view.is_none() && !app.read_only {
                     app.local_approvals(executor.journal_dir())
                 } else {

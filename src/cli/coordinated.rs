@@ -15,11 +15,8 @@ use crate::wizard::incident::Entry;
 fn etcd_journal(cfg: &Config, incident: &str) -> Result<Vec<Entry>, String> {
     let c = &cfg.coordination;
     let etcd = crate::coord::cluster::client(c)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let (kvs, _) = rt.block_on(etcd.range(&crate::coord::journal_prefix(&c.prefix(), incident)))?;
+    let (kvs, _) =
+        crate::coord::block::on(etcd.range(&crate::coord::journal_prefix(&c.prefix(), incident)))?;
     let entries: Vec<Entry> = kvs
         .iter()
         .filter_map(|kv| serde_json::from_slice(&kv.value).ok())
@@ -53,11 +50,7 @@ fn store(cfg: &Config, incident: &str, d: &Decision) -> Result<(), String> {
     let etcd = crate::coord::cluster::client(c)?;
     let key = crate::coord::approval_key(&c.prefix(), incident, d.request);
     let value = serde_json::to_vec(d).map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    match rt.block_on(etcd.create(&key, &value, 0))? {
+    match crate::coord::block::on(etcd.create(&key, &value, 0))? {
         None => Ok(()),
         Some(_) => Err(format!("request {} was decided already", d.request)),
     }

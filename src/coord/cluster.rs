@@ -62,7 +62,6 @@ pub struct Cluster {
 pub struct Status {
     pub ok: bool,
     pub text: String,
-    pub error: Option<String>,
 }
 
 /// The etcd client of a config (for every console kind: watchers too).
@@ -364,7 +363,7 @@ impl Cluster {
             .collect())
     }
 
-    /// A few words for the title bar; the last error for the sources view.
+    /// A few words for the title bar (the errors go to the log).
     pub fn status(&self) -> Status {
         let s = self.state();
         let mut parts = Vec::new();
@@ -384,7 +383,6 @@ impl Cluster {
             } else {
                 format!("etcd: {}", parts.join(", "))
             },
-            error: s.error.clone(),
         }
     }
 

@@ -228,12 +228,6 @@ impl Etcd {
         Ok(v.get("result").and_then(|r| r.get("TTL")).map_or(0, num))
     }
 
-    pub async fn revoke(&self, lease: i64) -> Result<(), String> {
-        self.call("/v3/lease/revoke", &json!({"ID": lease.to_string()}))
-            .await
-            .map(|_| ())
-    }
-
     /// Puts `key` only if it does not exist; otherwise the key as it is.
     pub async fn create(&self, key: &str, value: &[u8], lease: i64) -> Result<Option<Kv>, String> {
         let k = enc(key.as_bytes());
@@ -303,21 +297,6 @@ impl Etcd {
             .unwrap_or_default())
     }
 
-    pub async fn put(&self, key: &str, value: &[u8], lease: i64) -> Result<(), String> {
-        let mut put = json!({"key": enc(key.as_bytes()), "value": enc(value)});
-        if lease != 0 {
-            put["lease"] = json!(lease.to_string());
-        }
-        self.call("/v3/kv/put", &put).await.map(|_| ())
-    }
-
-    pub async fn get(&self, key: &str) -> Result<Option<Kv>, String> {
-        let v = self
-            .call("/v3/kv/range", &json!({"key": enc(key.as_bytes())}))
-            .await?;
-        Ok(kvs_of(&v).into_iter().next())
-    }
-
     /// Every key under `prefix`, in key order, and the store's revision.
     pub async fn range(&self, prefix: &str) -> Result<(Vec<Kv>, i64), String> {
         let v = self
@@ -354,7 +333,7 @@ impl Etcd {
         &self,
         prefix: &str,
         from: i64,
-        mut seen: impl FnMut(i64, Vec<Change>),
+        mut seen: impl FnMut(Vec<Change>),
     ) -> Result<(), String> {
         let base = self
             .endpoints
@@ -405,10 +384,6 @@ impl Etcd {
                 let Some(r) = v.get("result") else {
                     return Err(format!("{base}: watch ended: {}", error_of(&v)));
                 };
-                let rev = r
-                    .get("header")
-                    .and_then(|h| h.get("revision"))
-                    .map_or(0, num);
                 let changes: Vec<Change> = r
                     .get("events")
                     .and_then(Value::as_array)
@@ -428,7 +403,7 @@ impl Etcd {
                 if r.get("canceled").and_then(Value::as_bool) == Some(true) {
                     return Err(format!("{base}: watch canceled: {}", error_of(r)));
                 }
-                seen(rev, changes);
+                seen(changes);
             }
         }
         Err(format!("{base}: watch stream ended"))

@@ -11,7 +11,7 @@
 //! - `approvals/INCIDENT/SEQ`: a second operator's decision on request SEQ
 
 pub mod approval;
-mod block;
+pub(crate) mod block;
 pub mod cluster;
 pub mod etcd;
 pub mod remote;

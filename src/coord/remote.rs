@@ -23,7 +23,6 @@ pub struct View {
     pub locks: BTreeMap<String, (Holder, i64)>,
     /// Incident → request → the decision given.
     pub approvals: BTreeMap<String, BTreeMap<u64, Decision>>,
-    pub revision: i64,
     /// Why the view may be behind, while it is.
     pub error: Option<String>,
     /// Whether a range has ever answered.
@@ -133,7 +132,6 @@ pub fn spawn(etcd: Etcd, prefix: String) -> watch::Receiver<Arc<View>> {
                 Ok((kvs, rev)) => {
                     {
                         let mut fresh = View {
-                            revision: rev,
                             synced: true,
                             ..View::default()
                         };
@@ -143,7 +141,7 @@ pub fn spawn(etcd: Etcd, prefix: String) -> watch::Receiver<Arc<View>> {
                         *lock() = (fresh, true);
                     }
                     let result = etcd
-                        .watch(&format!("{prefix}/"), rev + 1, |rev, changes| {
+                        .watch(&format!("{prefix}/"), rev + 1, |changes| {
                             let mut g = lock();
                             let (view, dirty) = &mut *g;
                             for c in changes {
@@ -152,7 +150,6 @@ pub fn spawn(etcd: Etcd, prefix: String) -> watch::Receiver<Arc<View>> {
                                     Change::Delete(k) => view.delete(&prefix, &k),
                                 }
                             }
-                            view.revision = rev.max(view.revision);
                             view.error = None;
                             *dirty = true;
                         })

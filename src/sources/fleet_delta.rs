@@ -42,7 +42,7 @@ pub fn read(body: Vec<u8>, last: &mut Option<Last>) -> Result<Payload, String> {
     // A list with skipped or repeated entries is read whole every time:
     // positions no longer say which pair is which.
     *last = match (skipped.is_empty(), entries(&body)) {
-        (true, Some((_, spans))) if spans.len() == pairs.len() => Some(Last {
+        (true, Some(spans)) if spans.len() == pairs.len() => Some(Last {
             ids: pairs.iter().map(|p| p.id.clone()).collect(),
             body,
             spans,
@@ -89,13 +89,12 @@ fn compare(body: &[u8], prev: &Last) -> Option<(Spans, Vec<PairReport>)> {
     (body.get(skip_ws(body, at)) == Some(&b']')).then_some((spans, changed))
 }
 
-/// Every entry of the `pairs` list, and where the list starts.
-fn entries(body: &[u8]) -> Option<(usize, Spans)> {
-    let start = array_start(body)?;
-    let mut at = skip_ws(body, start);
+/// Where each entry of the `pairs` list lies.
+fn entries(body: &[u8]) -> Option<Spans> {
+    let mut at = skip_ws(body, array_start(body)?);
     let mut spans = Vec::new();
     if body.get(at) == Some(&b']') {
-        return Some((start, spans));
+        return Some(spans);
     }
     loop {
         at = skip_ws(body, at);
@@ -104,7 +103,7 @@ fn entries(body: &[u8]) -> Option<(usize, Spans)> {
         at = skip_ws(body, end);
         match body.get(at) {
             Some(b',') => at += 1,
-            Some(b']') => return Some((start, spans)),
+            Some(b']') => return Some(spans),
             _ => return None,
         }
     }

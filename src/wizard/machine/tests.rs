@@ -40,6 +40,25 @@ fn journal_ok(w: &mut Wizard, model: &Model, fx: Vec<Effect>) -> Vec<Effect> {
     rest
 }
 
+/// Starts `runbook` on acct-1003 as the executor would: the start
+/// journaled, the incident open and focused.
+fn start_on_1003(w: &mut Wizard, model: &Model, runbook: &str) {
+    let fx = w.handle(
+        Input::StartWith(Target::Pair("acct-1003".into()), runbook.into()),
+        model,
+        model.now,
+    );
+    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
+        panic!("{runbook} starts")
+    };
+    let started = Input::Started {
+        incident,
+        entry,
+        keep_focus: false,
+    };
+    w.handle(started, model, model.now);
+}
+
 fn type_text(w: &mut Wizard, model: &Model, text: &str) {
     for c in text.chars() {
         w.handle(
@@ -284,20 +303,7 @@ fn a_region_runbook_whose_steps_name_a_pair_holds_it_against_a_pair_failover() {
 fn a_result_for_a_step_the_incident_has_left_changes_nothing_at_the_current_one() {
     let model = crate::demo::fixture::model(48, "calm", 30);
     let mut w = wizard(&model);
-    let fx = w.handle(
-        Input::StartWith(Target::Pair("acct-1003".into()), "pair-failover".into()),
-        &model,
-        model.now,
-    );
-    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
-        panic!("starts")
-    };
-    let started = Input::Started {
-        incident,
-        entry,
-        keep_focus: false,
-    };
-    w.handle(started, &model, model.now);
+    start_on_1003(&mut w, &model, "pair-failover");
     let Some(inc) = w.focused() else {
         panic!("focused")
     };
@@ -328,20 +334,7 @@ fn skip_when_never_skips_an_action_that_has_started() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     w.runbooks.push(Arc::new(rb));
-    let fx = w.handle(
-        Input::StartWith(Target::Pair("acct-1003".into()), "fence".into()),
-        &model,
-        model.now,
-    );
-    let Some(Effect::Start { incident, entry }) = fx.into_iter().next() else {
-        panic!("starts")
-    };
-    let started = Input::Started {
-        incident,
-        entry,
-        keep_focus: false,
-    };
-    w.handle(started, &model, model.now);
+    start_on_1003(&mut w, &model, "fence");
     let Some(inc) = w.focused() else {
         panic!("focused")
     };
