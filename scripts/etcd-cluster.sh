@@ -72,6 +72,12 @@ healthy() { curl -fsS --max-time 1 "$(url "$1")/health" 2>/dev/null | grep -q '"
 case "${1:-}" in
   up)
     install
+    # Another cluster on these ports would answer for ours: refuse it.
+    for i in 1 2 3; do
+      if ! alive "$i" && curl -s --max-time 1 -o /dev/null "$(url "$i")/health"; then
+        die "$(url "$i") already answers and is not this folder's m$i: another etcd uses these ports (set BATON_ETCD_PORT)"
+      fi
+    done
     t0=$(date +%s.%N)
     for i in 1 2 3; do start_member "$i"; done
     for n in $(seq 300); do

@@ -88,7 +88,10 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
             rows.refresh(&delta, false);
             let mut sorted = baton::app::View::default();
             sorted.refresh(&delta, true);
-            assert_eq!(rows.rows, sorted.rows, "{scenario}, poll {s}: rows out of order");
+            assert_eq!(
+                rows.rows, sorted.rows,
+                "{scenario}, poll {s}: rows out of order"
+            );
         }
         assert!(
             deltas > 50,

@@ -120,7 +120,8 @@ impl App {
 }
 
 /// Resumes this host's unfinished incidents against etcd: one whose
-/// journal grew elsewhere (another console took it over) is not resumed;
+/// journal grew or changed elsewhere (another console took it over, even
+/// where this host wrote an entry etcd never got) is not resumed;
 /// entries this host wrote while etcd was unreachable are committed now.
 pub fn resume_check(exec: &Executor, id: &str, local: &[Entry]) -> Result<(), String> {
     let Coord::Etcd(c) = exec.coord() else {
@@ -131,7 +132,10 @@ pub fn resume_check(exec: &Executor, id: &str, local: &[Entry]) -> Result<(), St
         .iter()
         .filter(|e| crate::effects::is_recorded(e))
         .collect();
-    if remote.len() > mine.len() {
+    // Longer, or another entry where this host has its own: a console
+    // that wrote on after this one lost the incident (a takeover).
+    let diverged = remote.iter().zip(&mine).any(|(r, m)| r != *m);
+    if remote.len() > mine.len() || diverged {
         let by = remote
             .last()
             .map(|e| e.operator.label())
