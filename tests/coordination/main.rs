@@ -232,6 +232,27 @@ async fn a_second_console_is_refused_and_takes_over_after_the_holder_is_killed()
         .expect("taken_over on etcd");
     assert_eq!(taken.operator.user, "bob");
     assert!(matches!(&taken.event, Event::TakenOver { from, .. } if from.user == "alice"));
+
+    // Alice's host back, its file as long as etcd's but with entries etcd
+    // never got: it must not resume what bob continued.
+    let path = baton::effects::journal::path_of(&alice_dir.join("journal"), &inc.id);
+    let (mut local, _) = baton::effects::journal::read(&path).expect("alice's journal");
+    let last = local.last().cloned().expect("an entry");
+    while local.len() < etcd_entries.len() {
+        local.push(last.clone());
+    }
+    let again = console(
+        "coord-alice-back",
+        "alice",
+        &std::fs::read_to_string(&alice_cfg).expect("config"),
+    );
+    let refused = baton::app::coordination::resume_check(&again.exec, &inc.id, &local);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("continued on another console")),
+        "{refused:?}"
+    );
     drop(alice);
 }
 
