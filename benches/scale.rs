@@ -51,18 +51,17 @@ fn stages(c: &mut Criterion) {
         });
         // The next second's body read against this one: the steady state.
         let mut last = None;
-        baton::sources::fleet_delta::read(body.clone(), &mut last).expect("first");
+        baton::sources::fleet_delta::read(&body, &mut last).expect("first");
         sim.step();
         let next = serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");
         g.bench_function(format!("read against the last poll, {n} pairs"), |b| {
             b.iter_batched(
                 || (next.clone(), last.clone()),
-                |(next, mut l)| black_box(baton::sources::fleet_delta::read(next, &mut l)),
+                |(next, mut l)| black_box(baton::sources::fleet_delta::read(&next, &mut l)),
                 BatchSize::LargeInput,
             );
         });
-        let delta =
-            baton::sources::fleet_delta::read(next.clone(), &mut last.clone()).expect("delta");
+        let delta = baton::sources::fleet_delta::read(&next, &mut last.clone()).expect("delta");
         if let Payload::FleetDelta { changed, unchanged } = &delta {
             eprintln!(
                 "{n} pairs: {} changed, {unchanged} unchanged",

@@ -38,15 +38,36 @@ fn seen(m: &Model) -> Vec<String> {
                 )
             };
             format!(
-                "{} {:?} lag={:?} hist={} | {} | {}",
+                "{} {:?} ({}) lag={:?} hist={} | {} | {}",
                 p.id,
                 p.state,
+                p.reason,
                 p.lag,
                 p.lag_history.len(),
                 inst(&p.primary),
                 p.standby.as_ref().map(inst).unwrap_or_default()
             )
         })
+        .chain(fleet(m))
+        .collect()
+}
+
+/// The figures of the whole fleet: counts, worst lags, regions, alerts.
+fn fleet(m: &Model) -> Vec<String> {
+    use baton::state::PairState as S;
+    let counts = [S::Ok, S::AtRisk, S::Critical, S::Stale, S::NoStandby]
+        .map(|s| format!("{s:?}={}", m.count_state(s)));
+    let worst = m.worst_lags(64).map(|(id, l)| format!("worst {id} {l}"));
+    let regions = m.regions.iter().map(|r| format!("{r:?}"));
+    let alerts = m
+        .alerts
+        .iter()
+        .map(|a| format!("{} {:?} {} {}", a.key, a.state, a.summary, a.since));
+    counts
+        .into_iter()
+        .chain(worst)
+        .chain(regions)
+        .chain(alerts)
         .collect()
 }
 
@@ -73,7 +94,7 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
                 serde_json::to_vec(&serde_json::json!({ "pairs": sim.report() })).expect("json");
             let (pairs, skipped) = baton::sources::parse::fleet(&body).expect("parses");
             whole.apply(update(Payload::Fleet { pairs, skipped }, at));
-            let read = fleet_delta::read(body, &mut last).expect("reads");
+            let read = fleet_delta::read(&body, &mut last).expect("reads");
             if let Payload::FleetDelta { changed, .. } = &read {
                 deltas += 1;
                 assert!(
@@ -85,6 +106,10 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
             whole.tick(at);
             delta.tick(at);
             assert_eq!(seen(&whole), seen(&delta), "{scenario}, poll {s}");
+            // What was judged incrementally is what judging all gives.
+            let before = seen(&delta);
+            delta.recompute();
+            assert_eq!(before, seen(&delta), "{scenario}, poll {s}: judged all");
             rows.refresh(&delta, false);
             let mut sorted = baton::app::View::default();
             sorted.refresh(&delta, true);
@@ -93,6 +118,17 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
                 "{scenario}, poll {s}: rows out of order"
             );
         }
+        // The source goes quiet: pairs go STALE by age alone, on the same
+        // tick in both, and their reasons count the seconds.
+        let mut went_stale = false;
+        for s in 61..=75 {
+            let at = start + chrono::Duration::seconds(s);
+            whole.tick(at);
+            delta.tick(at);
+            assert_eq!(seen(&whole), seen(&delta), "{scenario}, quiet second {s}");
+            went_stale |= delta.count_state(baton::state::PairState::Stale) == 200;
+        }
+        assert!(went_stale, "{scenario}: never went stale");
         assert!(
             deltas > 50,
             "{scenario}: {deltas} of 60 polls read as changes"

@@ -99,7 +99,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
             // at 100 000 pairs judging takes tens of milliseconds.
             () = std::future::ready(()), if judge_due => {
                 judge_due = false;
-                app.model.recompute();
+                app.model.settle();
                 app.refresh();
                 perform(&mut app, &mut executor, Vec::new());
                 dirty = true;

@@ -3,6 +3,7 @@
 
 pub mod fixture;
 pub mod sim;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -92,8 +93,11 @@ pub async fn serve_sim(sim: Sim, clock: bool) -> std::io::Result<DemoFleet> {
 }
 
 async fn fleet(State(sim): State<Shared>) -> impl IntoResponse {
-    let pairs = locked(&sim).report();
-    Json(json!({ "pairs": pairs }))
+    let body = locked(&sim).fleet_body();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
 }
 
 async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::response::Response {

@@ -82,6 +82,8 @@ pub struct Sim {
     dns: std::collections::BTreeMap<String, (String, String, u64)>,
     /// Automatic failover tooling paused by a runbook.
     pub automation_paused: bool,
+    /// The fleet body as last served, pair by pair.
+    wire: super::wire::Wire,
     /// Silences of the demo's Alertmanager: id, exact matchers, end.
     pub silences: Vec<(
         String,
@@ -101,6 +103,7 @@ impl Sim {
             messages: Vec::new(),
             dns: std::collections::BTreeMap::new(),
             automation_paused: false,
+            wire: super::wire::Wire::default(),
             silences: Vec::new(),
             rng: seed | 1,
             t: 0,
@@ -155,8 +158,19 @@ impl Sim {
             }
             return;
         }
-        for i in 0..self.pairs.len() {
-            self.noise(i);
+        // Up to 1 000 pairs every pair moves each second; past that, 1 000
+        // of them or a hundredth, whichever is more: a fleet of 100 000
+        // where every pair changes every second is not one anybody runs.
+        let n = self.pairs.len();
+        if n <= NOISE_ALL_UP_TO {
+            for i in 0..n {
+                self.noise(i);
+            }
+        } else {
+            for _ in 0..n.div_ceil(100).max(NOISE_ALL_UP_TO) {
+                let i = (self.rand() * n as f64) as usize % n;
+                self.noise(i);
+            }
         }
         self.script();
     }
@@ -393,16 +407,23 @@ impl Sim {
 
     /// The fleet in the default shape of the spec.
     pub fn report(&self) -> Vec<PairReport> {
-        self.pairs
-            .iter()
-            .map(|p| PairReport {
-                id: p.id.clone(),
-                primary: instance(p.primary(), "PRIMARY", None),
-                standby: Some(instance(p.standby(), "STANDBY", Some(p.lag))),
-                replication_lag_seconds: Some((p.lag * 10.0).round() / 10.0),
-                replication_lag_bytes: None,
-            })
-            .collect()
+        self.pairs.iter().map(report).collect()
+    }
+
+    /// The fleet body, `{"pairs": […]}`, as `report` gives it; only the
+    /// pairs that changed since the last call are serialised again.
+    pub fn fleet_body(&mut self) -> Vec<u8> {
+        let pairs = self.pairs.iter().map(|p| {
+            let key = super::wire::fingerprint((
+                p.id.as_str(),
+                member_key(&p.a),
+                member_key(&p.b),
+                p.a_is_primary,
+                (p.lag * 10.0).round() as i64,
+            ));
+            (key, move || report(p))
+        });
+        self.wire.body(pairs)
     }
 
     /// One instance's health body, as a per-instance endpoint would serve it.
@@ -416,6 +437,24 @@ impl Sim {
                 None
             }
         })
+    }
+}
+
+/// What an instance's part of the fleet body is made from.
+fn member_key(i: &SimInstance) -> (&str, usize, i64, bool) {
+    (i.id.as_str(), i.region, i.score.round() as i64, i.down)
+}
+
+/// Every pair's noise moves each second up to this many pairs.
+const NOISE_ALL_UP_TO: usize = 1000;
+
+fn report(p: &SimPair) -> PairReport {
+    PairReport {
+        id: p.id.clone(),
+        primary: instance(p.primary(), "PRIMARY", None),
+        standby: Some(instance(p.standby(), "STANDBY", Some(p.lag))),
+        replication_lag_seconds: Some((p.lag * 10.0).round() / 10.0),
+        replication_lag_bytes: None,
     }
 }
 
@@ -478,5 +517,24 @@ mod tests {
         let mut s = Sim::new(3, "calm", 7);
         assert_eq!(s.failover("acct-1001"), Ok(()));
         assert_eq!(s.report()[1].primary.id, "gw-1001-b");
+    }
+
+    #[test]
+    fn the_served_body_is_the_report_whatever_changed() {
+        let mut s = Sim::new(40, "mixed", 3);
+        for t in 0..40 {
+            s.step();
+            match t {
+                12 => assert_eq!(s.failover("acct-1005"), Ok(())),
+                20 => assert!(s.reprovision("acct-1003").is_some()),
+                25 => s.take_down("gw-1009-b"),
+                _ => {}
+            }
+            let served: serde_json::Value =
+                serde_json::from_slice(&s.fleet_body()).expect("the body is JSON");
+            let want = serde_json::to_value(serde_json::json!({ "pairs": s.report() }))
+                .expect("the report is JSON");
+            assert_eq!(served, want, "second {t}");
+        }
     }
 }

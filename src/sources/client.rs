@@ -70,6 +70,21 @@ pub async fn get_bounded(
     headers: &HeaderMap,
     max: usize,
 ) -> Result<(u16, Vec<u8>), String> {
+    let mut body = Vec::new();
+    let status = get_into(client, url, headers, max, &mut body).await?;
+    Ok((status, body))
+}
+
+/// As `get_bounded`, into a buffer kept from poll to poll: a source that
+/// reads tens of megabytes a second then holds one buffer, not one per
+/// thread that ever read it.
+pub async fn get_into(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &HeaderMap,
+    max: usize,
+    body: &mut Vec<u8>,
+) -> Result<u16, String> {
     let resp = client
         .get(url)
         .headers(headers.clone())
@@ -77,24 +92,41 @@ pub async fn get_bounded(
         .await
         .map_err(|e| describe(&e))?;
     let status = resp.status().as_u16();
-    Ok((status, read_limited(resp, max).await?))
+    read_limited_into(resp, max, body).await?;
+    Ok(status)
 }
 
 /// Reads at most `max` bytes of a response's body.
-pub async fn read_limited(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+pub async fn read_limited(resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    read_limited_into(resp, max, &mut body).await?;
+    Ok(body)
+}
+
+async fn read_limited_into(
+    mut resp: reqwest::Response,
+    max: usize,
+    body: &mut Vec<u8>,
+) -> Result<(), String> {
+    body.clear();
     if let Some(len) = resp.content_length()
         && len as usize > max
     {
         return Err(too_large(max));
     }
-    let mut body = Vec::new();
+    // Sized once from the announced length: a 30 MB body grown by
+    // doubling is copied several times over.
+    let announced = resp
+        .content_length()
+        .map_or(0, |l| usize::try_from(l).unwrap_or(0));
+    body.reserve(announced.min(max));
     while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
         if body.len() + chunk.len() > max {
             return Err(too_large(max));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(())
 }
 
 fn too_large(max: usize) -> String {

@@ -113,7 +113,7 @@ async fn run(
     let setup = prepare(&cfg);
     let mut failures = 0u32;
     // A fleet's last body, to read the next one against.
-    let mut last = None;
+    let mut last = fleet_delta::Memo::default();
     loop {
         let start = Instant::now();
         let result = match &setup {
@@ -168,7 +168,7 @@ async fn poll(
     check: &http::Check,
     cfg: &SourceCfg,
     targets: &[(String, String)],
-    last: &mut Option<fleet_delta::Last>,
+    last: &mut fleet_delta::Memo,
 ) -> Result<Payload, String> {
     let (client, headers, max) = (&check.client, &check.headers, check.max_body);
     match cfg.kind {
@@ -207,20 +207,29 @@ async fn fleet(
     headers: &HeaderMap,
     cfg: &SourceCfg,
     max: usize,
-    last: &mut Option<fleet_delta::Last>,
+    last: &mut fleet_delta::Memo,
 ) -> Result<Payload, String> {
     let url = cfg.url.as_deref().unwrap_or_default();
-    let (status, body) = client::get_bounded(client, url, headers, max).await?;
+    let mut body = std::mem::take(&mut last.body);
+    let status = client::get_into(client, url, headers, max, &mut body).await;
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => {
+            last.body = body;
+            return Err(e);
+        }
+    };
     if !(200..300).contains(&status) {
+        last.body = body;
         return Err(format!("HTTP {status}"));
     }
     let map = cfg.map.clone();
-    let mut prev = last.take();
+    let mut prev = last.last.take();
     // Reading 100 000 pairs takes milliseconds even against the last
     // body: off the runtime's workers that also serve other sources.
-    let (result, next) = tokio::task::spawn_blocking(move || {
+    let (result, next_last, next_body) = tokio::task::spawn_blocking(move || {
         let result = if map == SourceMap::default() {
-            fleet_delta::read(body, &mut prev)
+            fleet_delta::read(&body, &mut prev)
         } else {
             // Another shape is read whole every time.
             serde_json::from_slice::<serde_json::Value>(&body)
@@ -228,11 +237,11 @@ async fn fleet(
                 .and_then(|doc| mapping::fleet(&doc, &map))
                 .map(|(pairs, skipped)| Payload::Fleet { pairs, skipped })
         };
-        (result, prev)
+        (result, prev, body)
     })
     .await
     .map_err(|e| format!("parser failed: {e}"))?;
-    *last = next;
+    (last.last, last.body) = (next_last, next_body);
     result
 }
 

@@ -91,11 +91,10 @@ impl Firing {
     }
 }
 
-pub fn evaluate(
-    pairs: &[Pair],
+/// The rules over the whole fleet: provider outages, sources.
+pub fn fleet(
     sources: &[SourceStatus],
     regions: &[RegionSummary],
-    t: &Thresholds,
     now: DateTime<Utc>,
 ) -> Vec<Firing> {
     let mut out = Vec::new();
@@ -124,57 +123,59 @@ pub fn evaluate(
             summary,
         });
     }
-    for p in pairs {
-        if p.is_stale(now) {
-            continue; // the source alert says why; do not judge old data
-        }
-        if p.primary.down {
+    out
+}
+
+/// The rules over one pair, judged when the pair is.
+pub fn pair(p: &Pair, t: &Thresholds, now: DateTime<Utc>, out: &mut Vec<Firing>) {
+    if p.is_stale(now) {
+        return; // the source alert says why; do not judge old data
+    }
+    if p.primary.down {
+        out.push(Firing {
+            severity: Severity::Crit,
+            name: "PrimaryDown",
+            subject: p.primary.id.clone(),
+            summary: format!("{}: {}", p.id, p.primary.error.as_deref().unwrap_or("down")),
+        });
+    } else if let Some(s) = p.primary.health_score.filter(|s| *s < t.critical_below) {
+        out.push(Firing {
+            severity: Severity::Crit,
+            name: "PrimaryCritical",
+            subject: p.primary.id.clone(),
+            summary: format!("{}: score {s:.0} < {:.0}", p.id, t.critical_below),
+        });
+    }
+    if let Some(sb) = &p.standby {
+        if sb.down {
             out.push(Firing {
-                severity: Severity::Crit,
-                name: "PrimaryDown",
-                subject: p.primary.id.clone(),
-                summary: format!("{}: {}", p.id, p.primary.error.as_deref().unwrap_or("down")),
+                severity: Severity::Warn,
+                name: "StandbyDown",
+                subject: sb.id.clone(),
+                summary: format!("{}: {}", p.id, sb.error.as_deref().unwrap_or("down")),
             });
-        } else if let Some(s) = p.primary.health_score.filter(|s| *s < t.critical_below) {
+        } else if let Some(s) = sb.health_score.filter(|s| *s < t.standby_min) {
             out.push(Firing {
-                severity: Severity::Crit,
-                name: "PrimaryCritical",
-                subject: p.primary.id.clone(),
-                summary: format!("{}: score {s:.0} < {:.0}", p.id, t.critical_below),
-            });
-        }
-        if let Some(sb) = &p.standby {
-            if sb.down {
-                out.push(Firing {
-                    severity: Severity::Warn,
-                    name: "StandbyDown",
-                    subject: sb.id.clone(),
-                    summary: format!("{}: {}", p.id, sb.error.as_deref().unwrap_or("down")),
-                });
-            } else if let Some(s) = sb.health_score.filter(|s| *s < t.standby_min) {
-                out.push(Firing {
-                    severity: Severity::Warn,
-                    name: "StandbyBelowMin",
-                    subject: sb.id.clone(),
-                    summary: format!("{}: score {s:.0} < {:.0}", p.id, t.standby_min),
-                });
-            }
-        }
-        if let Some(l) = p.lag {
-            let (sev, name, limit) = if l > t.lag_abort.as_secs_f64() {
-                (Severity::Crit, "LagOverAbort", t.lag_abort)
-            } else if l > t.lag_warn.as_secs_f64() {
-                (Severity::Warn, "LagOverWarn", t.lag_warn)
-            } else {
-                continue;
-            };
-            out.push(Firing {
-                severity: sev,
-                name,
-                subject: p.id.clone(),
-                summary: format!("lag {l:.1}s > {limit}"),
+                severity: Severity::Warn,
+                name: "StandbyBelowMin",
+                subject: sb.id.clone(),
+                summary: format!("{}: score {s:.0} < {:.0}", p.id, t.standby_min),
             });
         }
     }
-    out
+    if let Some(l) = p.lag {
+        let (sev, name, limit) = if l > t.lag_abort.as_secs_f64() {
+            (Severity::Crit, "LagOverAbort", t.lag_abort)
+        } else if l > t.lag_warn.as_secs_f64() {
+            (Severity::Warn, "LagOverWarn", t.lag_warn)
+        } else {
+            return;
+        };
+        out.push(Firing {
+            severity: sev,
+            name,
+            subject: p.id.clone(),
+            summary: format!("lag {l:.1}s > {limit}"),
+        });
+    }
 }

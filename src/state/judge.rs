@@ -21,7 +21,7 @@ impl Pair {
         }
         let (state, reason) = judge(self, t, now);
         if self.reason != reason {
-            self.reason = reason.into_owned();
+            self.reason = reason;
         }
         if state == self.state && !self.changes.is_empty() {
             return false;

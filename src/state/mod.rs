@@ -2,12 +2,15 @@
 //! No IO: sources send updates in, the UI reads it out.
 
 pub mod alerts;
+mod digest;
 mod fleet;
+mod index;
 mod judge;
 pub mod pair;
 pub mod regions;
 pub mod ring;
 mod roles;
+mod settle;
 pub mod source;
 
 use std::collections::{HashMap, HashSet};
@@ -33,8 +36,8 @@ pub struct Model {
     pub config: Arc<Config>,
     pub now: DateTime<Utc>,
     pub pairs: Vec<Pair>,
-    by_pair: HashMap<String, usize>,
-    by_instance: HashMap<String, usize>,
+    by_pair: index::Index,
+    by_instance: index::Index,
     pub sources: Vec<SourceStatus>,
     pub regions: Vec<RegionSummary>,
     pub alerts: Vec<Alert>,
@@ -44,8 +47,6 @@ pub struct Model {
     pub external: HashMap<usize, Vec<ExternalAlert>>,
     /// Pairs per state, counted once per update for the title bar.
     counts: HashMap<PairState, usize>,
-    /// New data since regions were last summarised.
-    regions_dirty: bool,
     /// Worst lags of the fleet, largest first, kept once per update.
     worst: Vec<(String, f64)>,
     /// Bumped whenever pairs are added, removed or change data, so views
@@ -54,8 +55,15 @@ pub struct Model {
     /// Bumped only when a pair's state or the set of pairs changes: rows
     /// sorted by state or id need no new sort for new values.
     pub states_generation: u64,
-    /// When pair states were last judged.
-    judged_at: Option<DateTime<Utc>>,
+    /// What each pair's judgement left for the fleet-wide figures.
+    digests: Vec<digest::Digest>,
+    places: regions::Places,
+    /// baton's own alerts on each pair, by pair index.
+    firing: HashMap<usize, Vec<alerts::Firing>>,
+    /// The pairs to judge again.
+    dirty: settle::Dirty,
+    /// The earliest time age alone changes a pair's judgement (ms).
+    next_due: Option<i64>,
 }
 
 impl Model {
@@ -69,8 +77,8 @@ impl Model {
             config,
             now,
             pairs: Vec::new(),
-            by_pair: HashMap::new(),
-            by_instance: HashMap::new(),
+            by_pair: index::Index::new(index::Keys::Pair),
+            by_instance: index::Index::new(index::Keys::Instances),
             sources,
             regions: Vec::new(),
             alerts: Vec::new(),
@@ -78,12 +86,18 @@ impl Model {
             acked: HashSet::new(),
             external: HashMap::new(),
             counts: HashMap::new(),
-            regions_dirty: true,
             worst: Vec::new(),
             generation: 0,
             states_generation: 0,
-            judged_at: None,
+            digests: Vec::new(),
+            places: regions::Places::default(),
+            firing: HashMap::new(),
+            dirty: settle::Dirty::All,
+            next_due: None,
         };
+        for r in &m.config.regions {
+            m.places.declare(&r.id, &r.provider);
+        }
         m.add_configured_pairs();
         m.recompute();
         m
@@ -120,28 +134,32 @@ impl Model {
 
     fn reindex(&mut self) {
         self.states_generation += 1;
+        // Indices moved: every digest is judged again.
+        self.dirty = settle::Dirty::All;
         self.by_pair.clear();
         self.by_instance.clear();
         for (i, p) in self.pairs.iter().enumerate() {
-            self.by_pair.insert(p.id.clone(), i);
-            self.by_instance.insert(p.primary.id.clone(), i);
+            self.by_pair.insert(&self.pairs, &p.id, i);
+            self.by_instance.insert(&self.pairs, &p.primary.id, i);
             if let Some(s) = &p.standby {
-                self.by_instance.insert(s.id.clone(), i);
+                self.by_instance.insert(&self.pairs, &s.id, i);
             }
         }
     }
 
     pub fn pair(&self, id: &str) -> Option<&Pair> {
-        self.by_pair.get(id).map(|&i| &self.pairs[i])
+        self.by_pair
+            .get(&self.pairs, id)
+            .and_then(|i| self.pairs.get(i))
     }
 
-    /// Applies one source update, then re-judges everything.
+    /// Applies one source update, then judges what it changed.
     pub fn apply(&mut self, u: SourceUpdate) {
         self.take(u);
-        self.recompute();
+        self.settle();
     }
 
-    /// Applies one source update and leaves the judgement to `recompute`:
+    /// Applies one source update and leaves the judgement to `settle`:
     /// the event loop answers a key that came meanwhile first.
     pub fn take(&mut self, u: SourceUpdate) {
         let Some(status) = self.sources.get_mut(u.source) else {
@@ -164,6 +182,7 @@ impl Model {
                         status.targets = pairs.len();
                         status.failed_targets = 0;
                         self.apply_fleet(u.source, u.at, pairs, h, stale_after);
+                        self.dirty = settle::Dirty::All;
                     }
                     Payload::FleetDelta { changed, unchanged } => {
                         status.failures = 0;
@@ -187,15 +206,17 @@ impl Model {
                             status.failures = 0;
                             status.last_success = Some(u.at);
                         }
-                        self.apply_probes(u.source, u.at, &probes, h, stale_after);
+                        let touched = self.apply_probes(u.source, u.at, &probes, h, stale_after);
+                        self.dirty.add(touched);
                     }
                     Payload::Measures(values) => {
                         status.failures = 0;
                         status.last_success = Some(u.at);
                         status.targets = values.len();
                         status.failed_targets = 0;
-                        let unmatched =
+                        let (unmatched, touched) =
                             self.apply_measures(u.source, u.at, &values, h, stale_after);
+                        self.dirty.add(touched);
                         if unmatched > 0
                             && let Some(s) = self.sources.get_mut(u.source)
                         {
@@ -220,17 +241,14 @@ impl Model {
             }
         }
         self.generation += 1;
-        self.regions_dirty = true;
-        // Judged before anything reads it: `apply`, or the event loop.
-        self.judged_at = None;
     }
 
     pub(super) fn reindex_instances_if_needed(&mut self) {
         let stale = self.pairs.iter().enumerate().any(|(i, p)| {
-            self.by_instance.get(&p.primary.id) != Some(&i)
+            self.by_instance.get(&self.pairs, &p.primary.id) != Some(i)
                 || p.standby
                     .as_ref()
-                    .is_some_and(|s| self.by_instance.get(&s.id) != Some(&i))
+                    .is_some_and(|s| self.by_instance.get(&self.pairs, &s.id) != Some(i))
         });
         if stale {
             self.reindex();
@@ -244,11 +262,13 @@ impl Model {
         probes: &[Probe],
         h: Hysteresis,
         stale_after: std::time::Duration,
-    ) {
+    ) -> Vec<usize> {
+        let mut touched = Vec::with_capacity(probes.len());
         for probe in probes {
-            let Some(&idx) = self.by_instance.get(&probe.instance) else {
+            let Some(idx) = self.by_instance.get(&self.pairs, &probe.instance) else {
                 continue;
             };
+            touched.push(idx);
             let pair = &mut self.pairs[idx];
             let result = probe.result.as_ref().map_err(String::as_str);
             let is_primary = pair.primary.id == probe.instance;
@@ -274,9 +294,11 @@ impl Model {
             pair.source = Some(source);
             pair.stale_after = stale_after;
         }
+        touched
     }
 
-    /// Applies Prometheus values; returns how many matched nothing known.
+    /// Applies Prometheus values; returns how many matched nothing known,
+    /// and the pairs they changed.
     fn apply_measures(
         &mut self,
         source: usize,
@@ -284,15 +306,19 @@ impl Model {
         values: &[Measured],
         h: Hysteresis,
         stale_after: std::time::Duration,
-    ) -> usize {
+    ) -> (usize, Vec<usize>) {
         let mut unmatched = 0;
+        let mut touched = Vec::with_capacity(values.len());
         for m in values {
             let idx = m
                 .pair
                 .as_ref()
-                .and_then(|p| self.by_pair.get(p))
-                .or_else(|| m.instance.as_ref().and_then(|i| self.by_instance.get(i)))
-                .copied();
+                .and_then(|p| self.by_pair.get(&self.pairs, p))
+                .or_else(|| {
+                    m.instance
+                        .as_ref()
+                        .and_then(|i| self.by_instance.get(&self.pairs, i))
+                });
             let Some(idx) = idx else {
                 unmatched += 1;
                 continue;
@@ -324,156 +350,16 @@ impl Model {
             pair.updated = Some(at);
             pair.source.get_or_insert(source);
             pair.stale_after = pair.stale_after.max(stale_after);
+            touched.push(idx);
         }
-        unmatched
-    }
-
-    /// Moves the clock; states that depend on age (STALE) are re-judged.
-    /// Data that came in less than half a second ago was judged then: at
-    /// 100 000 pairs a second judgement in the same second is 20 ms of the
-    /// owner's thread for nothing.
-    pub fn tick(&mut self, now: DateTime<Utc>) {
-        self.now = now;
-        let fresh = self
-            .judged_at
-            .is_some_and(|t| (now - t).num_milliseconds().abs() < 500);
-        if !fresh {
-            self.judge();
-        }
-    }
-
-    /// Re-judges pair states, regions and alerts from the current data.
-    pub fn recompute(&mut self) {
-        self.regions_dirty = true;
-        self.judge();
-    }
-
-    /// Pair states and alerts, every time (they age); regions only after
-    /// new data (no clock in them).
-    fn judge(&mut self) {
-        self.judged_at = Some(self.now);
-        let t = &self.config.thresholds;
-        let now = self.now;
-        let mut changed = false;
-        for p in &mut self.pairs {
-            changed |= p.evaluate(t, now);
-        }
-        if changed {
-            self.generation += 1;
-            self.states_generation += 1;
-        }
-        // A handful of states: counted in a list, not hashed per pair.
-        let mut counts: Vec<(PairState, usize)> = Vec::new();
-        for p in &self.pairs {
-            match counts.iter_mut().find(|(s, _)| *s == p.state) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((p.state, 1)),
-            }
-        }
-        self.counts = counts.into_iter().collect();
-        self.worst = self.compute_worst_lags(WORST_LAGS);
-        let declared: Vec<(String, String)> = self
-            .config
-            .regions
-            .iter()
-            .map(|r| (r.id.clone(), r.provider.clone()))
-            .collect();
-        if std::mem::take(&mut self.regions_dirty) {
-            self.regions = regions::summarize(&self.pairs, &declared);
-        }
-        let firing = alerts::evaluate(&self.pairs, &self.sources, &self.regions, t, now);
-        let mut keys = HashSet::with_capacity(firing.len());
-        let mut list = Vec::with_capacity(firing.len());
-        for f in firing {
-            let key = f.key();
-            let since = *self.alert_since.entry(key.clone()).or_insert(now);
-            keys.insert(key.clone());
-            let acked = self.acked.contains(&key);
-            list.push(Alert {
-                acked,
-                key,
-                severity: f.severity,
-                name: f.name.to_string(),
-                subject: f.subject,
-                summary: f.summary,
-                since,
-                state: if acked {
-                    AlertState::Acked
-                } else {
-                    AlertState::Firing
-                },
-                source: None,
-                labels: std::collections::BTreeMap::new(),
-            });
-        }
-        self.external_alerts(&mut keys, &mut list);
-        // Resolved alerts forget their age and acknowledgement: if one fires
-        // again it is new.
-        self.alert_since.retain(|k, _| keys.contains(k));
-        self.acked.retain(|k| keys.contains(k));
-        list.sort_by(|a, b| {
-            (a.state, a.severity, std::cmp::Reverse(a.since), &a.key).cmp(&(
-                b.state,
-                b.severity,
-                std::cmp::Reverse(b.since),
-                &b.key,
-            ))
-        });
-        self.alerts = list;
-    }
-
-    /// Alertmanager's alerts, marked STALE when their source is.
-    fn external_alerts(&mut self, keys: &mut HashSet<String>, list: &mut Vec<Alert>) {
-        let now = self.now;
-        for (&src, alerts) in &self.external {
-            let source_old = self.sources.get(src).is_some_and(|s| {
-                matches!(s.health(now), SourceHealth::Stale | SourceHealth::Failing)
-            });
-            for a in alerts {
-                let key = format!("am/{src}/{}", a.fingerprint);
-                let since = a
-                    .starts_at
-                    .unwrap_or_else(|| *self.alert_since.entry(key.clone()).or_insert(now));
-                self.alert_since.entry(key.clone()).or_insert(since);
-                keys.insert(key.clone());
-                let is_acked = self.acked.contains(&key);
-                let state = if source_old {
-                    AlertState::Stale
-                } else if a.silenced {
-                    AlertState::Silenced
-                } else if a.inhibited {
-                    AlertState::Inhibited
-                } else if is_acked {
-                    AlertState::Acked
-                } else {
-                    AlertState::Firing
-                };
-                let subject = ["instance", "pair", "service", "job"]
-                    .iter()
-                    .find_map(|l| a.labels.get(*l))
-                    .cloned()
-                    .unwrap_or_default();
-                list.push(Alert {
-                    key,
-                    severity: Severity::from_label(&a.severity),
-                    name: a.name.clone(),
-                    subject,
-                    summary: a.summary.clone(),
-                    since,
-                    acked: is_acked,
-                    state,
-                    source: Some(src),
-                    labels: a.labels.clone(),
-                });
-            }
-        }
+        (unmatched, touched)
     }
 
     /// Acknowledges an alert locally (this console only).
     pub fn acknowledge(&mut self, key: &str) {
         if self.alert_since.contains_key(key) {
             self.acked.insert(key.to_string());
-            self.recompute();
+            self.settle();
         }
     }
 
@@ -484,25 +370,6 @@ impl Model {
     /// Worst lags of the fleet, largest first (at most `WORST_LAGS`).
     pub fn worst_lags(&self, n: usize) -> impl Iterator<Item = (&str, f64)> {
         self.worst.iter().take(n).map(|(id, l)| (id.as_str(), *l))
-    }
-
-    fn compute_worst_lags(&self, n: usize) -> Vec<(String, f64)> {
-        let mut v: Vec<(&str, f64)> = self
-            .pairs
-            .iter()
-            .filter(|p| !p.is_stale(self.now))
-            .filter_map(|p| p.lag.map(|l| (p.id.as_str(), l)))
-            .collect();
-        let by_lag =
-            |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
-        if v.len() > n {
-            // By lag alone: many pairs share a lag, and comparing their ids
-            // over 100 000 rows costs more than the selection.
-            v.select_nth_unstable_by(n, |a, b| b.1.total_cmp(&a.1));
-            v.truncate(n);
-        }
-        v.sort_by(by_lag);
-        v.into_iter().map(|(id, l)| (id.to_string(), l)).collect()
     }
 }
 

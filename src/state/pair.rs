@@ -174,10 +174,23 @@ impl Instance {
 
     /// The same report as last time, observed again: only time moves
     /// (last seen, the streaks toward down or up).
-    pub fn again(&mut self, at: DateTime<Utc>, h: Hysteresis) {
+    /// Returns whether anything a judgement reads changed.
+    pub fn again(&mut self, at: DateTime<Utc>, h: Hysteresis) -> bool {
         self.last_seen = Some(at);
         self.response = None;
+        let was = self.judged();
         self.streak(self.error.is_some(), at, h);
+        was != self.judged()
+    }
+
+    /// What a judgement reads of the streaks.
+    fn judged(&self) -> (bool, u32, u32, bool) {
+        (
+            self.down,
+            self.fail_streak,
+            self.ok_streak,
+            self.last_ok.is_some(),
+        )
     }
 
     fn streak(&mut self, failed: bool, at: DateTime<Utc>, h: Hysteresis) {
@@ -251,7 +264,7 @@ pub struct Pair {
     pub lag_history: Ring<f32>,
     pub state: PairState,
     /// Why the state is what it is, for the detail view.
-    pub reason: String,
+    pub reason: std::borrow::Cow<'static, str>,
     pub changes: VecDeque<(DateTime<Utc>, PairState)>,
     /// Source that last updated the pair, and when.
     pub source: Option<usize>,
@@ -277,7 +290,7 @@ impl Pair {
             fleet_lag_bytes: None,
             lag_history: Ring::new(LAG_HISTORY),
             state: PairState::Stale,
-            reason: "no data yet".into(),
+            reason: std::borrow::Cow::Borrowed("no data yet"),
             changes: VecDeque::new(),
             source: None,
             updated: None,
@@ -302,16 +315,20 @@ impl Pair {
     }
 
     /// A fleet poll in which this pair said exactly what it said last time.
-    pub fn again(&mut self, at: DateTime<Utc>, h: Hysteresis) {
-        self.primary.again(at, h);
+    /// Returns whether it needs judging again (a streak moved, the byte
+    /// lag came back): a healthy pair saying the same does not.
+    pub fn again(&mut self, at: DateTime<Utc>, h: Hysteresis) -> bool {
+        let mut moved = self.primary.again(at, h);
         if let Some(s) = self.standby.as_mut() {
-            s.again(at, h);
+            moved |= s.again(at, h);
         }
         if let Some(l) = self.lag {
             self.lag_history.push(l as f32);
         }
+        let bytes = (self.lag_bytes, self.lag_invalid.is_some());
         self.record_lag_bytes(self.fleet_lag_bytes, at, false);
         self.updated = Some(at);
+        moved || bytes != (self.lag_bytes, self.lag_invalid.is_some())
     }
 
     /// In whole milliseconds: asked of every pair several times a second,

@@ -1,12 +1,12 @@
 //! Per region and provider: instances up and down, failing primaries, and
-//! the provider-outage declaration of seed 000.
+//! the provider-outage declaration of seed 000. Summed from the pairs'
+//! digests, where each member names its place by number.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
-use super::pair::{Instance, Pair};
+use super::digest::{Digest, Member};
+use super::pair::Instance;
 
 /// Seed 000: more than 5 instances unreachable in one region within 5 minutes.
 pub const OUTAGE_MORE_THAN: usize = 5;
@@ -25,85 +25,145 @@ pub struct RegionSummary {
     pub outage: bool,
 }
 
-/// A region being counted and the times its instances went down.
-type Tally = (RegionSummary, Vec<DateTime<Utc>>);
-type RegionKey<'a> = (&'a str, &'a str);
-
-/// Summaries sorted by region then provider; `declared` lists the regions
-/// of the config so that a region with no data still shows.
-pub fn summarize(pairs: &[Pair], declared: &[(String, String)]) -> Vec<RegionSummary> {
-    // Keys borrow from the pairs: no allocation per instance.
-    let mut map: BTreeMap<RegionKey<'_>, Tally> = BTreeMap::new();
-    for (r, p) in declared {
-        map.entry((r.as_str(), p.as_str()))
-            .or_insert_with(|| (empty(r, p), Vec::new()));
-    }
-    for pair in pairs {
-        let members =
-            std::iter::once((&pair.primary, true)).chain(pair.standby.as_ref().map(|s| (s, false)));
-        for (inst, is_primary) in members {
-            let key = (inst.region.as_str(), inst.provider.as_str());
-            let (s, downs) = map
-                .entry(key)
-                .or_insert_with(|| (empty(&inst.region, &inst.provider), Vec::new()));
-            count(s, downs, inst, is_primary);
-        }
-    }
-    map.into_values()
-        .map(|(mut s, mut downs)| {
-            downs.sort_unstable();
-            s.outage = outage_in(&downs);
-            s
-        })
-        .collect()
+/// Every (region, provider) seen, numbered in order of first sight; a
+/// declared one is listed even with no instance in it.
+#[derive(Debug, Default)]
+pub(super) struct Places {
+    list: Vec<(String, String, bool)>,
+    index: HashMap<String, HashMap<String, u32>>,
 }
 
-fn empty(region: &str, provider: &str) -> RegionSummary {
-    RegionSummary {
-        region: region.to_string(),
-        provider: provider.to_string(),
-        total: 0,
-        up: 0,
-        down: 0,
-        primaries: 0,
-        failing_primaries: 0,
-        outage: false,
+impl Places {
+    pub fn declare(&mut self, region: &str, provider: &str) {
+        let i = self.number(region, provider);
+        if let Some(p) = self.list.get_mut(i as usize) {
+            p.2 = true;
+        }
     }
-}
 
-fn count(s: &mut RegionSummary, downs: &mut Vec<DateTime<Utc>>, inst: &Instance, is_primary: bool) {
-    s.total += 1;
-    if inst.down {
-        s.down += 1;
-        if let Some(at) = inst.down_since {
-            downs.push(at);
+    /// The number of an instance's place; `hint` is the one it had, which
+    /// is checked first (an instance seldom moves).
+    pub fn of(&mut self, inst: &Instance, hint: Option<u32>) -> u32 {
+        if let Some(h) = hint
+            && self
+                .list
+                .get(h as usize)
+                .is_some_and(|(r, p, _)| *r == inst.region && *p == inst.provider)
+        {
+            return h;
         }
-    } else if inst.last_ok.is_some() {
-        s.up += 1;
+        self.number(&inst.region, &inst.provider)
     }
-    if is_primary {
-        s.primaries += 1;
-        if inst.down {
-            s.failing_primaries += 1;
+
+    fn number(&mut self, region: &str, provider: &str) -> u32 {
+        if let Some(&i) = self.index.get(region).and_then(|m| m.get(provider)) {
+            return i;
         }
+        let i = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list
+            .push((region.to_string(), provider.to_string(), false));
+        self.index
+            .entry(region.to_string())
+            .or_default()
+            .insert(provider.to_string(), i);
+        i
     }
 }
 
-/// True when more than `OUTAGE_MORE_THAN` of the sorted times fall in one
-/// window of `OUTAGE_WINDOW`.
-fn outage_in(sorted: &[DateTime<Utc>]) -> bool {
+/// A place being counted and when its down instances went down (ms).
+#[derive(Default, Clone)]
+struct Tally {
+    total: usize,
+    up: usize,
+    down: usize,
+    primaries: usize,
+    failing_primaries: usize,
+    downs: Vec<i64>,
+}
+
+/// Adds up the places of every pair's members.
+#[derive(Default)]
+pub(super) struct Counter {
+    tallies: Vec<Tally>,
+}
+
+impl Counter {
+    pub fn add(&mut self, d: &Digest) {
+        self.member(&d.primary, true);
+        if let Some(s) = &d.standby {
+            self.member(s, false);
+        }
+    }
+
+    fn member(&mut self, m: &Member, is_primary: bool) {
+        let i = m.place as usize;
+        if self.tallies.len() <= i {
+            self.tallies.resize(i + 1, Tally::default());
+        }
+        let Some(t) = self.tallies.get_mut(i) else {
+            return;
+        };
+        t.total += 1;
+        if m.down {
+            t.down += 1;
+            if let Some(at) = m.down_since {
+                t.downs.push(at);
+            }
+        } else if m.up {
+            t.up += 1;
+        }
+        if is_primary {
+            t.primaries += 1;
+            if m.down {
+                t.failing_primaries += 1;
+            }
+        }
+    }
+
+    /// The summaries, by region then provider: the places with an
+    /// instance, and the declared ones.
+    pub fn summaries(self, places: &Places) -> Vec<RegionSummary> {
+        let mut out: Vec<RegionSummary> = places
+            .list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (region, provider, declared))| {
+                let mut t = self.tallies.get(i).cloned().unwrap_or_default();
+                if t.total == 0 && !declared {
+                    return None;
+                }
+                t.downs.sort_unstable();
+                Some(RegionSummary {
+                    region: region.clone(),
+                    provider: provider.clone(),
+                    total: t.total,
+                    up: t.up,
+                    down: t.down,
+                    primaries: t.primaries,
+                    failing_primaries: t.failing_primaries,
+                    outage: outage_in(&t.downs),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.region, &a.provider).cmp(&(&b.region, &b.provider)));
+        out
+    }
+}
+
+/// True when more than `OUTAGE_MORE_THAN` of the sorted times (ms) fall
+/// in one window of `OUTAGE_WINDOW`.
+fn outage_in(sorted: &[i64]) -> bool {
     let n = OUTAGE_MORE_THAN + 1;
-    sorted
-        .windows(n)
-        .any(|w| (w[n - 1] - w[0]).to_std().unwrap_or_default() <= OUTAGE_WINDOW)
+    let window = i64::try_from(OUTAGE_WINDOW.as_millis()).unwrap_or(i64::MAX);
+    sorted.windows(n).any(|w| w[n - 1] - w[0] <= window)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn t(s: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap_or_default()
+    fn t(s: i64) -> i64 {
+        (1_800_000_000 + s) * 1000
     }
 
     #[test]

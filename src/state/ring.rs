@@ -1,42 +1,61 @@
 //! Fixed-size history so memory stays bounded however long baton runs.
+//! Kept as runs of equal values: a pair whose lag reads the same poll
+//! after poll holds one run, not 240 samples (at 100 000 pairs that is
+//! 100 MB of a fleet's memory).
 
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone)]
 pub struct Ring<T> {
-    items: VecDeque<T>,
+    /// Each value and how many samples in a row it was.
+    runs: VecDeque<(T, u32)>,
+    len: usize,
     cap: usize,
 }
 
-impl<T: Copy> Ring<T> {
+impl<T: Copy + PartialEq> Ring<T> {
     pub fn new(cap: usize) -> Self {
         Self {
-            items: VecDeque::new(),
+            runs: VecDeque::new(),
+            len: 0,
             cap: cap.max(1),
         }
     }
 
     pub fn push(&mut self, v: T) {
-        if self.items.len() == self.cap {
-            self.items.pop_front();
+        match self.runs.back_mut() {
+            Some((last, n)) if *last == v && *n < u32::MAX => *n += 1,
+            _ => self.runs.push_back((v, 1)),
         }
-        self.items.push_back(v);
+        self.len += 1;
+        if self.len > self.cap
+            && let Some((_, n)) = self.runs.front_mut()
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.runs.pop_front();
+            }
+            self.len -= 1;
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len == 0
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
-        self.items.iter()
+    /// The samples, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.runs
+            .iter()
+            .flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize))
     }
 
     pub fn last(&self) -> Option<T> {
-        self.items.back().copied()
+        self.runs.back().map(|&(v, _)| v)
     }
 }
 
@@ -50,6 +69,16 @@ mod tests {
         for i in 0..5 {
             r.push(i);
         }
-        assert_eq!(r.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![2, 3, 4]);
+        // Runs of one value are cut from the oldest end sample by sample.
+        for v in [7, 7, 7, 7, 8, 7] {
+            r.push(v);
+        }
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![7, 8, 7]);
+        assert_eq!((r.len(), r.last()), (3, Some(7)));
+        r.push(7);
+        r.push(7);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![7, 7, 7]);
+        assert_eq!(r.runs.len(), 1);
     }
 }

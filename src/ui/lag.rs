@@ -52,7 +52,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         );
         f.render_widget(Paragraph::new(muted(app, msg)), stats);
     }
-    let hist: Vec<f32> = p.lag_history.iter().copied().collect();
+    let hist: Vec<f32> = p.lag_history.iter().collect();
     let max = hist.iter().copied().fold(0.0_f32, f32::max);
     let p95 = percentile(&hist, 0.95);
     let now_role = |l: f64| {
