@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use baton::demo::Sim;
 use baton::sources::fleet_delta;
-use baton::sources::report::{Payload, SourceUpdate};
+use baton::sources::report::{Measured, Payload, SourceUpdate};
 use baton::state::Model;
 
 fn update(payload: Payload, at: chrono::DateTime<chrono::Utc>) -> SourceUpdate {
@@ -38,11 +38,12 @@ fn seen(m: &Model) -> Vec<String> {
                 )
             };
             format!(
-                "{} {:?} ({}) lag={:?} hist={} | {} | {}",
+                "{} {:?} ({}) lag={:?} bytes={:?} hist={} | {} | {}",
                 p.id,
                 p.state,
                 p.reason,
                 p.lag,
+                p.lag_bytes,
                 p.lag_history.len(),
                 inst(&p.primary),
                 p.standby.as_ref().map(inst).unwrap_or_default()
@@ -103,6 +104,28 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
                 );
             }
             delta.apply(update(read, at));
+            // Prometheus values over the same pairs: most say the same again,
+            // some move, one names nobody; judged only where they changed.
+            let measures: Vec<Measured> = (0..200)
+                .map(|i| Measured {
+                    pair: Some(format!("acct-{}", 1000 + i)),
+                    instance: None,
+                    measure: baton::config::Measure::LagBytes,
+                    value: if i % 10 == (s as usize) % 10 {
+                        s as f64 * 1e6
+                    } else {
+                        1e3
+                    },
+                })
+                .chain([Measured {
+                    pair: Some("acct-none".into()),
+                    instance: None,
+                    measure: baton::config::Measure::LagBytes,
+                    value: 1.0,
+                }])
+                .collect();
+            whole.apply(update(Payload::Measures(measures.clone()), at));
+            delta.apply(update(Payload::Measures(measures), at));
             whole.tick(at);
             delta.tick(at);
             assert_eq!(seen(&whole), seen(&delta), "{scenario}, poll {s}");

@@ -177,7 +177,12 @@ async fn poll(
         }
         SourceKind::Http => Ok(http::poll(check, cfg, targets).await),
         SourceKind::Prometheus => {
-            with_timeout(cfg.timeout.0, prometheus::poll(client, headers, cfg, max)).await
+            let body = &mut last.body;
+            with_timeout(
+                cfg.timeout.0,
+                prometheus::poll(client, headers, cfg, max, body),
+            )
+            .await
         }
         SourceKind::Alertmanager => {
             with_timeout(cfg.timeout.0, alertmanager::poll(client, headers, cfg, max)).await

@@ -1,6 +1,8 @@
 //! `prometheus` sources: PromQL instant queries over `/api/v1/query`,
 //! series mapped to pairs or instances by a label.
 
+use std::borrow::Cow;
+
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
@@ -8,11 +10,14 @@ use super::client;
 use super::report::{Measured, Payload};
 use crate::config::{Measure, SourceCfg};
 
+// Borrowed from the body where it can be: an answer over 100 000 series
+// is read without a value tree or a copy of every label.
 #[derive(Deserialize)]
-struct Answer {
-    status: String,
-    #[serde(default)]
-    data: Option<Data>,
+struct Answer<'a> {
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
     #[serde(default, rename = "errorType")]
     error_type: Option<String>,
     #[serde(default)]
@@ -20,16 +25,19 @@ struct Answer {
 }
 
 #[derive(Deserialize)]
-struct Data {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: serde_json::Value,
+struct Data<'a> {
+    #[serde(rename = "resultType", borrow)]
+    result_type: Cow<'a, str>,
+    #[serde(borrow)]
+    result: &'a serde_json::value::RawValue,
 }
 
 #[derive(Deserialize)]
-struct Series {
-    metric: std::collections::BTreeMap<String, String>,
-    value: (f64, String),
+struct Series<'a> {
+    #[serde(borrow)]
+    metric: std::collections::BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    #[serde(borrow)]
+    value: (f64, Cow<'a, str>),
 }
 
 /// The label read for a pair or an instance, with the defaults of the README.
@@ -48,13 +56,14 @@ pub async fn poll(
     headers: &HeaderMap,
     cfg: &SourceCfg,
     max: usize,
+    body: &mut Vec<u8>,
 ) -> Result<Payload, String> {
     let base = cfg.url.as_deref().unwrap_or_default().trim_end_matches('/');
     let query = cfg.query.as_deref().unwrap_or_default();
     let url = reqwest::Url::parse_with_params(&format!("{base}/api/v1/query"), &[("query", query)])
         .map_err(|e| format!("invalid URL: {e}"))?;
-    let (status, body) = client::get_bounded(client, url.as_str(), headers, max).await?;
-    read(status, &body, cfg)
+    let status = client::get_into(client, url.as_str(), headers, max, body).await?;
+    read(status, body, cfg)
 }
 
 /// Reads a query answer; Prometheus's own error text is kept.
@@ -80,8 +89,8 @@ pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String
             data.result_type
         ));
     }
-    let series: Vec<Series> =
-        serde_json::from_value(data.result).map_err(|e| format!("unexpected vector: {e}"))?;
+    let series: Vec<Series<'_>> =
+        serde_json::from_str(data.result.get()).map_err(|e| format!("unexpected vector: {e}"))?;
     let (pair_label, instance_label) = labels(cfg);
     let measure = cfg.measure.unwrap_or(Measure::Lag);
     let out = series
@@ -89,10 +98,14 @@ pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String
         .filter_map(|s| {
             let value: f64 = s.value.1.parse().ok().filter(|v: &f64| v.is_finite())?;
             Some(Measured {
-                pair: pair_label.as_ref().and_then(|l| s.metric.get(l).cloned()),
+                pair: pair_label
+                    .as_deref()
+                    .and_then(|l| s.metric.get(l))
+                    .map(ToString::to_string),
                 instance: instance_label
-                    .as_ref()
-                    .and_then(|l| s.metric.get(l).cloned()),
+                    .as_deref()
+                    .and_then(|l| s.metric.get(l))
+                    .map(ToString::to_string),
                 measure,
                 value,
             })

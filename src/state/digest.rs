@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::pair::{Instance, Pair, PairState};
-use super::regions::{Counter, Places};
+use super::regions::{Places, RegionSummary, outage_in};
 
 /// A member of a pair, as the region summaries count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub(super) struct Summary {
     pub counts: Vec<(PairState, usize)>,
     /// The `k` worst lags as (pair index, lag), in no order.
     pub worst: Vec<(usize, f64)>,
-    pub regions: Vec<super::RegionSummary>,
+    pub regions: Vec<RegionSummary>,
     /// The earliest `due` of any pair.
     pub next_due: Option<i64>,
 }
@@ -132,5 +132,135 @@ pub(super) fn summarise(digests: &[Digest], places: &Places, k: usize) -> Summar
         worst,
         regions: regions.summaries(places),
         next_due,
+    }
+}
+
+/// What a judgement reads of a member that a measure can change.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    score: Option<f64>,
+    invalid: bool,
+    streaks: (bool, u32, u32, bool),
+    error: Option<String>,
+    role: bool,
+    writable: Option<bool>,
+}
+
+impl Seen {
+    fn of(i: &Instance) -> Self {
+        Self {
+            score: i.health_score,
+            invalid: i.invalid.is_some(),
+            streaks: i.judged(),
+            // Cloned only when there is one: a failing member.
+            error: i.error.clone(),
+            role: i.role.is_some(),
+            writable: i.writable,
+        }
+    }
+}
+
+/// What a judgement reads of a pair that new values can change: a value
+/// that leaves it the same needs no new judgement, only a new `due`.
+#[derive(Debug, PartialEq)]
+pub(super) struct Reading {
+    lag: Option<f64>,
+    lag_bytes: Option<f64>,
+    lag_invalid: bool,
+    primary: Seen,
+    standby: Option<Seen>,
+    stale_after: std::time::Duration,
+}
+
+impl Reading {
+    pub fn of(p: &Pair) -> Self {
+        Self {
+            lag: p.lag,
+            lag_bytes: p.lag_bytes,
+            lag_invalid: p.lag_invalid.is_some(),
+            primary: Seen::of(&p.primary),
+            standby: p.standby.as_ref().map(Seen::of),
+            stale_after: p.stale_after,
+        }
+    }
+}
+
+/// A place being counted and when its down instances went down (ms).
+#[derive(Default, Clone)]
+struct Tally {
+    total: usize,
+    up: usize,
+    down: usize,
+    primaries: usize,
+    failing_primaries: usize,
+    downs: Vec<i64>,
+}
+
+/// Adds up the places of every pair's members.
+#[derive(Default)]
+pub(super) struct Counter {
+    tallies: Vec<Tally>,
+}
+
+impl Counter {
+    pub fn add(&mut self, d: &Digest) {
+        self.member(&d.primary, true);
+        if let Some(s) = &d.standby {
+            self.member(s, false);
+        }
+    }
+
+    fn member(&mut self, m: &Member, is_primary: bool) {
+        let i = m.place as usize;
+        if self.tallies.len() <= i {
+            self.tallies.resize(i + 1, Tally::default());
+        }
+        let Some(t) = self.tallies.get_mut(i) else {
+            return;
+        };
+        t.total += 1;
+        if m.down {
+            t.down += 1;
+            if let Some(at) = m.down_since {
+                t.downs.push(at);
+            }
+        } else if m.up {
+            t.up += 1;
+        }
+        if is_primary {
+            t.primaries += 1;
+            if m.down {
+                t.failing_primaries += 1;
+            }
+        }
+    }
+
+    /// The summaries, by region then provider: the places with an
+    /// instance, and the declared ones.
+    pub fn summaries(self, places: &Places) -> Vec<RegionSummary> {
+        let mut out: Vec<RegionSummary> = places
+            .list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (region, provider, declared))| {
+                let mut t = self.tallies.get(i).cloned().unwrap_or_default();
+                if t.total == 0 && !declared {
+                    return None;
+                }
+                t.downs.sort_unstable();
+                Some(RegionSummary {
+                    region: region.clone(),
+                    provider: provider.clone(),
+                    total: t.total,
+                    up: t.up,
+                    down: t.down,
+                    primaries: t.primaries,
+                    failing_primaries: t.failing_primaries,
+                    outage: outage_in(&t.downs),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.region, &a.provider).cmp(&(&b.region, &b.provider)));
+        out
     }
 }

@@ -308,7 +308,8 @@ impl Model {
         stale_after: std::time::Duration,
     ) -> (usize, Vec<usize>) {
         let mut unmatched = 0;
-        let mut touched = Vec::with_capacity(values.len());
+        let mut touched = Vec::new();
+        let at_ms = at.timestamp_millis();
         for m in values {
             let idx = m
                 .pair
@@ -323,7 +324,10 @@ impl Model {
                 unmatched += 1;
                 continue;
             };
-            let pair = &mut self.pairs[idx];
+            let Some(pair) = self.pairs.get_mut(idx) else {
+                continue;
+            };
+            let before = digest::Reading::of(pair);
             let inst = match &m.instance {
                 Some(id) if pair.primary.id == *id => Some(&mut pair.primary),
                 Some(id) => pair.standby.as_mut().filter(|s| s.id == *id),
@@ -350,7 +354,12 @@ impl Model {
             pair.updated = Some(at);
             pair.source.get_or_insert(source);
             pair.stale_after = pair.stale_after.max(stale_after);
-            touched.push(idx);
+            if before != digest::Reading::of(pair) {
+                touched.push(idx);
+            } else if let Some(d) = self.digests.get_mut(idx) {
+                // The same values again: only the time it goes stale moves.
+                d.due = digest::due_seen(pair, at, at_ms);
+            }
         }
         (unmatched, touched)
     }

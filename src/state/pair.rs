@@ -184,7 +184,7 @@ impl Instance {
     }
 
     /// What a judgement reads of the streaks.
-    fn judged(&self) -> (bool, u32, u32, bool) {
+    pub(super) fn judged(&self) -> (bool, u32, u32, bool) {
         (
             self.down,
             self.fail_streak,

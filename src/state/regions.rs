@@ -1,11 +1,11 @@
 //! Per region and provider: instances up and down, failing primaries, and
 //! the provider-outage declaration of seed 000. Summed from the pairs'
-//! digests, where each member names its place by number.
+//! digests (`digest::Counter`), where each member names its place by
+//! number.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::digest::{Digest, Member};
 use super::pair::Instance;
 
 /// Seed 000: more than 5 instances unreachable in one region within 5 minutes.
@@ -29,7 +29,7 @@ pub struct RegionSummary {
 /// declared one is listed even with no instance in it.
 #[derive(Debug, Default)]
 pub(super) struct Places {
-    list: Vec<(String, String, bool)>,
+    pub list: Vec<(String, String, bool)>,
     index: HashMap<String, HashMap<String, u32>>,
 }
 
@@ -70,89 +70,9 @@ impl Places {
     }
 }
 
-/// A place being counted and when its down instances went down (ms).
-#[derive(Default, Clone)]
-struct Tally {
-    total: usize,
-    up: usize,
-    down: usize,
-    primaries: usize,
-    failing_primaries: usize,
-    downs: Vec<i64>,
-}
-
-/// Adds up the places of every pair's members.
-#[derive(Default)]
-pub(super) struct Counter {
-    tallies: Vec<Tally>,
-}
-
-impl Counter {
-    pub fn add(&mut self, d: &Digest) {
-        self.member(&d.primary, true);
-        if let Some(s) = &d.standby {
-            self.member(s, false);
-        }
-    }
-
-    fn member(&mut self, m: &Member, is_primary: bool) {
-        let i = m.place as usize;
-        if self.tallies.len() <= i {
-            self.tallies.resize(i + 1, Tally::default());
-        }
-        let Some(t) = self.tallies.get_mut(i) else {
-            return;
-        };
-        t.total += 1;
-        if m.down {
-            t.down += 1;
-            if let Some(at) = m.down_since {
-                t.downs.push(at);
-            }
-        } else if m.up {
-            t.up += 1;
-        }
-        if is_primary {
-            t.primaries += 1;
-            if m.down {
-                t.failing_primaries += 1;
-            }
-        }
-    }
-
-    /// The summaries, by region then provider: the places with an
-    /// instance, and the declared ones.
-    pub fn summaries(self, places: &Places) -> Vec<RegionSummary> {
-        let mut out: Vec<RegionSummary> = places
-            .list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (region, provider, declared))| {
-                let mut t = self.tallies.get(i).cloned().unwrap_or_default();
-                if t.total == 0 && !declared {
-                    return None;
-                }
-                t.downs.sort_unstable();
-                Some(RegionSummary {
-                    region: region.clone(),
-                    provider: provider.clone(),
-                    total: t.total,
-                    up: t.up,
-                    down: t.down,
-                    primaries: t.primaries,
-                    failing_primaries: t.failing_primaries,
-                    outage: outage_in(&t.downs),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| (&a.region, &a.provider).cmp(&(&b.region, &b.provider)));
-        out
-    }
-}
-
 /// True when more than `OUTAGE_MORE_THAN` of the sorted times (ms) fall
 /// in one window of `OUTAGE_WINDOW`.
-fn outage_in(sorted: &[i64]) -> bool {
+pub(super) fn outage_in(sorted: &[i64]) -> bool {
     let n = OUTAGE_MORE_THAN + 1;
     let window = i64::try_from(OUTAGE_WINDOW.as_millis()).unwrap_or(i64::MAX);
     sorted.windows(n).any(|w| w[n - 1] - w[0] <= window)
