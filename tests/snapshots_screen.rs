@@ -246,3 +246,14 @@ fn environment_and_watch_frames_have_their_colours() {
     );
     assert!(term.backend().to_string().contains(" WATCH "));
 }
+
+#[test]
+fn region_counts_of_a_large_fleet_are_not_cut() {
+    // 30 000 pairs: each region holds 20 000 instances, "20000/20000".
+    let app = fixture::app(30_000, "calm", 2, "default");
+    let s = screen(&app, 200, 60);
+    let regions = app.model.regions.first().expect("a region");
+    let up = format!("{}/{}", regions.up, regions.total);
+    assert!(up.len() > 9, "{up}");
+    assert!(s.contains(&up), "{up} cut:\n{s}");
+}

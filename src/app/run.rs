@@ -96,7 +96,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                 None => break,
             },
             // New data is judged once no key waits (`biased`: keys first):
-            // at 100 000 pairs judging takes tens of milliseconds.
+            // a poll that changed many pairs takes milliseconds to judge.
             () = std::future::ready(()), if judge_due => {
                 judge_due = false;
                 app.model.settle();

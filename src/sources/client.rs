@@ -109,17 +109,15 @@ async fn read_limited_into(
     body: &mut Vec<u8>,
 ) -> Result<(), String> {
     body.clear();
-    if let Some(len) = resp.content_length()
-        && len as usize > max
-    {
+    let announced = resp
+        .content_length()
+        .map_or(0, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    if announced > max {
         return Err(too_large(max));
     }
     // Sized once from the announced length: a 30 MB body grown by
     // doubling is copied several times over.
-    let announced = resp
-        .content_length()
-        .map_or(0, |l| usize::try_from(l).unwrap_or(0));
-    body.reserve(announced.min(max));
+    body.reserve(announced);
     while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
         if body.len() + chunk.len() > max {
             return Err(too_large(max));

@@ -55,11 +55,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Cell::from(Line::from(mark)),
         ])
     });
+    // Wide enough for the largest counts: "66667/66667" must not be cut.
+    let digits = |n: usize| n.checked_ilog10().map_or(1, |d| d as u16 + 1);
+    let up_width = regions
+        .iter()
+        .map(|r| digits(r.up) + 1 + digits(r.total))
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let down_width = regions
+        .iter()
+        .map(|r| digits(r.down) + 1)
+        .max()
+        .unwrap_or(0)
+        .max(5);
     let widths = [
         Constraint::Min(12),
         Constraint::Min(4),
-        Constraint::Length(9),
-        Constraint::Length(5),
+        Constraint::Length(up_width),
+        Constraint::Length(down_width),
         Constraint::Length(6),
         Constraint::Length(6),
     ];
