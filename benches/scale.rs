@@ -103,6 +103,58 @@ fn stages(c: &mut Criterion) {
         });
     }
     g.finish();
+    prometheus_stages(c, sizes);
+}
+
+/// An answer as Prometheus gives it for `replication_lag_seconds` scraped
+/// with `honor_labels` (what scripts/bench-scale.sh runs).
+fn prom_body(sim: &Sim, ts: f64) -> Vec<u8> {
+    let result: Vec<serde_json::Value> = sim
+        .report()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "metric": {"__name__": "replication_lag_seconds", "instance": "127.0.0.1:9100", "job": "fleet", "pair": r.id},
+                "value": [ts, format!("{}", r.replication_lag_seconds.unwrap_or(0.0))],
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
+        .expect("json")
+}
+
+fn prometheus_stages(c: &mut Criterion, sizes: &[usize]) {
+    let mut g = c.benchmark_group("prometheus poll");
+    g.sample_size(10);
+    let cfg: baton::config::SourceCfg = toml::from_str(
+        "name = \"lag\"\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9090\"\nquery = \"replication_lag_seconds\"\nmeasure = \"lag\"",
+    )
+    .expect("cfg");
+    for &n in sizes {
+        let mut sim = Sim::new(n, "steady", 1);
+        sim.step();
+        let body = prom_body(&sim, 1_733_150_000.123);
+        eprintln!("{n} series: an answer of {} KiB", body.len() / 1024);
+        g.bench_function(format!("read, {n} series"), |b| {
+            b.iter(|| {
+                baton::sources::prometheus::read(200, black_box(&body), &cfg).expect("reads")
+            });
+        });
+        let mut app = fixture::app(n, "steady", 5, "default");
+        let at = app.model.now;
+        let payload = baton::sources::prometheus::read(200, &body, &cfg).expect("reads");
+        g.bench_function(format!("apply, {n} series"), |b| {
+            b.iter_batched(
+                || SourceUpdate {
+                    result: Ok(payload.clone()),
+                    ..update(Vec::new(), at)
+                },
+                |u| app.model.apply(u),
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    g.finish();
 }
 
 criterion_group! {

@@ -4,40 +4,86 @@
 use std::borrow::Cow;
 
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::client;
 use super::report::{Measured, Payload};
 use crate::config::{Measure, SourceCfg};
 
-// Borrowed from the body where it can be: an answer over 100 000 series
-// is read without a value tree or a copy of every label.
-#[derive(Deserialize)]
-struct Answer<'a> {
-    #[serde(borrow)]
-    status: Cow<'a, str>,
-    #[serde(default, borrow)]
-    data: Option<Data<'a>>,
-    #[serde(default, rename = "errorType")]
+// One pass over the body: an answer over 100 000 series is read without
+// a value tree or a copy of every label.
+#[derive(Default)]
+struct Answer {
+    status: Option<String>,
+    result_type: Option<String>,
     error_type: Option<String>,
-    #[serde(default)]
     error: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Data<'a> {
-    #[serde(rename = "resultType", borrow)]
-    result_type: Cow<'a, str>,
-    #[serde(borrow)]
-    result: &'a serde_json::value::RawValue,
+struct Whole<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
+
+impl<'de> DeserializeSeed<'de> for Whole<'_, '_> {
+    type Value = Answer;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Answer, D::Error> {
+        d.deserialize_map(self)
+    }
 }
 
-#[derive(Deserialize)]
-struct Series<'a> {
-    #[serde(borrow)]
-    metric: std::collections::BTreeMap<Cow<'a, str>, Cow<'a, str>>,
-    #[serde(borrow)]
-    value: (f64, Cow<'a, str>),
+impl<'de> Visitor<'de> for Whole<'_, '_> {
+    type Value = Answer;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Prometheus answer")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Answer, A::Error> {
+        let mut answer = Answer::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "status" => answer.status = Some(map.next_value()?),
+                "errorType" => answer.error_type = map.next_value()?,
+                "error" => answer.error = map.next_value()?,
+                "data" => {
+                    answer.result_type = map.next_value_seed(DataSeed(self.0, &mut *self.1))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(answer)
+    }
+}
+
+struct DataSeed<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed<'_, '_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the data of an answer")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut kind: Option<String> = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "resultType" => kind = Some(map.next_value()?),
+                // Prometheus names the type first; a scalar or a matrix
+                // is then passed over, to be refused by name.
+                "result" if kind.as_deref().is_none_or(|k| k == "vector") => {
+                    map.next_value_seed(Vector(self.0, &mut *self.1))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(kind)
+    }
 }
 
 /// The label read for a pair or an instance, with the defaults of the README.
@@ -63,55 +109,160 @@ pub async fn poll(
     let url = reqwest::Url::parse_with_params(&format!("{base}/api/v1/query"), &[("query", query)])
         .map_err(|e| format!("invalid URL: {e}"))?;
     let status = client::get_into(client, url.as_str(), headers, max, body).await?;
-    read(status, body, cfg)
+    // An answer over 100 000 series takes tens of milliseconds to read:
+    // off the runtime's workers that also serve other sources.
+    let (taken, cfg) = (std::mem::take(body), cfg.clone());
+    let (result, taken) = tokio::task::spawn_blocking(move || (read(status, &taken, &cfg), taken))
+        .await
+        .map_err(|e| format!("parser failed: {e}"))?;
+    *body = taken;
+    result
 }
 
 /// Reads a query answer; Prometheus's own error text is kept.
 pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
-        if (200..300).contains(&status) {
-            format!("not a Prometheus answer: {e}")
-        } else {
-            format!("HTTP {status}")
-        }
-    })?;
-    if answer.status != "success" {
+    let (pair_label, instance_label) = labels(cfg);
+    let want = Want {
+        pair: pair_label.as_deref(),
+        instance: instance_label.as_deref(),
+        measure: cfg.measure.unwrap_or(Measure::Lag),
+    };
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let answer = Whole(&want, &mut out)
+        .deserialize(&mut de)
+        .and_then(|a| de.end().map(|()| a))
+        .map_err(|e| {
+            if (200..300).contains(&status) {
+                format!("not a Prometheus answer: {e}")
+            } else {
+                format!("HTTP {status}")
+            }
+        })?;
+    if answer.status.as_deref() != Some("success") {
         return Err(format!(
             "Prometheus error ({}): {}",
             answer.error_type.as_deref().unwrap_or("unknown"),
             answer.error.as_deref().unwrap_or("no error text")
         ));
     }
-    let data = answer.data.ok_or("Prometheus answer has no data")?;
-    if data.result_type != "vector" {
+    let kind = answer.result_type.ok_or("Prometheus answer has no data")?;
+    if kind != "vector" {
         return Err(format!(
-            "query returns a {}; it must return an instant vector with a pair or instance label",
-            data.result_type
+            "query returns a {kind}; it must return an instant vector with a pair or instance label"
         ));
     }
-    let series: Vec<Series<'_>> =
-        serde_json::from_str(data.result.get()).map_err(|e| format!("unexpected vector: {e}"))?;
-    let (pair_label, instance_label) = labels(cfg);
-    let measure = cfg.measure.unwrap_or(Measure::Lag);
-    let out = series
-        .into_iter()
-        .filter_map(|s| {
-            let value: f64 = s.value.1.parse().ok().filter(|v: &f64| v.is_finite())?;
-            Some(Measured {
-                pair: pair_label
-                    .as_deref()
-                    .and_then(|l| s.metric.get(l))
-                    .map(ToString::to_string),
-                instance: instance_label
-                    .as_deref()
-                    .and_then(|l| s.metric.get(l))
-                    .map(ToString::to_string),
-                measure,
-                value,
-            })
-        })
-        .collect();
     Ok(Payload::Measures(out))
+}
+
+/// The labels a source maps by, and what its values measure.
+struct Want<'l> {
+    pair: Option<&'l str>,
+    instance: Option<&'l str>,
+    measure: Measure,
+}
+
+// The vector is read series by series straight into `Measured`: only the
+// labels the source maps by are copied, the others are skipped unread.
+struct Vector<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
+
+impl<'de> DeserializeSeed<'de> for Vector<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Vector<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of series")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if let Some(n) = seq.size_hint() {
+            self.1.reserve(n);
+        }
+        while let Some(m) = seq.next_element_seed(Series(self.0))? {
+            self.1.extend(m);
+        }
+        Ok(())
+    }
+}
+
+struct Series<'w, 'l>(&'w Want<'l>);
+
+impl<'de> DeserializeSeed<'de> for Series<'_, '_> {
+    type Value = Option<Measured>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Series<'_, '_> {
+    type Value = Option<Measured>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a series with metric and value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut labels = None;
+        let mut value = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "metric" => labels = Some(map.next_value_seed(Labels(self.0))?),
+                "value" => value = Some(map.next_value::<(f64, Cow<'de, str>)>()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (pair, instance) = labels.ok_or_else(|| serde::de::Error::missing_field("metric"))?;
+        let (_, text) = value.ok_or_else(|| serde::de::Error::missing_field("value"))?;
+        // NaN and infinities say nothing about a pair: left out.
+        Ok(text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|value| Measured {
+                pair,
+                instance,
+                measure: self.0.measure,
+                value,
+            }))
+    }
+}
+
+struct Labels<'w, 'l>(&'w Want<'l>);
+
+impl<'de> DeserializeSeed<'de> for Labels<'_, '_> {
+    type Value = (Option<String>, Option<String>);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Labels<'_, '_> {
+    type Value = (Option<String>, Option<String>);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of labels")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut pair, mut instance) = (None, None);
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let key = Some(key.as_ref());
+            if key == self.0.pair || key == self.0.instance {
+                let v = map.next_value::<Cow<'de, str>>()?.into_owned();
+                if key == self.0.pair {
+                    pair = Some(v.clone());
+                }
+                if key == self.0.instance {
+                    instance = Some(v);
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok((pair, instance))
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +293,26 @@ mod tests {
         assert_eq!(
             read(400, err, &cfg()).expect_err("error"),
             "Prometheus error (bad_data): 1:5: parse error: unexpected"
+        );
+        // Only the mapped labels are kept, escapes read; NaN left out.
+        let escaped = br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"x","job":"j","pair":"acct-\u0031","instance":"i"},"value":[1.0,"3"]}]}}"#;
+        match read(200, escaped, &cfg()) {
+            Ok(Payload::Measures(m)) => assert_eq!(
+                m,
+                vec![Measured {
+                    pair: Some("acct-1".into()),
+                    instance: None,
+                    measure: Measure::Lag,
+                    value: 3.0
+                }]
+            ),
+            other => panic!("{other:?}"),
+        }
+        let no_value = br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pair":"a"}}]}}"#;
+        assert!(
+            read(200, no_value, &cfg())
+                .expect_err("no value")
+                .contains("missing field `value`")
         );
         let scalar = br#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#;
         assert!(
