@@ -81,6 +81,21 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Print what a runbook would do on a target now, against the live
+    /// sources: every gate with its value, the rules, the exact commands
+    /// and messages. Acts on nothing; exits 1 if a gate would block.
+    Plan {
+        /// The runbook id (`pair-failover`, …).
+        runbook: String,
+        /// A pair id, a region or a provider.
+        target: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+        /// How long to read the sources before judging (each source is
+        /// read until it has answered `failure_threshold` times).
+        #[arg(long, default_value = "15s", value_parser = crate::config::parse_duration)]
+        wait: std::time::Duration,
+    },
     /// Write a commented starter config.
     Init {
         /// Where to write it.
@@ -90,6 +105,13 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -10,8 +10,12 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 pub mod args;
 mod coordinated;
+mod plan;
+mod plan_out;
 
-pub use args::{Cli, Command, ReportFormat, locate_name, no_config_message, theme_name};
+pub use args::{
+    Cli, Command, PlanFormat, ReportFormat, locate_name, no_config_message, theme_name,
+};
 
 use crate::app::{App, Mode, RunOptions};
 use crate::config::{self, Config, Lookup};
@@ -39,6 +43,12 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check) => Ok(crate::check::run(cli)),
         Some(Command::Init { path, force }) => init(path, *force),
+        Some(Command::Plan {
+            runbook,
+            target,
+            format,
+            wait,
+        }) => plan::run(cli, runbook, target, *format, *wait),
         Some(Command::Approve {
             incident,
             yes,

@@ -10,6 +10,7 @@ pub mod event;
 pub mod incident;
 pub mod machine;
 pub mod notify;
+pub mod plan;
 pub mod probe;
 pub mod rules;
 pub mod runbook;
