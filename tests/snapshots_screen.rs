@@ -150,6 +150,25 @@ fn wizard_of_a_failover_in_progress() {
         "the title bar shows the incident clock: {s}"
     );
     insta::assert_snapshot!(s);
+
+    // At 80x24 the step list wraps long titles: read whole, not cut
+    // (each row is quoted and framed: the list is columns 2 to 30).
+    let small = screen(&app, 80, 24);
+    let list: String = small
+        .lines()
+        .map(|l| l.chars().skip(2).take(29).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let list = list.split_whitespace().collect::<Vec<_>>().join(" ");
+    for title in [
+        "The primary is failing (CRITICAL or down)",
+        "The standby can take over: score ≥ standby_min, up, lag under lag_abort",
+    ] {
+        assert!(
+            list.contains(title),
+            "{title} cut in the step list:\n{small}"
+        );
+    }
 }
 
 #[test]

@@ -166,6 +166,20 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
     Ok(())
 }
 
+/// A demo's incidents idle this long are an earlier try, not a dropped
+/// session: the demo starts on the panes and offers them.
+const STALE_DEMO: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Whether resumed incidents open the wizard at start. A real console
+/// always does: an unfinished failover comes first.
+fn opens_wizard(
+    mode: super::Mode,
+    last: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    mode != super::Mode::Demo || last.is_none_or(|t| now - t < STALE_DEMO)
+}
+
 /// Reads the journal folder: past incidents feed cooldown and per-day
 /// limits; unfinished ones are resumed where they stopped (their pair
 /// locks taken again).
@@ -196,11 +210,44 @@ fn resume(app: &mut App, executor: &mut Executor) {
     }
     if resumed > 0 {
         app.wizard.focus_failover();
-        app.view.wizard = true;
-        app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
+        let last = app
+            .wizard
+            .incidents
+            .iter()
+            .filter_map(|i| i.entries.last().map(|e| e.at))
+            .max();
+        if opens_wizard(app.mode, last, app.model.now) {
+            app.view.wizard = true;
+            app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
+        } else {
+            let key = app
+                .keymap
+                .keys_for(
+                    crate::keymap::Layer::Dashboard,
+                    crate::keymap::Action::Wizard,
+                )
+                .first()
+                .map_or_else(|| "the wizard key".to_string(), ToString::to_string);
+            app.say(format!("resumed {resumed} unfinished incident(s) from an earlier demo, idle since {}; {key} shows them (resume or abort)", last.map_or_else(String::new, |t| t.format("%H:%M UTC").to_string())), false);
+        }
     }
     // Follow-up horizons that came due while baton was not running.
     if let Some(text) = crate::wizard::machine::due_reminder(&app.wizard, app.model.now) {
         app.say(text, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_demo_incident_waits_on_the_panes_a_real_one_never_does() {
+        let now = chrono::Utc::now();
+        let old = Some(now - chrono::Duration::minutes(25));
+        let recent = Some(now - chrono::Duration::seconds(30));
+        assert!(!opens_wizard(super::super::Mode::Demo, old, now));
+        assert!(opens_wizard(super::super::Mode::Demo, recent, now));
+        assert!(opens_wizard(super::super::Mode::Operator, old, now));
     }
 }

@@ -127,7 +127,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     }
     let [steps, detail] =
         Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
-    f.render_widget(Paragraph::new(step_list(app, inc)), steps);
+    // Titles wrap, to be read whole at 80 columns; the list scrolls to
+    // keep the current step in sight.
+    let (lines, here) = step_list(app, inc);
+    let width = usize::from(steps.width.max(1));
+    let rows_before: usize = lines
+        .iter()
+        .take(here.unwrap_or(0))
+        .map(|l| l.width().div_ceil(width).max(1))
+        .sum();
+    let half = usize::from(steps.height / 2);
+    let scroll = u16::try_from(rows_before.saturating_sub(half)).unwrap_or(u16::MAX);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        steps,
+    );
     let [d, p] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(if app.wizard.prompt.is_some() { 4 } else { 0 }),
@@ -242,9 +258,12 @@ fn targets(app: &App, inc: &Incident) -> Line<'static> {
     Line::from(spans)
 }
 
-fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
+/// The phases and steps, then the journal's last entries; with the index
+/// of the current step's line.
+fn step_list(app: &App, inc: &Incident) -> (Vec<Line<'static>>, Option<usize>) {
     let t = &app.theme;
     let mut lines = Vec::new();
+    let mut at = None;
     for (pi, phase) in inc.runbook.phases.iter().enumerate() {
         let mut target = phase
             .target
@@ -295,6 +314,9 @@ fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             if let Some(o) = outcome {
                 spans.push(muted(app, format!("  {o}")));
             }
+            if here {
+                at = Some(lines.len());
+            }
             lines.push(Line::from(spans));
         }
     }
@@ -310,7 +332,7 @@ fn step_list(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             styled(what, t.style(role)),
         ]));
     }
-    lines
+    (lines, at)
 }
 
 fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
