@@ -1,6 +1,7 @@
 //! The application: one owner of state, keys turned into actions through
 //! the keymap, `update` returning effects, and the event loop.
 
+pub mod command;
 pub mod coordination;
 pub mod follow;
 mod perform;
@@ -67,6 +68,12 @@ pub struct App {
     /// With `[coordination] kind = "etcd"`: whether this console can act
     /// through it, and what the title bar says.
     pub coord_status: Option<(bool, String)>,
+    /// The `:` command line, while it is open.
+    pub command: Option<command::CommandLine>,
+    /// Commands run, oldest first, and the file they are kept in (none in
+    /// tests and fixtures).
+    pub command_history: Vec<String>,
+    pub command_history_file: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -95,6 +102,9 @@ impl App {
             silence_form: None,
             wizard,
             coord_status: None,
+            command: None,
+            command_history: Vec::new(),
+            command_history_file: None,
         }
     }
 
@@ -196,7 +206,7 @@ impl App {
             Some(Layer::Chooser)
         } else if self.silence_form.is_some() {
             Some(Layer::Form)
-        } else if self.view.filter_input.is_some() {
+        } else if self.view.filter_input.is_some() || self.command.is_some() {
             Some(Layer::Prompt)
         } else {
             None
@@ -249,6 +259,9 @@ impl App {
                     vec![Effect::Silence(req)]
                 }
             };
+        }
+        if layer == Layer::Prompt && self.wizard.prompt.is_none() && self.command.is_some() {
+            return self.command_key(action, ev);
         }
         if layer == Layer::Prompt
             && self.wizard.prompt.is_none()
@@ -319,6 +332,7 @@ impl App {
                 v.focus = Pane::Pairs;
                 v.start_filter();
             }
+            Action::Command => self.command = Some(command::CommandLine::default()),
             Action::ClearFilter => {
                 if !v.filter.is_empty() {
                     v.filter.clear();

@@ -156,6 +156,9 @@ pub fn build_app(
         app.set_read_only();
     }
     app.wizard.drill = cli.drill;
+    let history = crate::app::command::history_file();
+    app.command_history = crate::app::command::load_history(&history);
+    app.command_history_file = Some(history);
     app.wizard.runbooks = runbooks.into_iter().map(Arc::new).collect();
     app.wizard.templates = Arc::new(templates);
     // Over SSH but outside tmux/screen, a dropped session kills the console:

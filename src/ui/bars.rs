@@ -178,6 +178,31 @@ pub fn key_hint(app: &App, layer: Layer, action: Action) -> Option<String> {
 
 pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    if let Some(line) = &app.command {
+        let keys = line.fits.as_ref().map_or_else(
+            || {
+                format!(
+                    " tab complete · {} run · {} cancel",
+                    app.keymap.hint(Layer::Prompt, Action::Submit),
+                    app.keymap.hint(Layer::Prompt, Action::Cancel)
+                )
+            },
+            |fits| format!(" {fits}"),
+        );
+        let width = u16::try_from(keys.chars().count())
+            .unwrap_or(u16::MAX)
+            .min(area.width / 2);
+        let [label, edit, hint] = Layout::horizontal([
+            Constraint::Length(2),
+            Constraint::Min(10),
+            Constraint::Length(width),
+        ])
+        .areas(area);
+        f.render_widget(Paragraph::new(styled(" :", t.style(Role::Key))), label);
+        f.render_widget(&line.input, edit);
+        f.render_widget(Paragraph::new(muted(app, keys)), hint);
+        return;
+    }
     if let Some(input) = &app.view.filter_input {
         let [label, edit, hint] = Layout::horizontal([
             Constraint::Length(9),
