@@ -392,3 +392,26 @@ fn an_entry_written_twice_is_flagged() {
     assert!(md.contains("1 entries appear twice"), "{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_report_quietly() {
+    // `baton report … | head -1`: the pipe closes before baton writes.
+    let dir = temp("report-pipe");
+    let path = journal(&dir, false);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["report", path.to_str().expect("utf8")])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("XDG_CONFIG_HOME", dir.join("cfg"))
+        .env_remove("BATON_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,6 @@
 //! The command line: parse, set up logging and the runtime, dispatch.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,7 +34,13 @@ pub fn main() -> ExitCode {
     match dispatch(&cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("baton: {}", escape_controls(&format!("{e:#}")));
+            // Not eprintln: a terminal that is gone (a dropped SSH session)
+            // would make the last word a panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "baton: {}",
+                escape_controls(&format!("{e:#}"))
+            );
             ExitCode::from(1)
         }
     }
@@ -274,7 +281,7 @@ fn report(
         Some(p) => {
             std::fs::write(p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
         }
-        None => print!("{text}"),
+        None => emit(&text)?,
     }
     for d in &r.damage {
         eprintln!("baton: warning: {}", escape_controls(d));
@@ -302,6 +309,18 @@ fn init(path: &Path, force: bool) -> Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a command's output. A reader that went away (`| head`) ends
+/// the output quietly; print! would panic there.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).wrap_err("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -86,7 +86,7 @@ pub fn run(
             crate::text::escape_json_controls(&json).into_owned() + "\n"
         }
     };
-    print!("{text}");
+    super::emit(&text)?;
     Ok(if p.blocked() {
         ExitCode::from(1)
     } else {
