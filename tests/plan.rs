@@ -110,6 +110,14 @@ async fn plan_judges_every_gate_now_renders_the_request_and_does_nothing() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no pair `acct-9999`"), "{err}");
 
+    // A region runbook plans its area: the outage gate reads the region's
+    // counts (one instance down is no outage).
+    let (code, out, err) = plan(&d, &["bulk-failover-region", "eu-west-1"]).await;
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("on eu-west-1 (aws)"), "{out}");
+    assert!(out.contains("[BLOCKS] gate outage-criteria"), "{out}");
+    assert!(out.contains("area.unreachable = 1"), "{out}");
+
     // Nothing was done: no failover, no message, no journal.
     let sim = fleet.sim.lock().expect("sim");
     assert!(sim.messages.is_empty(), "{:?}", sim.messages);
