@@ -74,3 +74,53 @@ impl Index {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Instance;
+
+    fn pair(id: &str, a: &str, b: &str) -> Pair {
+        Pair::new(
+            id,
+            Instance::new(a, "r", "p"),
+            Some(Instance::new(b, "r", "p")),
+        )
+    }
+
+    #[test]
+    fn finds_pairs_by_id_and_by_either_instance_and_follows_the_list() {
+        let mut pairs = vec![pair("p0", "a0", "b0"), pair("p1", "a1", "b1")];
+        let (mut by_pair, mut by_inst) = (Index::new(Keys::Pair), Index::new(Keys::Instances));
+        for (i, p) in pairs.iter().enumerate() {
+            by_pair.insert(&pairs, &p.id, i);
+            by_inst.insert(&pairs, &p.primary.id, i);
+            by_inst.insert(&pairs, &p.standby.as_ref().expect("standby").id, i);
+        }
+        assert_eq!(by_pair.get(&pairs, "p1"), Some(1));
+        assert_eq!(by_inst.get(&pairs, "a0"), Some(0));
+        assert_eq!(by_inst.get(&pairs, "b1"), Some(1));
+        assert_eq!(by_pair.get(&pairs, "p9"), None);
+        assert_eq!(
+            by_pair.get(&pairs, "a0"),
+            None,
+            "a pair index holds pair ids only"
+        );
+        // The index compares against the pairs: an id whose pair left the
+        // list is not found, even before a reindex.
+        pairs.truncate(1);
+        assert_eq!(by_pair.get(&pairs, "p1"), None);
+        // A role swap keeps both instances found at their pair.
+        let p0 = &mut pairs[0];
+        std::mem::swap(
+            &mut p0.primary.id,
+            &mut p0.standby.as_mut().expect("standby").id,
+        );
+        assert_eq!(by_inst.get(&pairs, "a0"), Some(0));
+        assert_eq!(by_inst.get(&pairs, "b0"), Some(0));
+        // The same id filed again: the later position wins.
+        pairs.push(pair("p0", "x", "y"));
+        by_pair.insert(&pairs, "p0", 1);
+        assert_eq!(by_pair.get(&pairs, "p0"), Some(1));
+    }
+}
