@@ -170,14 +170,15 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
 /// session: the demo starts on the panes and offers them.
 const STALE_DEMO: chrono::Duration = chrono::Duration::minutes(5);
 
-/// Whether resumed incidents open the wizard at start. A real console
-/// always does: an unfinished failover comes first.
-fn opens_wizard(
+/// Whether resumed incidents last touched at `last` wait on the panes
+/// rather than open the wizard. Never on a real console: an unfinished
+/// failover comes first.
+fn stale_demo(
     mode: super::Mode,
-    last: Option<chrono::DateTime<chrono::Utc>>,
+    last: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
-    mode != super::Mode::Demo || last.is_none_or(|t| now - t < STALE_DEMO)
+    mode == super::Mode::Demo && now - last >= STALE_DEMO
 }
 
 /// Reads the journal folder: past incidents feed cooldown and per-day
@@ -216,19 +217,15 @@ fn resume(app: &mut App, executor: &mut Executor) {
             .iter()
             .filter_map(|i| i.entries.last().map(|e| e.at))
             .max();
-        if opens_wizard(app.mode, last, app.model.now) {
+        if let Some(idle) = last.filter(|&t| stale_demo(app.mode, t, app.model.now)) {
+            let key = app.keymap.hint(
+                crate::keymap::Layer::Dashboard,
+                crate::keymap::Action::Wizard,
+            );
+            app.say(format!("resumed {resumed} unfinished incident(s) from an earlier demo, idle since {}; {key} shows them (resume or abort)", idle.format("%H:%M UTC")), false);
+        } else {
             app.view.wizard = true;
             app.say(format!("resumed {resumed} unfinished incident(s) from the journal; steps that were running show outcome unknown"), false);
-        } else {
-            let key = app
-                .keymap
-                .keys_for(
-                    crate::keymap::Layer::Dashboard,
-                    crate::keymap::Action::Wizard,
-                )
-                .first()
-                .map_or_else(|| "the wizard key".to_string(), ToString::to_string);
-            app.say(format!("resumed {resumed} unfinished incident(s) from an earlier demo, idle since {}; {key} shows them (resume or abort)", last.map_or_else(String::new, |t| t.format("%H:%M UTC").to_string())), false);
         }
     }
     // Follow-up horizons that came due while baton was not running.
@@ -244,10 +241,10 @@ mod tests {
     #[test]
     fn a_stale_demo_incident_waits_on_the_panes_a_real_one_never_does() {
         let now = chrono::Utc::now();
-        let old = Some(now - chrono::Duration::minutes(25));
-        let recent = Some(now - chrono::Duration::seconds(30));
-        assert!(!opens_wizard(super::super::Mode::Demo, old, now));
-        assert!(opens_wizard(super::super::Mode::Demo, recent, now));
-        assert!(opens_wizard(super::super::Mode::Operator, old, now));
+        let old = now - chrono::Duration::minutes(25);
+        let recent = now - chrono::Duration::seconds(30);
+        assert!(stale_demo(super::super::Mode::Demo, old, now));
+        assert!(!stale_demo(super::super::Mode::Demo, recent, now));
+        assert!(!stale_demo(super::super::Mode::Operator, old, now));
     }
 }

@@ -89,22 +89,9 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
             runtime()?.block_on(demo(cli, scenario, *pairs as usize))
         }
         Some(Command::Watch { .. }) | None => {
-            let path = match config::find(cli.config.as_deref()) {
-                Lookup::Found(p) => p,
-                Lookup::NotFound(searched) => {
-                    eprintln!("{}", no_config_message(&searched));
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let cfg = match config::load_file(&path) {
-                Ok(c) => c,
-                Err(d) => {
-                    eprintln!(
-                        "{}\nbaton: the config has errors; fix them (see `baton check`) and start again",
-                        escape_controls(&d.to_string())
-                    );
-                    return Ok(ExitCode::from(1));
-                }
+            let (path, cfg) = match located_config(cli) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
             };
             start_logging(cli);
             let watch = matches!(cli.command, Some(Command::Watch { .. }));
@@ -363,6 +350,29 @@ fn start_logging(cli: &Cli) {
 }
 
 /// The config a subcommand needs (found and valid), or why not, printed.
+/// The config file and what it holds, or the exit code after saying why
+/// not: 2 when none is found (every path searched is named), 1 when it
+/// has errors.
+fn located_config(cli: &Cli) -> std::result::Result<(PathBuf, Config), ExitCode> {
+    let path = match config::find(cli.config.as_deref()) {
+        Lookup::Found(p) => p,
+        Lookup::NotFound(searched) => {
+            eprintln!("{}", no_config_message(&searched));
+            return Err(ExitCode::from(2));
+        }
+    };
+    match config::load_file(&path) {
+        Ok(c) => Ok((path, c)),
+        Err(d) => {
+            eprintln!(
+                "{}\nbaton: the config has errors; fix them (see `baton check`) and start again",
+                escape_controls(&d.to_string())
+            );
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
 fn required_config(cli: &Cli) -> Option<Config> {
     let path = match config::find(cli.config.as_deref()) {
         Lookup::Found(p) => p,

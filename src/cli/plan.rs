@@ -10,8 +10,8 @@ use std::time::Duration;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 
-use super::{Cli, PlanFormat, no_config_message, runtime};
-use crate::config::{self, Config, Lookup};
+use super::{Cli, PlanFormat, runtime};
+use crate::config::{self, Config};
 use crate::effects::journal;
 use crate::state::Model;
 use crate::text::escape_controls;
@@ -24,26 +24,14 @@ pub fn run(
     format: PlanFormat,
     wait: Duration,
 ) -> Result<ExitCode> {
-    let path = match config::find(cli.config.as_deref()) {
-        Lookup::Found(p) => p,
-        Lookup::NotFound(searched) => {
-            eprintln!("{}", no_config_message(&searched));
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let cfg = match config::load_file(&path) {
-        Ok(c) => c,
-        Err(d) => {
-            eprintln!(
-                "{}\nbaton: the config has errors; fix them (see `baton check`) and start again",
-                escape_controls(&d.to_string())
-            );
-            return Ok(ExitCode::from(1));
-        }
+    let (path, cfg) = match super::located_config(cli) {
+        Ok(found) => found,
+        Err(code) => return Ok(code),
     };
     let dir = path.parent();
-    let (templates, _) = config::templates::load_all(&cfg, dir);
-    let (runbooks, errors) = config::runbooks::load_all(&cfg, dir, &templates);
+    let (templates, mut errors) = config::templates::load_all(&cfg, dir);
+    let (runbooks, rb_errors) = config::runbooks::load_all(&cfg, dir, &templates);
+    errors.extend(rb_errors);
     for e in &errors {
         eprintln!("baton: warning: {}", escape_controls(&e.to_string()));
     }

@@ -176,6 +176,31 @@ pub fn key_hint(app: &App, layer: Layer, action: Action) -> Option<String> {
         .map(ToString::to_string)
 }
 
+/// A text field on the status line: its label, the field, and its keys
+/// (at most half the line).
+fn field(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    label: &str,
+    input: &ratatui_textarea::TextArea<'static>,
+    keys: &str,
+) {
+    let width = |s: &str| u16::try_from(s.chars().count()).unwrap_or(u16::MAX);
+    let [l, edit, hint] = Layout::horizontal([
+        Constraint::Length(width(label)),
+        Constraint::Min(10),
+        Constraint::Length(width(keys).min(area.width / 2)),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(styled(label.to_string(), app.theme.style(Role::Key))),
+        l,
+    );
+    f.render_widget(input, edit);
+    f.render_widget(Paragraph::new(muted(app, keys.to_string())), hint);
+}
+
 pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     if let Some(line) = &app.command {
@@ -189,38 +214,16 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
             },
             |fits| format!(" {fits}"),
         );
-        let width = u16::try_from(keys.chars().count())
-            .unwrap_or(u16::MAX)
-            .min(area.width / 2);
-        let [label, edit, hint] = Layout::horizontal([
-            Constraint::Length(2),
-            Constraint::Min(10),
-            Constraint::Length(width),
-        ])
-        .areas(area);
-        f.render_widget(Paragraph::new(styled(" :", t.style(Role::Key))), label);
-        f.render_widget(&line.input, edit);
-        f.render_widget(Paragraph::new(muted(app, keys)), hint);
+        field(f, area, app, " :", &line.input, &keys);
         return;
     }
     if let Some(input) = &app.view.filter_input {
-        let [label, edit, hint] = Layout::horizontal([
-            Constraint::Length(9),
-            Constraint::Min(10),
-            Constraint::Length(28),
-        ])
-        .areas(area);
-        f.render_widget(
-            Paragraph::new(styled(" filter /", t.style(Role::Key))),
-            label,
-        );
-        f.render_widget(input, edit);
         let keys = format!(
             " {} keep · {} cancel",
             app.keymap.hint(Layer::Prompt, Action::Submit),
             app.keymap.hint(Layer::Prompt, Action::Cancel)
         );
-        f.render_widget(Paragraph::new(muted(app, keys)), hint);
+        field(f, area, app, " filter /", input, &keys);
         return;
     }
     if let Some(n) = app

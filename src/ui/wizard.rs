@@ -366,20 +366,8 @@ fn current(app: &App, inc: &Incident) -> Vec<Line<'static>> {
             "skip this step (journaled with the values)",
         ));
     }
-    let before_promotion = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
-    // The rules show on the promote step, and on gates about the standby;
-    // judged once per draw for both the refusal and the list.
-    let standby_gate = step.kind == StepKind::Gate
-        && step
-            .expr
-            .as_ref()
-            .is_some_and(|e| e.as_str().contains("standby."));
-    let promote = step.kind == StepKind::Action && step.promote && before_promotion;
-    let checks = inc
-        .pair
-        .as_deref()
-        .filter(|_| promote || standby_gate)
-        .map(|p| rules::promotion(&app.wizard.rules_ctx(&app.model), p, Some(&inc.id)));
+    // Judged once per draw for both the refusal and the list.
+    let checks = app.wizard.shown_rules(inc, &app.model);
     match step.kind {
         StepKind::Check => l.push(hint(Action::Confirm, "when done")),
         StepKind::Notify => super::composer::step_lines(app, inc, &mut l),

@@ -111,20 +111,18 @@ pub fn target(model: &Model, rb: &Runbook, text: &str) -> Result<Target, String>
                     .map(|r| (r.id.as_str(), r.provider.as_str())),
             )
     };
+    let area = |by_provider: bool| {
+        regions()
+            .find(|(r, p)| text == if by_provider { *p } else { *r })
+            .map(|(r, p)| Target::Area {
+                region: r.to_string(),
+                provider: p.to_string(),
+            })
+    };
     let found = match rb.applies_to {
         AppliesTo::Pair => model.pair(text).map(|_| Target::Pair(text.to_string())),
-        AppliesTo::Region => regions()
-            .find(|(r, _)| *r == text)
-            .map(|(r, p)| Target::Area {
-                region: r.to_string(),
-                provider: p.to_string(),
-            }),
-        AppliesTo::Provider => regions()
-            .find(|(_, p)| *p == text)
-            .map(|(r, p)| Target::Area {
-                region: r.to_string(),
-                provider: p.to_string(),
-            }),
+        AppliesTo::Region => area(false),
+        AppliesTo::Provider => area(true),
         AppliesTo::Estate => None,
     };
     found.ok_or_else(|| {
@@ -228,13 +226,12 @@ fn step(wizard: &Wizard, inc: &Incident, model: &Model, now: DateTime<Utc>) -> S
     if let Some(p) = &step.pair {
         lines.push(line("pair", p.clone()));
     }
-    let mut verdict = Verdict::Ready;
-    if let Some(why) = decide::skip(inc, model, now) {
+    let verdict = if let Some(why) = decide::skip(inc, model, now) {
         lines.push(line("skip", why));
-        verdict = Verdict::Skipped;
+        Verdict::Skipped
     } else {
-        verdict = judge(wizard, inc, model, now, &mut lines).unwrap_or(verdict);
-    }
+        judge(wizard, inc, model, now, &mut lines).unwrap_or(Verdict::Ready)
+    };
     if let Some(d) = step.deadline {
         lines.push(line("deadline", format!("{d}")));
     }
@@ -266,12 +263,8 @@ fn judge(
                 lines.push(line("expr", expr.to_string()));
             }
             lines.push(line("now", values));
-            let shows_rules = step
-                .expr
-                .as_ref()
-                .is_some_and(|e| e.as_str().contains("standby."));
-            if shows_rules && let Some(p) = inc.subject().and_then(|id| model.pair(id)) {
-                rule_lines(&rules::standby(model, p), lines);
+            if let Some(checks) = wizard.shown_rules(inc, model) {
+                rule_lines(&checks, lines);
             }
             Some(match result {
                 Ok(true) => Verdict::Holds,

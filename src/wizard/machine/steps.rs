@@ -31,6 +31,28 @@ impl Wizard {
         ))
     }
 
+    /// The rules drawn on the current step (and printed by `baton plan`):
+    /// on a promote not yet run, and on a gate about the standby. Judged
+    /// for the step's own pair, as `step_rules` enforces them.
+    pub fn shown_rules(&self, inc: &Incident, model: &Model) -> Option<Vec<rules::Check>> {
+        let step = inc.current()?;
+        let before = matches!(inc.action, ActionState::Idle | ActionState::Failed { .. });
+        let promote = step.kind == StepKind::Action && step.promote && before;
+        let standby_gate = step.kind == StepKind::Gate
+            && step
+                .expr
+                .as_ref()
+                .is_some_and(|e| e.as_str().contains("standby."));
+        if !(promote || standby_gate) {
+            return None;
+        }
+        Some(rules::promotion(
+            &self.rules_ctx(model),
+            inc.subject()?,
+            Some(&inc.id),
+        ))
+    }
+
     /// Why the current promote may not run now: the text for the operator
     /// and the refusal to journal. Soft rules passed with a reason
     /// (`RulesOverridden`) no longer block.
