@@ -21,6 +21,17 @@ fn main_screen_80x24() {
     insta::assert_snapshot!(screen(&app, 80, 24));
 }
 
+/// The demo's checks in the mixed scenario: acct-1003's primary is down,
+/// so the checkout API it serves fails, listed first with its error.
+#[test]
+fn checks_view_80x24() {
+    let mut app = fixture::app(48, "mixed", 30, "default");
+    let _ = app.update(Action::Checks);
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Checks · 1 of 2 failing"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
 #[test]
 fn main_screen_160x48() {
     let app = fixture::app(48, "mixed", 30, "default");

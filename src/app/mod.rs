@@ -227,11 +227,13 @@ impl App {
         let layer = self.layer();
         match self.keymap.lookup(layer, key) {
             Some(Action::Quit) => vec![Effect::Quit],
-            Some(a @ (Action::Help | Action::Timeline | Action::Report | Action::Sources))
-                if layer == Layer::Wizard =>
-            {
-                self.update(a)
-            }
+            Some(
+                a @ (Action::Help
+                | Action::Timeline
+                | Action::Report
+                | Action::Sources
+                | Action::Checks),
+            ) if layer == Layer::Wizard => self.update(a),
             Some(action) if layer == Layer::Wizard => self.wizard_input(Input::Action(action)),
             Some(action) => self.update(action),
             None => Vec::new(),
@@ -314,6 +316,7 @@ impl App {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => self.open(Overlay::Help),
             Action::Sources => self.open(Overlay::Sources),
+            Action::Checks => self.open(Overlay::Checks),
             Action::Close => {}
             Action::NextPane => v.focus = v.focus.next(),
             Action::PrevPane => v.focus = v.focus.prev(),

@@ -45,6 +45,8 @@ pub enum Overlay {
     Help,
     Detail(String),
     Sources,
+    /// The named service checks.
+    Checks,
     /// Journal entries of the focused incident.
     Timeline,
     /// The report of the focused incident.

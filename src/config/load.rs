@@ -147,7 +147,7 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
             out.push(loc.at(&at("max_in_flight"), "must be at least 1"));
         }
         match (&s.url, s.kind) {
-            (None, SourceKind::Http | SourceKind::Command) => {}
+            (None, SourceKind::Http | SourceKind::Command | SourceKind::Process) => {}
             (None, kind) => out.push(loc.at(
                 &[key("source"), Seg::Index(i)],
                 format!("a `{}` source needs `url`", kind.name()),
@@ -157,12 +157,6 @@ pub fn validate(c: &Config, loc: &Located<'_>) -> Vec<Diagnostic> {
                     out.push(loc.at(&at("url"), e));
                 }
             }
-        }
-        if s.kind == SourceKind::Http && s.url.is_some() && s.instance.is_none() {
-            out.push(loc.at(
-                &[key("source"), Seg::Index(i)],
-                "an `http` source with `url` needs `instance`, the id of the instance it checks",
-            ));
         }
         if s.kind == SourceKind::Command && s.command.as_ref().is_none_or(Vec::is_empty) {
             out.push(loc.at(
@@ -293,6 +287,10 @@ fn check_url(u: &str, kind: SourceKind) -> Result<(), String> {
         SourceKind::Tcp => parsed.scheme() == "tcp",
         SourceKind::Redis => matches!(parsed.scheme(), "redis" | "rediss"),
         SourceKind::Dns => crate::sources::dns::parse(u).is_ok(),
+        SourceKind::Database => return crate::sources::database::target(u).map(|_| ()),
+        SourceKind::Process => {
+            return Err("a `process` source reads `pid_file` or `process`, not `url`".into());
+        }
         _ => matches!(parsed.scheme(), "http" | "https"),
     };
     if ok {

@@ -142,6 +142,10 @@ pub enum SourceKind {
     Redis,
     /// A DNS server (a resolver) asked for a record: up when it answers.
     Dns,
+    /// A process alive, by pid file or exact executable name.
+    Process,
+    /// A database that answers a query (PostgreSQL or an SQLite file).
+    Database,
 }
 
 impl SourceKind {
@@ -155,6 +159,8 @@ impl SourceKind {
             Self::Command => "command",
             Self::Redis => "redis",
             Self::Dns => "dns",
+            Self::Process => "process",
+            Self::Database => "database",
         }
     }
 }
@@ -213,6 +219,37 @@ pub struct SourceCfg {
     pub severity_label: String,
     /// `command`: program and arguments, run without a shell.
     pub command: Option<Vec<String>>,
+    /// `command` without `instance`: a named service check (exit status 0
+    /// is a pass) rather than a program that prints pairs or an instance.
+    #[serde(default)]
+    pub check: bool,
+    /// `process`: a pid file naming the process that must be alive.
+    pub pid_file: Option<PathBuf>,
+    /// `process`: the exact executable name of a process that must run.
+    pub process: Option<String>,
+    /// `database` on PostgreSQL: the password, as `env:NAME` or `file:PATH`.
+    pub password: Option<String>,
+}
+
+impl SourceCfg {
+    /// A source with no instance that checks one target is a named
+    /// service check (seed 002): shown in the Checks view, read in
+    /// expressions as `check.NAME.ok`, raising `CheckFailing`.
+    pub fn is_check(&self) -> bool {
+        if self.instance.is_some() {
+            return false;
+        }
+        match self.kind {
+            SourceKind::Http => self.url.is_some(),
+            SourceKind::Tcp
+            | SourceKind::Redis
+            | SourceKind::Dns
+            | SourceKind::Process
+            | SourceKind::Database => true,
+            SourceKind::Command => self.check,
+            SourceKind::Fleet | SourceKind::Prometheus | SourceKind::Alertmanager => false,
+        }
+    }
 }
 
 /// What a Prometheus series measures.

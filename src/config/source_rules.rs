@@ -75,26 +75,15 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
                 ));
             }
         }
-        SourceKind::Dns if s.instance.is_none() || s.url.is_none() => {
+        SourceKind::Process if s.pid_file.is_some() == s.process.is_some() => {
             out.push(loc.at(
                 &whole,
-                "a `dns` source needs `url` (dns://IP:PORT/NAME?type=A) and `instance`, the id of the DNS server it asks",
-            ));
-        }
-        SourceKind::Redis if s.instance.is_none() || s.url.is_none() => {
-            out.push(loc.at(
-                &whole,
-                "a `redis` source needs `url` (redis://host:port) and `instance`, the id of the server it asks",
-            ));
-        }
-        SourceKind::Tcp if s.instance.is_none() => {
-            out.push(loc.at(
-                &whole,
-                "a `tcp` source needs `instance`, the id of the instance it checks",
+                "a `process` source needs either `pid_file` (the pid file of the process) or `process` (its exact executable name)",
             ));
         }
         _ => {}
     }
+    out.extend(check_rules(s, &at, loc));
     if let (SourceKind::Tcp, Some(u)) = (s.kind, &s.url)
         && reqwest::Url::parse(u)
             .ok()
@@ -103,6 +92,68 @@ pub fn check(i: usize, s: &SourceCfg, loc: &Located<'_>) -> Vec<Diagnostic> {
         out.push(loc.at(
             &at("url"),
             format!("\"{u}\" needs a host and a port: tcp://host:port"),
+        ));
+    }
+    out
+}
+
+/// Rules of named service checks and of the keys only some kinds read.
+fn check_rules(s: &SourceCfg, at: &dyn Fn(&str) -> Vec<Seg>, loc: &Located<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if s.check && s.kind != SourceKind::Command {
+        out.push(loc.at(
+            &at("check"),
+            format!(
+                "`check` is for `command` sources; a `{}` source with no `instance` is already a check",
+                s.kind.name()
+            ),
+        ));
+    } else if s.check && s.instance.is_some() {
+        out.push(loc.at(
+            &at("check"),
+            "a source with `instance` reports that instance; leave out `check` or `instance`",
+        ));
+    }
+    if s.is_check()
+        && !s.name.is_empty()
+        && !s
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        out.push(loc.at(
+            &at("name"),
+            format!(
+                "a check's name is read in expressions as `check.{}.ok`: letters, digits and _ only",
+                s.name
+            ),
+        ));
+    }
+    for (key, set, kinds) in [
+        ("pid_file", s.pid_file.is_some(), "`process`"),
+        ("process", s.process.is_some(), "`process`"),
+        ("password", s.password.is_some(), "`database`"),
+    ] {
+        let fits = match key {
+            "password" => s.kind == SourceKind::Database,
+            _ => s.kind == SourceKind::Process,
+        };
+        if set && !fits {
+            out.push(loc.at(&at(key), format!("`{key}` applies to {kinds} sources only")));
+        }
+    }
+    if let Some(p) = &s.password
+        && !crate::secret::is_reference(p)
+    {
+        out.push(loc.at(
+            &at("password"),
+            "write the password as a reference, `env:NAME` or `file:PATH`, never the value",
+        ));
+    }
+    if s.query.is_some() && !matches!(s.kind, SourceKind::Prometheus | SourceKind::Database) {
+        out.push(loc.at(
+            &at("query"),
+            "`query` applies to `prometheus` and `database` sources only",
         ));
     }
     out

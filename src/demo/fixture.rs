@@ -63,6 +63,30 @@ pub fn feed(model: &mut Model, sim: &Sim, at: DateTime<Utc>) {
         next_poll: None,
         result: crate::sources::alertmanager::read(&body, "severity"),
     });
+    // The demo's service checks (sources 2 and 3), as they would answer.
+    let checkout = match sim.serves("acct-1003") {
+        Some(true) => Ok(Payload::Checked {
+            detail: "UP".into(),
+        }),
+        _ => Err("HTTP 503".to_string()),
+    };
+    for (source, result) in [
+        (2, checkout),
+        (
+            3,
+            Ok(Payload::Checked {
+                detail: "UP".into(),
+            }),
+        ),
+    ] {
+        model.apply(SourceUpdate {
+            source,
+            at,
+            latency: Duration::from_millis(1),
+            next_poll: None,
+            result,
+        });
+    }
 }
 
 /// The demo console as a user would see it, in a given theme.

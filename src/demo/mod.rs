@@ -57,6 +57,7 @@ pub async fn serve_sim(sim: Sim, clock: bool) -> std::io::Result<DemoFleet> {
     let app = Router::new()
         .route("/api/pairs", get(fleet))
         .route("/health/{id}", get(health))
+        .route("/api/services/{pair}/health", get(service_health))
         .route("/api/pairs/{id}/failover", post(failover))
         .route("/api/notify", post(notify))
         .route("/api/pairs/{id}/reprovision", post(reprovision))
@@ -105,6 +106,22 @@ async fn health(State(sim): State<Shared>, Path(id): Path<String>) -> axum::resp
     match found {
         Some(i) if i.is_down() => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Some(i) => Json(i).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A service the pair serves: up while the pair's current primary is.
+async fn service_health(
+    State(sim): State<Shared>,
+    Path(pair): Path<String>,
+) -> axum::response::Response {
+    match locked(&sim).serves(&pair) {
+        Some(true) => Json(json!({ "status": "UP" })).into_response(),
+        Some(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "DOWN", "error": "no primary answers" })),
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -246,6 +263,10 @@ async fn notify(
 /// The config the demo runs on: the real `fleet` source against the
 /// simulated fleet, polled every second.
 pub fn config(addr: SocketAddr) -> Config {
+    #[derive(serde::Deserialize)]
+    struct Sources {
+        source: Vec<SourceCfg>,
+    }
     let mut c = Config::default();
     c.console.title = "demo".into();
     // Demo incidents never mix with the journal of a real estate.
@@ -278,6 +299,15 @@ pub fn config(addr: SocketAddr) -> Config {
     match toml::from_str::<SourceCfg>(&am) {
         Ok(s) => c.sources.push(s),
         Err(e) => tracing::error!("demo alertmanager config: {e}"),
+    }
+    // Service checks: the checkout API runs on acct-1003, the pair the
+    // primary-crash and mixed scenarios take down; the control plane's port.
+    let checks = format!(
+        "[[source]]\nname = \"checkout_api\"\nkind = \"http\"\nurl = \"http://{addr}/api/services/acct-1003/health\"\ninterval = \"1s\"\ntimeout = \"800ms\"\nfailure_threshold = 2\n\n[[source]]\nname = \"control_plane\"\nkind = \"tcp\"\nurl = \"tcp://{addr}\"\ninterval = \"2s\"\ntimeout = \"800ms\"\n"
+    );
+    match toml::from_str::<Sources>(&checks) {
+        Ok(s) => c.sources.extend(s.source),
+        Err(e) => tracing::error!("demo checks config: {e}"),
     }
     // The Commander's webhook: notify steps of the demo send here.
     let commander = format!("kind = \"webhook\"\nurl = \"http://{addr}/api/notify\"\n");

@@ -427,6 +427,12 @@ impl Sim {
     }
 
     /// One instance's health body, as a per-instance endpoint would serve it.
+    /// Whether the services of a pair answer: its current primary is up.
+    pub fn serves(&self, pair: &str) -> Option<bool> {
+        let p = self.pairs.iter().find(|p| p.id == pair)?;
+        Some(!p.primary().down)
+    }
+
     pub fn instance(&self, id: &str) -> Option<InstanceReport> {
         self.pairs.iter().find_map(|p| {
             if p.primary().id == id {

@@ -17,6 +17,17 @@ fn describe_expr(name: &str) -> &'static str {
             "the pair's state as shown in the Pairs pane (`OK`, `AT RISK`, `CRITICAL`, …)"
         }
         "lag" => "the pair's replication lag, in seconds",
+        "checks.failing" => "how many service checks are FAILING",
+        "checks.passing" => "how many service checks are PASSING",
+        "checks.total" => "how many service checks the config has",
+        "check.NAME.ok" => {
+            "whether the service check NAME passes (after `failure_threshold` failed polls it fails, after `success_threshold` good ones it passes again); no value while it has no verdict or its data is STALE"
+        }
+        "check.NAME.latency" => {
+            "the last poll's response time of check NAME, in seconds (`< 500ms` reads naturally)"
+        }
+        "check.NAME.failures" => "its failed polls in a row",
+        "check.NAME.successes" => "its good polls in a row",
         "elapsed" => "seconds since the incident started",
         "thresholds.critical_below" => "`[thresholds] critical_below`",
         "thresholds.standby_min" => "`[thresholds] standby_min`",
@@ -93,6 +104,12 @@ fn describe_template(name: &str) -> &'static str {
             "the first `fleet` source's URL without its last segment: where a control plane keeps its other endpoints"
         }
         "source.*" => "`source.NAME.url`: the URL of each source",
+        "check.NAME.*" => {
+            "`check.NAME.ok`, `.state` (PASSING, FAILING, waiting, STALE), `.latency_ms`, `.failures`, `.error`, `.detail`, `.target` of each service check"
+        }
+        "checks.total" => "how many service checks the config has",
+        "checks.failing" => "how many of them are FAILING",
+        "checks.failing_names" => "their names, a list: `{{ checks.failing_names | join(', ') }}`",
         "now" => "the time of rendering (`2027-01-15 12:04:31 UTC`)",
         "regions" => "the regions of the pair's instances, a list",
         "providers" => "the providers of the pair's instances, a list",
@@ -156,6 +173,10 @@ pub fn page() -> String {
     for v in vars::known() {
         let _ = writeln!(s, "| `{v}` | {} |", super::cell(describe_expr(&v)));
     }
+    for f in crate::wizard::service_checks::FIELDS {
+        let v = format!("check.NAME.{f}");
+        let _ = writeln!(s, "| `{v}` | {} |", super::cell(describe_expr(&v)));
+    }
     s.push_str("\nThe `area.` variables have values only in a region or provider incident.\n\n");
     s.push_str("## Templates\n\n");
     s.push_str("Notification messages, action commands and URLs, headers and bodies, probe URLs (with `{{ item }}`), silence matchers and comments, and `expect` are [minijinja](https://docs.rs/minijinja) templates, strict: an unknown variable is an error, reported by `baton check` with its file and line. JSON templates use `| tojson`. Every render is bounded (");
@@ -167,7 +188,7 @@ pub fn page() -> String {
     );
     s.push_str("| variable | value |\n|---|---|\n");
     let names = templates::known_roots(&notify::sample_context(&Config::default()));
-    for v in names {
+    for v in names.into_iter().chain(["check.NAME.*".to_string()]) {
         let _ = writeln!(s, "| `{v}` | {} |", super::cell(describe_template(&v)));
     }
     s.push_str("\n### Escalation matrix (seed 003)\n\n");

@@ -51,6 +51,7 @@ actions! {
     Acknowledge => "acknowledge", "acknowledge the selected alert (this console only)";
     Silence => "silence", "silence the selected Alertmanager alert (matchers, duration, comment)";
     Sources => "sources", "show sources: last success, error, latency";
+    Checks => "checks", "show the service checks: state, latency, streak, last error";
     Failover => "failover", "start a failover wizard on the selected pair";
     Wizard => "wizard", "show the wizard of the open incident";
     Confirm => "confirm", "do the current step: confirm, pass the gate, run the action, answer";

@@ -29,6 +29,27 @@ pub async fn poll(cfg: &SourceCfg, max: usize) -> Result<Payload, String> {
     read(&out.stdout, cfg, start.elapsed())
 }
 
+/// A check command passes when it exits with status 0 (the Nagios and
+/// seed 002 convention); what it printed first is kept as the detail.
+pub async fn passes(cfg: &SourceCfg) -> Result<String, String> {
+    let argv = cfg.command.as_deref().unwrap_or_default();
+    let program = argv.first().map_or("", String::as_str);
+    let out = crate::process::run(argv, MAX_STDERR, MAX_STDERR).await?;
+    let first = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().chars().take(120).collect::<String>())
+    };
+    if out.status.success() {
+        return Ok(first(&out.stdout).unwrap_or_else(|| "exit 0".into()));
+    }
+    let why = first(&out.stderr)
+        .or_else(|| first(&out.stdout))
+        .unwrap_or_else(|| "no output".into());
+    Err(format!("{program} exited with {}: {why}", out.status))
+}
+
 /// A fleet document (with `pairs`) or one instance.
 pub fn read(out: &[u8], cfg: &SourceCfg, latency: std::time::Duration) -> Result<Payload, String> {
     let doc: serde_json::Value =

@@ -4,11 +4,13 @@
 pub mod alertmanager;
 pub mod client;
 pub mod command;
+pub mod database;
 pub mod dns;
 pub mod fleet_delta;
 pub mod http;
 pub mod mapping;
 pub mod parse;
+pub mod process;
 pub mod prometheus;
 pub mod redis;
 pub mod report;
@@ -120,6 +122,11 @@ async fn run(
             Err(e) => Err(e.clone()),
             Ok(check) => poll(check, &cfg, &targets, &mut last).await,
         };
+        let result = if cfg.is_check() {
+            as_check(result)
+        } else {
+            result
+        };
         let failed = match &result {
             Err(_) => true,
             Ok(Payload::Instances(p)) => !p.is_empty() && p.iter().all(|p| p.result.is_err()),
@@ -190,8 +197,14 @@ async fn poll(
         SourceKind::Tcp => Ok(tcp::poll(cfg).await),
         SourceKind::Redis => Ok(redis::poll(cfg).await),
         SourceKind::Dns => Ok(dns::poll(cfg).await),
+        SourceKind::Process => found(cfg, process::poll(cfg)).await,
+        SourceKind::Database => found(cfg, database::poll(cfg)).await,
         SourceKind::Command => {
             let start = Instant::now();
+            if cfg.is_check() {
+                let r = with_timeout(cfg.timeout.0, command::passes(cfg)).await;
+                return r.map(|detail| Payload::Checked { detail });
+            }
             let r = with_timeout(cfg.timeout.0, command::poll(cfg, max)).await;
             match (r, &cfg.instance) {
                 // A failed run of an instance check is a failed check of
@@ -204,6 +217,43 @@ async fn poll(
                 (r, _) => r,
             }
         }
+    }
+}
+
+/// A `process` or `database` lookup within the source's timeout, as a
+/// probe of the source's instance (or of the check itself).
+async fn found(
+    cfg: &SourceCfg,
+    lookup: impl Future<Output = Result<String, String>>,
+) -> Result<Payload, String> {
+    let start = Instant::now();
+    let result = with_timeout(cfg.timeout.0, lookup).await;
+    if cfg.is_check() {
+        return result.map(|detail| Payload::Checked { detail });
+    }
+    let id = cfg.instance.clone().unwrap_or_else(|| cfg.name.clone());
+    Ok(Payload::Instances(vec![Probe {
+        instance: id.clone(),
+        latency: start.elapsed(),
+        result: result.map(|_| report::InstanceReport {
+            id,
+            status: Some("UP".into()),
+            ..report::InstanceReport::default()
+        }),
+    }]))
+}
+
+/// A check's one probe is the poll's own result: its failure is the
+/// check's, with the probe's error.
+fn as_check(result: Result<Payload, String>) -> Result<Payload, String> {
+    match result? {
+        Payload::Instances(mut probes) if probes.len() == 1 => {
+            let p = probes.remove(0);
+            p.result.map(|r| Payload::Checked {
+                detail: r.status.unwrap_or_else(|| "answered".into()),
+            })
+        }
+        other => Ok(other),
     }
 }
 

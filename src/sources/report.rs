@@ -38,6 +38,9 @@ pub enum Payload {
     Measures(Vec<Measured>),
     /// Alerts from Alertmanager (the whole current list).
     Alerts(Vec<ExternalAlert>),
+    /// A named service check passed; `detail` is what it found ("pid
+    /// 4242", "answered 1", the status an endpoint reported).
+    Checked { detail: String },
 }
 
 /// One Prometheus series mapped to a pair or an instance.

@@ -1,6 +1,6 @@
 //! baton's own alert rules over the live state: primary below critical,
 //! standby below standby_min, lag over its limits, sources stale or failing,
-//! provider outage.
+//! service checks failing, provider outage.
 
 use chrono::{DateTime, Utc};
 
@@ -110,6 +110,16 @@ pub fn fleet(
         });
     }
     for s in sources {
+        if s.passing(now) == Some(false) {
+            // A check that fails is the service failing, not baton's poller.
+            out.push(Firing {
+                severity: Severity::Crit,
+                name: "CheckFailing",
+                subject: s.name.clone(),
+                summary: s.last_error.clone().unwrap_or_else(|| "failing".into()),
+            });
+            continue;
+        }
         let (severity, name) = match s.health(now) {
             SourceHealth::Failing => (Severity::Crit, "SourceFailing"),
             SourceHealth::Stale => (Severity::Warn, "SourceStale"),

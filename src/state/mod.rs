@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 pub use alerts::{Alert, AlertState, Severity};
 pub use pair::{Hysteresis, Instance, Pair, PairState, Role};
 pub use regions::RegionSummary;
-pub use source::{SourceHealth, SourceStatus};
+pub use source::{CheckState, SourceHealth, SourceStatus};
 
 use crate::config::Measure;
 use crate::config::{Config, InstanceCfg, SourceKind};
@@ -226,6 +226,13 @@ impl Model {
                             ));
                         }
                     }
+                    Payload::Checked { detail } => {
+                        status.failures = 0;
+                        status.last_success = Some(u.at);
+                        status.targets = 1;
+                        status.failed_targets = 0;
+                        status.record_check(u.at, Some(detail));
+                    }
                     Payload::Alerts(alerts) => {
                         status.failures = 0;
                         status.last_success = Some(u.at);
@@ -238,6 +245,7 @@ impl Model {
             Err(e) => {
                 status.failures = status.failures.saturating_add(1);
                 status.last_error = Some(e);
+                status.record_check(u.at, None);
             }
         }
         self.generation += 1;

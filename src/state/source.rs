@@ -34,6 +34,23 @@ pub struct SourceStatus {
     /// Probes that failed in the last round (http sources).
     pub failed_targets: usize,
     pub targets: usize,
+    /// Set for a named service check (`SourceCfg::is_check`).
+    pub check: Option<CheckState>,
+}
+
+/// A service check's verdict, with the source's thresholds as hysteresis:
+/// failing after `failure_threshold` failed polls in a row, passing again
+/// after `success_threshold` good ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckState {
+    /// `None` until the first verdict.
+    pub passing: Option<bool>,
+    /// Consecutive good polls.
+    pub successes: u32,
+    /// When the verdict last changed.
+    pub since: Option<DateTime<Utc>>,
+    /// What the last good poll found ("pid 4242", "answered 1").
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +80,11 @@ impl SourceStatus {
         let target = match (&cfg.url, &cfg.command) {
             (Some(u), _) => u.clone(),
             (None, Some(c)) => c.join(" "),
-            (None, None) => "health URLs of [[pair]]".into(),
+            (None, None) => match (&cfg.pid_file, &cfg.process) {
+                (Some(f), _) => format!("pid file {}", f.display()),
+                (None, Some(n)) => format!("a process named {n}"),
+                (None, None) => "health URLs of [[pair]]".into(),
+            },
         };
         Self {
             name: cfg.name.clone(),
@@ -83,7 +104,47 @@ impl SourceStatus {
             warnings: Vec::new(),
             failed_targets: 0,
             targets: 0,
+            check: cfg.is_check().then(CheckState::default),
         }
+    }
+
+    /// Moves a check's verdict on after one poll (its failures already
+    /// counted); a source that is not a check is left alone.
+    pub fn record_check(&mut self, at: DateTime<Utc>, passed: Option<String>) {
+        let (failures, threshold, recover) =
+            (self.failures, self.threshold, self.success_threshold);
+        let Some(c) = self.check.as_mut() else { return };
+        let next = if let Some(detail) = passed {
+            c.successes = c.successes.saturating_add(1);
+            c.detail = Some(detail);
+            match c.passing {
+                Some(false) if c.successes < recover => Some(false),
+                _ => Some(true),
+            }
+        } else {
+            c.successes = 0;
+            // Below the threshold the verdict stands: a first poll that
+            // fails leaves the check undecided, not passing.
+            if failures >= threshold {
+                Some(false)
+            } else {
+                c.passing
+            }
+        };
+        if next != c.passing {
+            c.passing = next;
+            c.since = Some(at);
+        }
+    }
+
+    /// A check's verdict as of `now`: `None` while undecided or when its
+    /// data is STALE (a poller that stopped answering proves nothing).
+    pub fn passing(&self, now: DateTime<Utc>) -> Option<bool> {
+        let c = self.check.as_ref()?;
+        if self.health(now) == SourceHealth::Stale {
+            return None;
+        }
+        c.passing
     }
 
     pub fn stale_after(&self) -> Duration {

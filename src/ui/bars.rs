@@ -124,6 +124,23 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             vec![styled(format!("▲ {risk} at risk "), t.style(Role::Warn))],
         ));
     }
+    let now = app.model.now;
+    let checks_failing = app
+        .model
+        .sources
+        .iter()
+        .filter(|s| s.passing(now) == Some(false))
+        .count();
+    if checks_failing > 0 {
+        let s = if checks_failing == 1 { "" } else { "s" };
+        parts.push((
+            3,
+            vec![styled(
+                format!("✖ {checks_failing} check{s} failing "),
+                t.style(Role::Critical),
+            )],
+        ));
+    }
     parts.push((
         4,
         vec![styled(format!(" {} ", app.operator), t.style(Role::Muted))],
@@ -247,7 +264,9 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
         spans.push(styled(label, t.style(Role::Demo)));
         spans.push(Span::raw(" "));
     }
-    for s in &app.model.sources {
+    // Service checks are counted in the title bar and listed in the Checks
+    // view: the status line is for baton's own sources.
+    for s in app.model.sources.iter().filter(|s| s.check.is_none()) {
         let h = s.health(app.model.now);
         let (sym, role) = match h {
             SourceHealth::Ok => ("✓", Role::Ok),

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod bars;
+mod checks;
 mod chooser;
 mod composer;
 mod detail;
@@ -67,6 +68,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Overlay::Help) => help::draw(f, popup(area, 76, 90), app),
         Some(Overlay::Detail(id)) => detail::draw(f, popup(area, 90, 90), app, id),
         Some(Overlay::Sources) => sources::draw(f, popup(area, 96, 80), app),
+        Some(Overlay::Checks) => checks::draw(f, popup(area, 96, 80), app),
         Some(Overlay::Timeline) => timeline::draw(f, popup(area, 96, 90), app),
         Some(Overlay::Report) => report::draw(f, popup(area, 96, 94), app),
         None => {}

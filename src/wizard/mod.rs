@@ -15,6 +15,7 @@ pub mod probe;
 pub mod rules;
 pub mod runbook;
 pub(crate) mod runbook_links;
+pub mod service_checks;
 pub mod templates;
 pub mod vars;
 

@@ -42,6 +42,17 @@ pub fn known() -> Vec<String> {
     for a in AREA_FIELDS {
         v.push(format!("area.{a}"));
     }
+    for t in super::service_checks::TOTALS {
+        v.push(format!("checks.{t}"));
+    }
+    v
+}
+
+/// Every variable a gate may use with this config: `known` and the
+/// `check.NAME.` variables of its service checks.
+pub fn known_in(config: &crate::config::Config) -> Vec<String> {
+    let mut v = known();
+    v.extend(super::service_checks::known(config));
     v
 }
 
@@ -121,6 +132,11 @@ impl Scope for PairScope<'_> {
             "thresholds.lag_bytes_warn" => return Value::Num(t.lag_bytes_warn as f64),
             "thresholds.lag_bytes_abort" => return Value::Num(t.lag_bytes_abort as f64),
             _ => {}
+        }
+        if name.starts_with("check")
+            && let Some(v) = super::service_checks::value(self.model, name, self.since)
+        {
+            return v;
         }
         if let Some(field) = name.strip_prefix("area.") {
             return self
@@ -237,7 +253,10 @@ pub fn template_context(
         .find(|s| s.kind == crate::config::SourceKind::Fleet)
         .and_then(|s| s.url.clone())
         .unwrap_or_default();
+    let (check, checks) = super::service_checks::template_values(model);
     minijinja::context! {
+        check => check,
+        checks => checks,
         // `base`: the fleet URL without its last segment, where a control
         // plane keeps its other endpoints (`…/api`).
         fleet => BTreeMap::from([

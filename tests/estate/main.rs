@@ -20,6 +20,15 @@ async fn postgres_promote_refuses_on_replay_lag_then_promotes_cuts_dns_over_and_
     let estate = Estate::up("pg", 100, "pg,dns");
     let mut live = Live::start(&estate, "estate-pg");
     live.until_ready(&["db"]).await;
+    // The service check on site a's database answers through tokio-postgres.
+    live.until("the site_a_db check passes", Duration::from_secs(20), |h| {
+        h.app.model.sources.iter().any(|s| {
+            s.name == "site_a_db"
+                && s.passing(h.app.model.now) == Some(true)
+                && s.check.as_ref().and_then(|c| c.detail.as_deref()) == Some("answered read-write")
+        })
+    })
+    .await;
 
     // Replay paused on the standby, writes on the primary: bytes pile up.
     estate

@@ -21,7 +21,8 @@ pub fn check(
     loc: &Located<'_>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let known: HashSet<String> = crate::wizard::vars::known().into_iter().collect();
+    let known_list = crate::wizard::vars::known_in(config);
+    let known: HashSet<String> = known_list.iter().cloned().collect();
     let ctx = crate::wizard::notify::sample_context(config);
     if rb.phases.is_empty() {
         out.push(loc.at(&[k("phase")], "a runbook needs at least one [[phase]]"));
@@ -130,7 +131,7 @@ pub fn check(
                                     &at(key),
                                     format!(
                                         "unknown variable `{v}`; variables: {}",
-                                        crate::wizard::vars::known().join(", ")
+                                        known_list.join(", ")
                                     ),
                                 ));
                             }
