@@ -73,6 +73,7 @@ fn the_report_shows_terminal_sequences_from_outside_and_never_emits_them() {
             standby: None,
             region: None,
             provider: None,
+            window: None,
         },
         Event::ActionIntent {
             command: "POST http://127.0.0.1:1/failover".into(),

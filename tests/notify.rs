@@ -488,6 +488,7 @@ fn every_shipped_template_rendered_for_a_fixed_incident() {
             standby: Some("gw-1003-b".into()),
             region: None,
             provider: None,
+            window: None,
         },
     );
     put(&mut inc, 10, done());

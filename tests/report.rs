@@ -62,6 +62,7 @@ fn journal(dir: &Path, override_standby: bool) -> PathBuf {
             standby: None,
             region: None,
             provider: None,
+            window: None,
         }],
     );
     t += Duration::seconds(12);

@@ -69,13 +69,18 @@ pub fn confirm(
     if let Some(due) = phase_due(inc)
         && now < due
     {
-        return Err(format!(
-            "these checks are due at {} (in {}): come back then",
-            due.format("%Y-%m-%d %H:%M UTC"),
-            humantime::format_duration(std::time::Duration::from_secs(
-                (due - now).num_seconds().max(0) as u64
-            ))
+        let left = humantime::format_duration(std::time::Duration::from_secs(
+            (due - now).num_seconds().max(0) as u64,
         ));
+        let at = due.format("%Y-%m-%d %H:%M UTC");
+        return Err(match &inc.window {
+            Some(w) => format!(
+                "this phase is due at {at} (in {left}), by the window {} at {}: come back then, or move the window with baton schedule --move",
+                w.id,
+                w.opens.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => format!("these checks are due at {at} (in {left}): come back then"),
+        });
     }
     let done = |outcome: &str| Event::StepDone {
         outcome: outcome.into(),
@@ -193,10 +198,25 @@ pub fn plan_silence(
     ))
 }
 
-/// When the current phase's horizon begins (`due` after the start).
+/// When the current phase's horizon begins: `due` after the start; in a
+/// maintenance window, `before` ahead of the window, `due` after it, and
+/// any other phase at the window.
 pub fn phase_due(inc: &Incident) -> Option<DateTime<Utc>> {
-    let d = inc.runbook.phases.get(inc.phase)?.due?;
-    Some(crate::clock::after(inc.started, d.0))
+    let p = inc.runbook.phases.get(inc.phase)?;
+    let Some(w) = &inc.window else {
+        return p.due.map(|d| crate::clock::after(inc.started, d.0));
+    };
+    Some(match (p.before, p.due) {
+        (Some(b), _) => crate::clock::before(w.opens, b.0),
+        (None, Some(d)) => crate::clock::after(w.opens, d.0),
+        (None, None) => w.opens,
+    })
+}
+
+/// Whether the current phase may be worked on now: nothing is done, and
+/// no wait goes on by itself, ahead of its time.
+pub fn phase_open(inc: &Incident, now: DateTime<Utc>) -> bool {
+    phase_due(inc).is_none_or(|d| d <= now)
 }
 
 pub enum WaitState {

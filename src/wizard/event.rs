@@ -40,6 +40,10 @@ pub enum Event {
         region: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         provider: Option<String>,
+        /// The maintenance window it was started in: its phases come due
+        /// relative to the window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<super::window::WindowRef>,
     },
     CheckConfirmed,
     GatePassed {

@@ -102,6 +102,8 @@ pub struct Incident {
     pub overridden: Vec<String>,
     /// The last round of the current probe wait (live, not journaled).
     pub probe: Option<Round>,
+    /// The maintenance window it was started in, if any.
+    pub window: Option<super::window::WindowRef>,
     pub entries: Vec<Entry>,
 }
 
@@ -141,6 +143,7 @@ impl Incident {
             overridden: Vec::new(),
             probe: None,
             entries: Vec::new(),
+            window: None,
         }
     }
 
@@ -247,8 +250,10 @@ impl Incident {
                 drill,
                 region,
                 provider,
+                window,
                 ..
             } => {
+                self.window.clone_from(window);
                 self.started = e.at;
                 self.phase_started = e.at;
                 self.step_started = e.at;
@@ -501,7 +506,13 @@ impl Incident {
             } else {
                 "elapsed".into()
             },
-            elapsed: secs(self.started),
+            // In a maintenance window the recovery clock runs from the
+            // window, not from the announcements days ahead.
+            elapsed: secs(
+                self.window
+                    .as_ref()
+                    .map_or(self.started, |w| w.opens.max(self.started)),
+            ),
             target: self.runbook.rto.map(crate::config::Dur::as_secs_f64),
         }];
         if let Some(p) = self.runbook.phases.get(self.phase) {

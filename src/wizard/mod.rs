@@ -18,6 +18,7 @@ pub(crate) mod runbook_links;
 pub mod service_checks;
 pub mod templates;
 pub mod vars;
+pub mod window;
 
 pub use effect::Effect;
 pub use machine::{Input, Target, Wizard};

@@ -127,6 +127,7 @@ fn seed_000_pair_failover_through_every_step() {
             standby: Some("gw-1003-b".into()),
             region: None,
             provider: None,
+            window: None,
         }],
     );
 
@@ -342,6 +343,7 @@ fn a_resumed_incident_shows_the_running_action_as_unknown() {
             standby: None,
             region: None,
             provider: None,
+            window: None,
         }],
     );
     for _ in 0..2 {
@@ -501,6 +503,7 @@ fn a_silence_step_without_alertmanager_says_how_to_go_on() {
             standby: Some("gw-1003-b".into()),
             region: None,
             provider: None,
+            window: None,
         },
     );
     inc.apply(&started);
@@ -565,6 +568,7 @@ fn a_torn_intent_on_disk_resumes_as_outcome_unknown_never_as_ready_to_run() {
                 standby: None,
                 region: None,
                 provider: None,
+                window: None,
             },
         ),
     );

@@ -154,7 +154,10 @@ impl Wizard {
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
             let Some(step) = inc.current() else { continue };
             let Some(probe) = &step.probe else { continue };
-            if step.kind != StepKind::Wait || self.probing.contains(&inc.id) {
+            if step.kind != StepKind::Wait
+                || self.probing.contains(&inc.id)
+                || !crate::wizard::decide::phase_open(inc, now)
+            {
                 continue;
             }
             let every = chrono::Duration::from_std(crate::wizard::probe::every(probe))

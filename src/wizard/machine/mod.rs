@@ -102,6 +102,8 @@ pub struct Wizard {
     pub orphans: Vec<Orphan>,
     /// Open failovers other consoles hold (etcd): the rules count them.
     pub elsewhere: Vec<Incident>,
+    /// Maintenance windows of the journal folder (`baton schedule`).
+    pub windows: Vec<crate::wizard::window::Window>,
 }
 
 impl Wizard {
@@ -123,6 +125,7 @@ impl Wizard {
             keys: HashMap::new(),
             orphans: Vec::new(),
             elsewhere: Vec::new(),
+            windows: Vec::new(),
         }
     }
 

@@ -98,6 +98,7 @@ impl Wizard {
         out.extend(self.probe_rounds(model, now));
         for inc in self.incidents.iter().filter(|i| i.is_open()) {
             if inc.current().is_some_and(|s| s.kind == StepKind::Wait)
+                && decide::phase_open(inc, now)
                 && let decide::WaitState::Done(how) = decide::wait_state(inc, model, now)
             {
                 let entries = vec![

@@ -14,6 +14,29 @@ use crate::wizard::effect::Effect;
 use crate::wizard::incident::{Entry, Event, Incident};
 use crate::wizard::rules;
 use crate::wizard::runbook::{AppliesTo, Purpose, Runbook};
+use crate::wizard::window::{Window, WindowRef};
+
+/// Whether two targets are the same for `rb`: the pair, the region or the
+/// provider it applies to (a provider's runbook from any of its regions).
+fn same_target(rb: &Runbook, a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (Target::Pair(x), Target::Pair(y)) => x == y,
+        (
+            Target::Area {
+                region: r1,
+                provider: p1,
+            },
+            Target::Area {
+                region: r2,
+                provider: p2,
+            },
+        ) => match rb.applies_to {
+            AppliesTo::Provider => p1 == p2,
+            _ => r1 == r2,
+        },
+        _ => false,
+    }
+}
 
 /// What a runbook is started on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +175,9 @@ impl Wizard {
         Vec::new()
     }
 
-    /// Starts `rb` on a target after the safety checks.
+    /// Starts `rb` on a target after the safety checks; in the window
+    /// scheduled for that runbook and target, if one is and its incident
+    /// has not started yet.
     pub fn start_with(
         &mut self,
         target: &Target,
@@ -160,7 +185,36 @@ impl Wizard {
         model: &Model,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
-        self.start_following(target, rb, None, None, model, now)
+        let mut fx = self.start_following(target, rb, None, None, model, now);
+        let Some(w) = self.window_for(target, rb) else {
+            return fx;
+        };
+        let attached = WindowRef {
+            id: w.id.clone(),
+            opens: w.opens,
+        };
+        for e in &mut fx {
+            if let Effect::Start { incident, entry } = e
+                && let Event::Started { window, .. } = &mut entry.event
+            {
+                *window = Some(attached.clone());
+                incident.window = Some(attached.clone());
+            }
+        }
+        fx
+    }
+
+    /// The open window of `rb` on `target` that no incident has started in.
+    pub fn window_for(&self, target: &Target, rb: &Runbook) -> Option<&Window> {
+        self.windows.iter().find(|w| {
+            w.is_open()
+                && w.runbook == rb.id
+                && same_target(rb, &w.target, target)
+                && !self
+                    .incidents
+                    .iter()
+                    .any(|i| i.window.as_ref().is_some_and(|x| x.id == w.id))
+        })
     }
 
     /// As `start_with`; a follow-up names the failed primary and the
@@ -248,6 +302,7 @@ impl Wizard {
                 standby,
                 region: area.as_ref().and_then(|a| a.region.clone()),
                 provider: area.as_ref().and_then(|a| a.provider.clone()),
+                window: None,
             },
         );
         vec![Effect::Start {

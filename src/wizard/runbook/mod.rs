@@ -112,8 +112,13 @@ pub struct Phase {
     #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
     pub target: Option<Dur>,
     /// Not before this long after the incident started (follow-up horizons:
-    /// "15m", "1h", "24h", "1w").
+    /// "15m", "1h", "24h", "1w"); in a maintenance window, after the window.
     pub due: Option<Dur>,
+    /// In a maintenance window: due this long before the window opens
+    /// (seed 004: announce "48h", lower DNS TTLs "24h"). Without a window
+    /// the phase is due at once.
+    #[serde(default, deserialize_with = "crate::config::nonzero_duration")]
+    pub before: Option<Dur>,
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
