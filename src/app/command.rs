@@ -13,8 +13,8 @@ use super::{App, Effect};
 use crate::keymap::Action;
 use crate::wizard::{Input, Target};
 
-const VERBS: [&str; 7] = [
-    "failover", "runbook", "filter", "sort", "theme", "report", "q",
+const VERBS: [&str; 8] = [
+    "failover", "runbook", "window", "filter", "sort", "theme", "report", "q",
 ];
 const SORTS: [(&str, SortKey); 5] = [
     ("state", SortKey::State),
@@ -65,6 +65,8 @@ impl CommandLine {
 pub enum Command {
     Failover(String),
     Runbook(String, String),
+    /// Start a maintenance window's runbook on its target, in the window.
+    Window(String),
     Filter(String),
     Sort(SortKey),
     Theme(String),
@@ -81,6 +83,8 @@ pub fn parse(text: &str) -> Result<Command, String> {
         ["failover", ..] => Err("failover PAIR".into()),
         ["runbook", id, target] => Ok(Command::Runbook((*id).to_string(), (*target).to_string())),
         ["runbook", ..] => Err("runbook ID TARGET (a pair, a region or a provider)".into()),
+        ["window", id] => Ok(Command::Window((*id).to_string())),
+        ["window", ..] => Err("window ID (a window of baton schedule)".into()),
         ["filter", ..] => Ok(Command::Filter(rest(1))),
         ["sort", col] => SORTS
             .iter()
@@ -176,6 +180,13 @@ impl App {
             (1, Some("failover")) => pairs().collect(),
             (1, Some("runbook")) => self.wizard.runbooks.iter().map(|r| r.id.clone()).collect(),
             (2, Some("runbook")) => pairs().chain(places()).collect(),
+            (1, Some("window")) => self
+                .wizard
+                .windows
+                .iter()
+                .filter(|w| w.is_open())
+                .map(|w| w.id.clone())
+                .collect(),
             (1, Some("sort")) => SORTS.iter().map(|(n, _)| (*n).to_string()).collect(),
             (1, Some("theme")) => THEMES.iter().map(ToString::to_string).collect(),
             _ => Vec::new(),
@@ -290,6 +301,33 @@ impl App {
                 }
                 let runbook = self.model.pair(&pair).and_then(|p| p.runbook.clone());
                 self.wizard_input(Input::Failover(Some((Target::Pair(pair), runbook))))
+            }
+            Command::Window(id) => {
+                let Some(w) = self.wizard.windows.iter().find(|w| w.id == id).cloned() else {
+                    self.say(format!("no window `{id}`"), true);
+                    return Vec::new();
+                };
+                if let Some(why) = &w.cancelled {
+                    self.say(format!("{id} was cancelled: {why}"), true);
+                    return Vec::new();
+                }
+                if let Some(i) = self
+                    .wizard
+                    .incidents
+                    .iter()
+                    .position(|i| i.window.as_ref().is_some_and(|x| x.id == id))
+                {
+                    self.wizard.focus = i;
+                    self.view.wizard = true;
+                    return Vec::new();
+                }
+                if self.read_only {
+                    self.say("read-only: this console cannot start a runbook", true);
+                    return Vec::new();
+                }
+                // The window attaches itself: it is the open one of this
+                // runbook on this target (see `Wizard::window_for`).
+                self.wizard_input(Input::StartWith(w.target, w.runbook))
             }
             Command::Runbook(id, target) => {
                 if self.read_only {

@@ -11,6 +11,7 @@ pub mod silence_form;
 pub use perform::perform;
 pub mod tui;
 pub mod view;
+pub mod windows;
 
 use crossterm::event::KeyEvent;
 
@@ -74,6 +75,8 @@ pub struct App {
     /// tests and fixtures).
     pub command_history: Vec<String>,
     pub command_history_file: Option<std::path::PathBuf>,
+    /// When the windows journal was last read (reloaded when it changes).
+    pub windows_read: Option<std::time::SystemTime>,
 }
 
 impl App {
@@ -105,6 +108,7 @@ impl App {
             command: None,
             command_history: Vec::new(),
             command_history_file: None,
+            windows_read: None,
         }
     }
 

@@ -131,6 +131,12 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
             _ = clock.tick() => {
                 app.model.tick(Utc::now());
                 app.refresh();
+                // `baton schedule` from another shell shows at once.
+                if app.reload_windows(executor.journal_dir())
+                    && let Some(text) = super::windows::reminder(&app.wizard, app.model.now)
+                {
+                    app.say(text, false);
+                }
                 if let Some(f) = follower.as_mut()
                     && f.poll()
                 {
@@ -187,6 +193,7 @@ fn stale_demo(
 fn resume(app: &mut App, executor: &mut Executor) {
     let all = journal::all(executor.journal_dir());
     app.wizard.history = all.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+    app.reload_windows(executor.journal_dir());
     if app.read_only {
         return;
     }
@@ -230,6 +237,9 @@ fn resume(app: &mut App, executor: &mut Executor) {
     }
     // Follow-up horizons that came due while baton was not running.
     if let Some(text) = crate::wizard::machine::due_reminder(&app.wizard, app.model.now) {
+        app.say(text, true);
+    }
+    if let Some(text) = super::windows::reminder(&app.wizard, app.model.now) {
         app.say(text, true);
     }
 }

@@ -96,6 +96,36 @@ pub enum Command {
         #[arg(long, default_value = "15s", value_parser = crate::config::parse_duration)]
         wait: std::time::Duration,
     },
+    /// Maintenance windows: schedule RUNBOOK on TARGET at AT (`baton
+    /// schedule regional-failover-planned eu-west-1 "2026-12-05 02:00"`),
+    /// list them (no arguments, or --list), move or cancel one with a reason.
+    Schedule {
+        /// The runbook id.
+        runbook: Option<String>,
+        /// A pair id, a region or a provider.
+        target: Option<String>,
+        /// When the window opens: 2026-12-05T02:00:00Z, "2026-12-05 02:00"
+        /// (UTC) or +48h.
+        at: Option<String>,
+        /// List the windows with what comes due when (the default).
+        #[arg(long)]
+        list: bool,
+        /// Move this window (with --to and --reason).
+        #[arg(long = "move", value_name = "WINDOW", conflicts_with_all = ["cancel", "runbook"])]
+        move_window: Option<String>,
+        /// The window's new time.
+        #[arg(long, value_name = "AT", requires = "move_window")]
+        to: Option<String>,
+        /// Cancel this window (with --reason).
+        #[arg(long, value_name = "WINDOW", conflicts_with = "runbook")]
+        cancel: Option<String>,
+        /// Why: journaled with the change (required to move or cancel).
+        #[arg(long)]
+        reason: Option<String>,
+        /// How long to read the sources for a target only they know.
+        #[arg(long, default_value = "10s", value_parser = crate::config::parse_duration)]
+        wait: std::time::Duration,
+    },
     /// Write a commented starter config.
     Init {
         /// Where to write it.

@@ -13,6 +13,7 @@ pub mod args;
 mod coordinated;
 mod plan;
 mod plan_out;
+mod schedule;
 
 pub use args::{
     Cli, Command, PlanFormat, ReportFormat, locate_name, no_config_message, theme_name,
@@ -56,6 +57,41 @@ fn dispatch(cli: &Cli) -> Result<ExitCode> {
             format,
             wait,
         }) => plan::run(cli, runbook, target, *format, *wait),
+        Some(Command::Schedule {
+            runbook,
+            target,
+            at,
+            list: _,
+            move_window,
+            to,
+            cancel,
+            reason,
+            wait,
+        }) => {
+            let ask = match (move_window, cancel, runbook, target, at) {
+                (Some(w), _, _, _, _) => {
+                    let Some(to) = to else {
+                        eprintln!("baton: --move needs --to AT");
+                        return Ok(ExitCode::from(2));
+                    };
+                    schedule::Ask::Move { window: w, to }
+                }
+                (None, Some(w), _, _, _) => schedule::Ask::Cancel { window: w },
+                (None, None, Some(runbook), Some(target), Some(at)) => schedule::Ask::Add {
+                    runbook,
+                    target,
+                    at,
+                },
+                (None, None, None, None, None) => schedule::Ask::List,
+                _ => {
+                    eprintln!(
+                        "baton: schedule needs RUNBOOK TARGET AT (or --list, --move, --cancel)"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            schedule::run(cli, &ask, reason.as_deref(), *wait)
+        }
         Some(Command::Approve {
             incident,
             yes,

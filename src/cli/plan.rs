@@ -62,6 +62,9 @@ pub fn run(
     wizard.history = all.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
     wizard.incidents = crate::wizard::machine::unfinished(&all, &runbooks);
     wizard.runbooks = runbooks;
+    // A window scheduled for this runbook and target: due times by it.
+    let (windows, _) = crate::effects::windows::load(&journal::expand(&cfg.console.journal_dir));
+    wizard.windows = windows;
     let p = plan::make(&mut wizard, &rb, &target, &model, since)
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let text = match format {
@@ -85,7 +88,7 @@ pub fn run(
 /// The model after every source has answered as often as its failure
 /// threshold (an instance is DOWN only after that many failed polls), or
 /// when `wait` runs out.
-async fn observe(cfg: &Arc<Config>, wait: Duration) -> Model {
+pub(super) async fn observe(cfg: &Arc<Config>, wait: Duration) -> Model {
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     let tasks = crate::sources::spawn_all(cfg, &tx);
     drop(tx);

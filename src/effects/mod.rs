@@ -8,6 +8,7 @@ pub mod journal;
 pub mod lock;
 pub mod notify;
 mod silence;
+pub mod windows;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -38,6 +38,19 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         .filter(|i| i.is_open() && i.runbook.lock)
         .take(2)
     {
+        if let Some(w) = inc.window.as_ref().filter(|w| w.opens > app.model.now) {
+            // Preparing a window: no recovery clock yet, the time to it.
+            left_spans.push(muted(app, " · "));
+            left_spans.push(styled(
+                format!(
+                    "⏲ {} window in {}",
+                    inc.target(),
+                    crate::wizard::window::until(app.model.now, w.opens)
+                ),
+                t.style(Role::Timer),
+            ));
+            continue;
+        }
         if let Some(rto) = inc.timers(app.model.now).first() {
             let role = match rto.level() {
                 2 => Role::Critical,
@@ -74,6 +87,28 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
                 if due { " due" } else { "" }
             ),
             t.style(if due { Role::Warn } else { Role::Muted }),
+        ));
+    }
+    if let Some(win) = crate::app::windows::upcoming(&app.wizard).first() {
+        let now = app.model.now;
+        let due = !crate::app::windows::due_prep(&app.wizard, win, now).is_empty();
+        let when = if win.opens <= now {
+            "open now".to_string()
+        } else {
+            format!("in {}", crate::wizard::window::until(now, win.opens))
+        };
+        left_spans.push(muted(app, " · "));
+        left_spans.push(styled(
+            format!(
+                "⏲ {} {when}{}",
+                win.target.label(),
+                if due { " · prepare due" } else { "" }
+            ),
+            t.style(if due || win.opens <= now {
+                Role::Warn
+            } else {
+                Role::Muted
+            }),
         ));
     }
     let left = Line::from(left_spans);

@@ -71,12 +71,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         _ => muted(
             app,
             format!(
-                "driven by {}{}",
+                "driven by {}{}{}",
                 inc.operator.label(),
                 inc.operator
                     .ssh_client
                     .as_ref()
                     .map(|c| format!(" from {c}"))
+                    .unwrap_or_default(),
+                inc.window
+                    .as_ref()
+                    .map(|w| format!(
+                        " · window {} opens {}",
+                        w.id,
+                        w.opens.format("%a %Y-%m-%d %H:%M UTC")
+                    ))
                     .unwrap_or_default()
             ),
         ),
@@ -269,9 +277,8 @@ fn step_list(app: &App, inc: &Incident) -> (Vec<Line<'static>>, Option<usize>) {
             .target
             .map(|d| format!(" (target {d})"))
             .unwrap_or_default();
-        // A follow-up horizon: when it is (or was) due.
-        if let Some(d) = phase.due {
-            let at = crate::clock::after(inc.started, d.0);
+        // A follow-up horizon or a window's phase: when it is (or was) due.
+        if let Some(at) = crate::wizard::decide::phase_due_at(inc, pi) {
             let when = if at > app.model.now {
                 format!(" (due {})", at.format("%a %H:%M UTC"))
             } else {

@@ -202,7 +202,12 @@ pub fn plan_silence(
 /// maintenance window, `before` ahead of the window, `due` after it, and
 /// any other phase at the window.
 pub fn phase_due(inc: &Incident) -> Option<DateTime<Utc>> {
-    let p = inc.runbook.phases.get(inc.phase)?;
+    phase_due_at(inc, inc.phase)
+}
+
+/// When phase `index` of the incident comes due (see `phase_due`).
+pub fn phase_due_at(inc: &Incident, index: usize) -> Option<DateTime<Utc>> {
+    let p = inc.runbook.phases.get(index)?;
     let Some(w) = &inc.window else {
         return p.due.map(|d| crate::clock::after(inc.started, d.0));
     };

@@ -205,7 +205,17 @@ pub fn make(
             id: phase.id.clone(),
             title: phase.title.clone().unwrap_or_else(|| phase.id.clone()),
             target: phase.target.map(|d| d.to_string()),
-            due: phase.due.map(|d| format!("{d} after the start")),
+            due: match (&inc.window, phase.before) {
+                // In a window: the time itself, and how it follows.
+                (Some(w), before) => super::decide::phase_due_at(&inc, pi).map(|at| {
+                    let how = before.map_or_else(
+                        || format!("the window {}", w.id),
+                        |b| format!("{} before the window {}", super::window::span(b.0), w.id),
+                    );
+                    format!("{} ({how})", at.format("%Y-%m-%d %H:%M UTC"))
+                }),
+                (None, _) => phase.due.map(|d| format!("{d} after the start")),
+            },
             steps,
         });
     }

@@ -198,7 +198,7 @@ pub fn preparation(rb: &Runbook, opens: DateTime<Utc>) -> Vec<Prep> {
 
 /// The longest a window may be scheduled ahead: a typo in the year is not
 /// a plan.
-pub const FURTHEST: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+pub const FURTHEST: std::time::Duration = std::time::Duration::from_hours(366 * 24);
 
 /// A window's time: RFC 3339 (`2026-12-05T02:00:00Z`, any offset),
 /// `2026-12-05 02:00` (UTC), or `+48h` / `in 48h` from now. It must be
@@ -236,6 +236,16 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
         ));
     }
     Ok(at)
+}
+
+/// `48h`, `90m`, `30s`: a lead time as a runbook would write it.
+pub fn span(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        _ if s >= 3600 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s >= 60 && s.is_multiple_of(60) => format!("{}m", s / 60),
+        _ => humantime::format_duration(d).to_string(),
+    }
 }
 
 /// "2d 3h", "5h 10m", "12m": how far ahead, for the title bar and lists.

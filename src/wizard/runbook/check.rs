@@ -27,6 +27,7 @@ pub fn check(
     if rb.phases.is_empty() {
         out.push(loc.at(&[k("phase")], "a runbook needs at least one [[phase]]"));
     }
+    out.extend(window_phases(rb, loc));
     let mut ids = HashSet::new();
     for (pi, phase) in rb.phases.iter().enumerate() {
         for (si, s) in phase.steps.iter().enumerate() {
@@ -251,6 +252,44 @@ fn check_notify(
             &at("after"),
             format!("`after` must name a step before this one; `{a}` is not"),
         ));
+    }
+    out
+}
+
+/// Phases with `before` come first, furthest ahead first (the wizard goes
+/// in order), never with `due`, and at most a year ahead.
+fn window_phases(rb: &Runbook, loc: &Located<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut last: Option<std::time::Duration> = None;
+    let mut seen_window_phase = false;
+    for (pi, p) in rb.phases.iter().enumerate() {
+        let at = vec![k("phase"), Seg::Index(pi), k("before")];
+        let Some(b) = p.before.map(|d| d.0) else {
+            seen_window_phase = true;
+            continue;
+        };
+        if p.due.is_some() {
+            out.push(loc.at(
+                &at,
+                "a phase is due either `before` the window or `due` after the start, not both",
+            ));
+        }
+        if b > crate::wizard::window::FURTHEST {
+            out.push(loc.at(&at, "more than a year before the window"));
+        }
+        if seen_window_phase {
+            out.push(loc.at(
+                &at,
+                "phases with `before` come first: the wizard goes in order, and this one would come after the window's own",
+            ));
+        }
+        if last.is_some_and(|l| b > l) {
+            out.push(loc.at(
+                &at,
+                "is further ahead than the phase before it: order the phases with `before` furthest first",
+            ));
+        }
+        last = Some(b);
     }
     out
 }

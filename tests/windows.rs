@@ -1,0 +1,342 @@
+//! Maintenance windows (seeds 004 and 001): `baton schedule` journals a
+//! window, lists what comes due when, moves and cancels it with a reason;
+//! the console shows it, and the runbook started in it comes due phase by
+//! phase relative to the window.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use baton::wizard::Target;
+use common::Harness;
+use crossterm::event::KeyCode;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("baton-windows-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("runbooks")).expect("dir");
+    d
+}
+
+/// A config on `d` (its own journal folder), the region eu-west-1, the
+/// shipped runbooks and one of the test's own.
+fn config(d: &Path) -> PathBuf {
+    std::fs::write(
+        d.join("runbooks/windowed.toml"),
+        r#"id = "windowed"
+title = "A planned switch"
+applies_to = "region"
+rto = "10m"
+
+[[phase]]
+id = "announce"
+title = "Announce"
+before = "48h"
+
+[[phase.step]]
+id = "announced"
+kind = "check"
+title = "Stakeholders told"
+
+[[phase]]
+id = "ttl"
+title = "Lower TTLs"
+before = "24h"
+
+[[phase.step]]
+id = "ttl-lowered"
+kind = "check"
+title = "TTLs at 60 s"
+
+[[phase]]
+id = "switch"
+title = "Switch"
+
+[[phase.step]]
+id = "switched"
+kind = "check"
+title = "Switched"
+"#,
+    )
+    .expect("runbook");
+    let path = d.join("baton.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[console]\njournal_dir = \"{j}\"\nrunbooks = [\"{r}\"]\n\n[[region]]\nid = \"eu-west-1\"\nprovider = \"aws\"\n",
+            j = d.join("journal").display(),
+            r = d.join("runbooks").display()
+        ),
+    )
+    .expect("config");
+    path
+}
+
+fn schedule(config: &Path, args: &[&str]) -> (Output, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--config")
+        .arg(config)
+        .arg("schedule")
+        .args(args)
+        .env("USER", "alice")
+        .output()
+        .expect("run baton schedule");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, text)
+}
+
+fn window_id(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.starts_with("WIN-"))
+        .unwrap_or_else(|| panic!("no window id in:\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn schedule_lists_moves_and_cancels_with_reasons_all_journaled() {
+    let d = dir("cli");
+    let cfg = config(&d);
+    let (out, text) = schedule(
+        &cfg,
+        &[
+            "regional-failover-planned",
+            "eu-west-1",
+            "+72h",
+            "--reason",
+            "kernel upgrade",
+        ],
+    );
+    assert!(out.status.success(), "{text}");
+    let id = window_id(&text);
+    assert!(id.ends_with("-eu-west-1"), "{id}");
+    assert!(
+        text.contains("regional-failover-planned on eu-west-1 (aws)"),
+        "{text}"
+    );
+    assert!(text.contains("· scheduled"), "{text}");
+    // The shipped planned runbook's preparation, due relative to the window.
+    assert!(
+        text.contains(
+            "prepare: Announce the window (seed 004: at least 48 hours ahead) (48h before) due"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("(24h before) due"), "{text}");
+    assert!(
+        text.contains("scheduled: kernel upgrade by alice@"),
+        "{text}"
+    );
+
+    // The same window twice, a time past, an unknown runbook: refused.
+    let (out, text) = schedule(&cfg, &["regional-failover-planned", "eu-west-1", "+80h"]);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("already schedules"), "{text}");
+    let (out, text) = schedule(&cfg, &["windowed", "eu-west-1", "2020-01-01 02:00"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text.contains("is in the past"), "{text}");
+    let (out, text) = schedule(&cfg, &["nope", "eu-west-1", "+1h"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text.contains("no runbook `nope`"), "{text}");
+
+    // A move needs a reason; with one it is journaled.
+    let (out, text) = schedule(&cfg, &["--move", &id, "--to", "+96h"]);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("--reason"), "{text}");
+    let (out, text) = schedule(
+        &cfg,
+        &["--move", &id, "--to", "+96h", "--reason", "vendor asked"],
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(": vendor asked by alice@"), "{text}");
+    assert!(text.contains("moved from "), "{text}");
+
+    // A torn last line (a crash mid-write) is named, and nothing is lost.
+    let journal = d.join("journal/windows/windows.jsonl");
+    let mut raw = std::fs::read(&journal).expect("windows journal");
+    assert_eq!(
+        String::from_utf8_lossy(&raw).lines().count(),
+        2,
+        "one line per change"
+    );
+    raw.extend_from_slice(b"{\"at\": \"2026-12");
+    std::fs::write(&journal, &raw).expect("tear");
+    let (out, text) = schedule(&cfg, &["--cancel", &id, "--reason", "freeze extended"]);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("windows.jsonl:3: skipped"), "{text}");
+    assert!(text.contains("cancelled: freeze extended"), "{text}");
+    let (out, text) = schedule(&cfg, &["--list"]);
+    assert!(out.status.success(), "{text}");
+    for want in [
+        "kernel upgrade",
+        "vendor asked",
+        "cancelled: freeze extended",
+    ] {
+        assert!(text.contains(want), "{want} in:\n{text}");
+    }
+    // A cancelled window no longer moves.
+    let (out, text) = schedule(&cfg, &["--move", &id, "--to", "+100h", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text.contains("was cancelled"), "{text}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_runbook_started_in_its_window_comes_due_phase_by_phase() {
+    let d = dir("console");
+    let cfg = config(&d);
+    let (out, text) = schedule(&cfg, &["windowed", "eu-west-1", "+72h"]);
+    assert!(out.status.success(), "{text}");
+    let id = window_id(&text);
+    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::builder("windows-console")
+        .in_dir(d.join("console"))
+        .journal_dir(d.join("journal"))
+        .config(config)
+        .loaded_runbooks()
+        .build();
+    h.app.model.now = chrono::Utc::now();
+    assert!(h.app.reload_windows(&d.join("journal")));
+    let screen = h.screen(100, 24);
+    assert!(screen.contains("⏲ eu-west-1 (aws) in 2d 23h"), "{screen}");
+    // Nothing due yet, and the window is more than a day away.
+    assert_eq!(
+        baton::app::windows::reminder(&h.app.wizard, h.app.model.now),
+        None
+    );
+
+    let area = Target::Area {
+        region: "eu-west-1".into(),
+        provider: "aws".into(),
+    };
+    h.start("windowed", &area);
+    let inc = h.focused().clone();
+    assert_eq!(
+        inc.window.as_ref().map(|w| w.id.as_str()),
+        Some(id.as_str())
+    );
+    let started = h.journal(&inc.id);
+    assert_eq!(
+        started[0]["details"]["window"]["id"],
+        id.as_str(),
+        "{started:?}"
+    );
+    // The announcement is due 48 h ahead of the window: not yet.
+    h.code(KeyCode::Enter);
+    assert_eq!(h.position().as_deref(), Some("announced"));
+    let notice = h
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains(&format!("by the window {id}")), "{notice}");
+    let screen = h.screen(100, 24);
+    assert!(screen.contains("⏲ eu-west-1 window in 2d 23h"), "{screen}");
+    // The window moves no more once its incident has started.
+    let (out, text) = schedule(&cfg, &["--move", &id, "--to", "+90h", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!("has started as {}", inc.id)),
+        "{text}"
+    );
+
+    // 24 h later the announcement is due; the TTL phase is not.
+    h.advance(24 * 3600 + 60);
+    assert!(
+        baton::app::windows::reminder(&h.app.wizard, h.app.model.now).is_none(),
+        "a started window is the incident's to remind"
+    );
+    h.code(KeyCode::Enter);
+    assert_eq!(h.position().as_deref(), Some("ttl-lowered"));
+    h.code(KeyCode::Enter);
+    assert_eq!(
+        h.position().as_deref(),
+        Some("ttl-lowered"),
+        "due 24 h ahead"
+    );
+    h.advance(24 * 3600);
+    h.code(KeyCode::Enter);
+    assert_eq!(h.position().as_deref(), Some("switched"));
+    h.code(KeyCode::Enter);
+    assert_eq!(
+        h.position().as_deref(),
+        Some("switched"),
+        "due at the window"
+    );
+    // The recovery clock has not started: it runs from the window.
+    let rto = h.focused().timers(h.app.model.now)[0].elapsed;
+    assert!(rto < 1.0, "RTO elapsed {rto}");
+    h.advance(24 * 3600);
+    h.code(KeyCode::Enter);
+    assert_eq!(h.position(), None, "every step done");
+    let rto = h.focused().timers(h.app.model.now)[0].elapsed;
+    assert!(rto < 120.0, "RTO elapsed {rto} s since the window");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn baton_check_names_window_phases_out_of_order() {
+    let d = dir("check");
+    let cfg = config(&d);
+    std::fs::write(
+        d.join("runbooks/windowed.toml"),
+        r#"id = "windowed"
+title = "Out of order"
+applies_to = "region"
+
+[[phase]]
+id = "ttl"
+before = "24h"
+[[phase.step]]
+id = "a"
+kind = "check"
+title = "a"
+
+[[phase]]
+id = "announce"
+before = "48h"
+due = "1h"
+[[phase.step]]
+id = "b"
+kind = "check"
+title = "b"
+
+[[phase]]
+id = "switch"
+[[phase.step]]
+id = "c"
+kind = "check"
+title = "c"
+
+[[phase]]
+id = "late"
+before = "1h"
+[[phase.step]]
+id = "d"
+kind = "check"
+title = "d"
+"#,
+    )
+    .expect("runbook");
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("check")
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .expect("baton check");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!out.status.success(), "{text}");
+    for want in [
+        "windowed.toml:15:1: key `phase[1].before`: a phase is due either `before` the window or `due` after the start, not both",
+        "windowed.toml:15:1: key `phase[1].before`: is further ahead than the phase before it",
+        "windowed.toml:31:1: key `phase[3].before`: phases with `before` come first",
+    ] {
+        assert!(text.contains(want), "{want} in:\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
