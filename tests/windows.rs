@@ -340,3 +340,68 @@ title = "d"
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn the_command_line_schedules_a_window_a_read_only_console_does_not() {
+    let d = dir("command");
+    let cfg = config(&d);
+    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::builder("windows-command")
+        .in_dir(d.join("console"))
+        .journal_dir(d.join("journal"))
+        .config(config.clone())
+        .loaded_runbooks()
+        .build();
+    h.app.model.now = chrono::Utc::now();
+    h.code(KeyCode::Char(':'));
+    h.text("schedule windowed eu-west-1 +50h");
+    h.code(KeyCode::Enter);
+    let notice = h
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("scheduled for"), "{notice}");
+    let (windows, problems) = baton::effects::windows::load(&d.join("journal"));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0].runbook, "windowed");
+    // Announce is due 48 h ahead of a window 50 h away: in 2 h.
+    let screen = h.screen(100, 24);
+    assert!(screen.contains("⏲ eu-west-1 (aws) in 2d 2h"), "{screen}");
+    h.advance(2 * 3600 + 60);
+    let screen = h.screen(100, 24);
+    assert!(
+        screen.contains("⏲ eu-west-1 (aws) in 1d 23h · prepare due"),
+        "{screen}"
+    );
+    let reminder = baton::app::windows::reminder(&h.app.wizard, h.app.model.now);
+    assert!(
+        reminder
+            .as_deref()
+            .is_some_and(|r| r.contains("due now: Announce")),
+        "{reminder:?}"
+    );
+
+    let mut ro = Harness::builder("windows-command-ro")
+        .in_dir(d.join("console-ro"))
+        .journal_dir(d.join("journal"))
+        .config(config)
+        .loaded_runbooks()
+        .read_only()
+        .build();
+    ro.app.model.now = chrono::Utc::now();
+    ro.code(KeyCode::Char(':'));
+    ro.text("schedule windowed eu-west-1 +60h");
+    ro.code(KeyCode::Enter);
+    let notice = ro
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("read-only"), "{notice}");
+    assert_eq!(baton::effects::windows::load(&d.join("journal")).0.len(), 1);
+    let _ = std::fs::remove_dir_all(&d);
+}

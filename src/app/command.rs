@@ -13,8 +13,8 @@ use super::{App, Effect};
 use crate::keymap::Action;
 use crate::wizard::{Input, Target};
 
-const VERBS: [&str; 8] = [
-    "failover", "runbook", "window", "filter", "sort", "theme", "report", "q",
+const VERBS: [&str; 9] = [
+    "failover", "runbook", "schedule", "window", "filter", "sort", "theme", "report", "q",
 ];
 const SORTS: [(&str, SortKey); 5] = [
     ("state", SortKey::State),
@@ -65,6 +65,8 @@ impl CommandLine {
 pub enum Command {
     Failover(String),
     Runbook(String, String),
+    /// Schedule a maintenance window: runbook, target, when.
+    Schedule(String, String, String),
     /// Start a maintenance window's runbook on its target, in the window.
     Window(String),
     Filter(String),
@@ -83,6 +85,14 @@ pub fn parse(text: &str) -> Result<Command, String> {
         ["failover", ..] => Err("failover PAIR".into()),
         ["runbook", id, target] => Ok(Command::Runbook((*id).to_string(), (*target).to_string())),
         ["runbook", ..] => Err("runbook ID TARGET (a pair, a region or a provider)".into()),
+        ["schedule", id, target, _, ..] => Ok(Command::Schedule(
+            (*id).to_string(),
+            (*target).to_string(),
+            rest(3),
+        )),
+        ["schedule", ..] => {
+            Err("schedule RUNBOOK TARGET AT (2026-12-05 02:00 UTC, or +48h)".into())
+        }
         ["window", id] => Ok(Command::Window((*id).to_string())),
         ["window", ..] => Err("window ID (a window of baton schedule)".into()),
         ["filter", ..] => Ok(Command::Filter(rest(1))),
@@ -179,7 +189,8 @@ impl App {
             (0, _) => VERBS.iter().map(ToString::to_string).collect(),
             (1, Some("failover")) => pairs().collect(),
             (1, Some("runbook")) => self.wizard.runbooks.iter().map(|r| r.id.clone()).collect(),
-            (2, Some("runbook")) => pairs().chain(places()).collect(),
+            (2, Some("runbook" | "schedule")) => pairs().chain(places()).collect(),
+            (1, Some("schedule")) => self.wizard.runbooks.iter().map(|r| r.id.clone()).collect(),
             (1, Some("window")) => self
                 .wizard
                 .windows
@@ -302,6 +313,7 @@ impl App {
                 let runbook = self.model.pair(&pair).and_then(|p| p.runbook.clone());
                 self.wizard_input(Input::Failover(Some((Target::Pair(pair), runbook))))
             }
+            Command::Schedule(id, target, at) => self.schedule(&id, &target, &at),
             Command::Window(id) => {
                 let Some(w) = self.wizard.windows.iter().find(|w| w.id == id).cloned() else {
                     self.say(format!("no window `{id}`"), true);
@@ -345,6 +357,45 @@ impl App {
                         Vec::new()
                     }
                 }
+            }
+        }
+    }
+
+    /// `:schedule`: the same checks as `baton schedule`, then the record
+    /// goes to the executor (which refuses in a read-only console).
+    fn schedule(&mut self, id: &str, target: &str, at: &str) -> Vec<Effect> {
+        use crate::wizard::window;
+        if self.read_only {
+            self.say("read-only: this console cannot schedule a window", true);
+            return Vec::new();
+        }
+        let Some(rb) = self.wizard.runbooks.iter().find(|r| r.id == id).cloned() else {
+            self.say(format!("no runbook `{id}`"), true);
+            return Vec::new();
+        };
+        let now = self.model.now;
+        let checked = window::parse_time(at, now).and_then(|opens| {
+            let t = crate::wizard::plan::target(&self.model, &rb, target)?;
+            if let Some(w) = self.wizard.window_for(&t, &rb) {
+                return Err(format!("{} already schedules {id} on {}", w.id, t.label()));
+            }
+            Ok((t, opens))
+        });
+        match checked {
+            Ok((t, opens)) => vec![Effect::Schedule(Box::new(window::Record {
+                at: now,
+                window: window::new_id(&t, opens, &self.wizard.windows),
+                by: self.operator.clone(),
+                change: window::Change::Scheduled {
+                    runbook: rb.id.clone(),
+                    target: window::TargetRef::of(&t),
+                    opens,
+                    reason: String::new(),
+                },
+            }))],
+            Err(e) => {
+                self.say(e, true);
+                Vec::new()
             }
         }
     }

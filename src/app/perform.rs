@@ -134,6 +134,25 @@ fn run(app: &mut App, exec: &mut Executor, e: Effect) -> Option<Vec<Effect>> {
             exec.release(&incident);
             None
         }
+        Effect::Schedule(record) => {
+            match exec.schedule(&record) {
+                Ok(()) => {
+                    app.reload_windows(exec.journal_dir());
+                    let opens = match &record.change {
+                        crate::wizard::window::Change::Scheduled { opens, .. } => {
+                            opens.format("%Y-%m-%d %H:%M UTC").to_string()
+                        }
+                        _ => String::new(),
+                    };
+                    app.say(
+                        format!("{} scheduled for {opens}: baton schedule --list shows what comes due when; --move and --cancel change it", record.window),
+                        false,
+                    );
+                }
+                Err(e) => app.say(format!("not scheduled: {e}"), true),
+            }
+            None
+        }
         Effect::Copy(text) => {
             crate::effects::notify::copy(&text);
             None

@@ -77,6 +77,14 @@ impl Executor {
         &self.journal_dir
     }
 
+    /// Journals a maintenance window's record (`:schedule`).
+    pub fn schedule(&self, record: &crate::wizard::window::Record) -> Result<(), String> {
+        if self.read_only {
+            return Err(READ_ONLY.into());
+        }
+        windows::append(&self.journal_dir, record)
+    }
+
     /// Takes the pair's lock and journals the start. Either both happen
     /// or neither.
     pub fn start(&mut self, locks: &[String], entry: &Entry) -> Result<(), String> {

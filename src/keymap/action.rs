@@ -42,7 +42,7 @@ actions! {
     Bottom => "bottom", "go to the last row";
     Filter => "filter", "filter pairs (id, instance, region, provider, state)";
     ClearFilter => "clear_filter", "clear the filter";
-    Command => "command", "open the command line (:failover PAIR, :runbook ID TARGET, :filter, :sort, :theme, :report, :q; tab completes)";
+    Command => "command", "open the command line (:failover PAIR, :runbook ID TARGET, :schedule, :window ID, :filter, :sort, :theme, :report, :q; tab completes)";
     Sort => "sort", "sort pairs by the next column";
     ReverseSort => "reverse_sort", "reverse the sort order";
     NextCritical => "next_critical", "jump to the next pair that is not OK";

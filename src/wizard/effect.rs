@@ -60,6 +60,8 @@ pub enum Effect {
     Release {
         incident: String,
     },
+    /// Journal a maintenance window's record (`:schedule`).
+    Schedule(Box<crate::wizard::window::Record>),
     /// Put text on the user's clipboard through the terminal (OSC 52).
     Copy(String),
     /// Send a notification; its outcome is journaled when it comes back.

@@ -217,6 +217,7 @@ impl Console {
                     | Effect::Probe { .. }
                     | Effect::Release { .. }
                     | Effect::Copy(_)
+                    | Effect::Schedule(_)
                     | Effect::Notice { .. }
                     | Effect::ShowWizard(_)
                     | Effect::ShowReport => None,
