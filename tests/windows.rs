@@ -127,6 +127,13 @@ fn schedule_lists_moves_and_cancels_with_reasons_all_journaled() {
         "{text}"
     );
     assert!(text.contains("(24h before) due"), "{text}");
+    assert!(!text.contains("late:"), "72 h is enough for both:\n{text}");
+    let (_, short) = schedule(&cfg, &["windowed", "eu-west-1", "+30h"]);
+    assert!(
+        short.contains("Announce (48h before) due")
+            && short.contains("(due now; late: the window was 1d 6h away when scheduled)"),
+        "{short}"
+    );
     assert!(
         text.contains("scheduled: kernel upgrade by alice@"),
         "{text}"
@@ -160,14 +167,14 @@ fn schedule_lists_moves_and_cancels_with_reasons_all_journaled() {
     let mut raw = std::fs::read(&journal).expect("windows journal");
     assert_eq!(
         String::from_utf8_lossy(&raw).lines().count(),
-        2,
+        3,
         "one line per change"
     );
     raw.extend_from_slice(b"{\"at\": \"2026-12");
     std::fs::write(&journal, &raw).expect("tear");
     let (out, text) = schedule(&cfg, &["--cancel", &id, "--reason", "freeze extended"]);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("windows.jsonl:3: skipped"), "{text}");
+    assert!(text.contains("windows.jsonl:4: skipped"), "{text}");
     assert!(text.contains("cancelled: freeze extended"), "{text}");
     let (out, text) = schedule(&cfg, &["--list"]);
     assert!(out.status.success(), "{text}");
@@ -237,6 +244,13 @@ fn a_runbook_started_in_its_window_comes_due_phase_by_phase() {
     assert!(notice.contains(&format!("by the window {id}")), "{notice}");
     let screen = h.screen(100, 24);
     assert!(screen.contains("⏲ eu-west-1 window in 2d 23h"), "{screen}");
+    // After a restart only the journal says the window was used: it is
+    // not offered again, even once its incident is closed or aborted.
+    let mut later = baton::wizard::Wizard::new(baton::wizard::incident::Operator::default());
+    later.windows = h.app.wizard.windows.clone();
+    later.history = h.app.wizard.history.clone();
+    assert!(later.window_started(&id));
+    assert!(baton::app::windows::upcoming(&later).is_empty());
     // The window moves no more once its incident has started.
     let (out, text) = schedule(&cfg, &["--move", &id, "--to", "+90h", "--reason", "x"]);
     assert_eq!(out.status.code(), Some(2), "{text}");

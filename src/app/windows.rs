@@ -34,13 +34,7 @@ pub fn upcoming(w: &Wizard) -> Vec<&Window> {
     let mut v: Vec<&Window> = w
         .windows
         .iter()
-        .filter(|x| {
-            x.is_open()
-                && !w
-                    .incidents
-                    .iter()
-                    .any(|i| i.window.as_ref().is_some_and(|r| r.id == x.id))
-        })
+        .filter(|x| x.is_open() && !w.window_started(&x.id))
         .collect();
     v.sort_by_key(|x| x.opens);
     v

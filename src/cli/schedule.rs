@@ -221,10 +221,20 @@ pub fn list(
         let _ = writeln!(s, "  opens {} ({}) · {state}", fmt(w.opens), when(w.opens));
         match runbooks.iter().find(|r| r.id == w.runbook) {
             Some(rb) => {
+                let scheduled = w.history.first().map_or(now, |r| r.at);
                 for p in window::preparation(rb, w.opens) {
+                    // Scheduled closer than the lead time the runbook asks.
+                    let late = if p.due < scheduled {
+                        format!(
+                            "; late: the window was {} away when scheduled",
+                            window::until(scheduled, w.opens)
+                        )
+                    } else {
+                        String::new()
+                    };
                     let _ = writeln!(
                         s,
-                        "  prepare: {} ({} before) due {} ({})",
+                        "  prepare: {} ({} before) due {} ({}{late})",
                         p.title,
                         window::span(p.before),
                         fmt(p.due),

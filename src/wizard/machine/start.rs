@@ -210,11 +210,19 @@ impl Wizard {
             w.is_open()
                 && w.runbook == rb.id
                 && same_target(rb, &w.target, target)
-                && !self
-                    .incidents
-                    .iter()
-                    .any(|i| i.window.as_ref().is_some_and(|x| x.id == w.id))
+                && !self.window_started(&w.id)
         })
+    }
+
+    /// Whether an incident was ever started in window `id`: open, closed or
+    /// aborted (a spent window is scheduled anew, not reused).
+    pub fn window_started(&self, id: &str) -> bool {
+        let started_in =
+            |e: &Entry| matches!(&e.event, Event::Started { window: Some(w), .. } if w.id == id);
+        self.incidents
+            .iter()
+            .any(|i| i.window.as_ref().is_some_and(|x| x.id == id))
+            || self.history.iter().any(started_in)
     }
 
     /// As `start_with`; a follow-up names the failed primary and the
