@@ -89,28 +89,6 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             t.style(if due { Role::Warn } else { Role::Muted }),
         ));
     }
-    if let Some(win) = crate::app::windows::upcoming(&app.wizard).first() {
-        let now = app.model.now;
-        let due = !crate::app::windows::due_prep(&app.wizard, win, now).is_empty();
-        let when = if win.opens <= now {
-            "open now".to_string()
-        } else {
-            format!("in {}", crate::wizard::window::until(now, win.opens))
-        };
-        left_spans.push(muted(app, " · "));
-        left_spans.push(styled(
-            format!(
-                "⏲ {} {when}{}",
-                win.target.label(),
-                if due { " · prepare due" } else { "" }
-            ),
-            t.style(if due || win.opens <= now {
-                Role::Warn
-            } else {
-                Role::Muted
-            }),
-        ));
-    }
     let left = Line::from(left_spans);
     let crit = app.model.count_state(PairState::Critical);
     let risk = app.model.count_state(PairState::AtRisk);
@@ -173,6 +151,31 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             vec![styled(
                 format!("✖ {checks_failing} check{s} failing "),
                 t.style(Role::Critical),
+            )],
+        ));
+    }
+    if let Some(win) = crate::app::windows::upcoming(&app.wizard).first() {
+        let now = app.model.now;
+        let due = !crate::app::windows::due_prep(&app.wizard, win, now).is_empty();
+        let when = if win.opens <= now {
+            "open now".to_string()
+        } else {
+            format!("in {}", crate::wizard::window::until(now, win.opens))
+        };
+        // After the counts: at 80 columns a critical pair matters more.
+        parts.push((
+            3,
+            vec![styled(
+                format!(
+                    "⏲ {} {when}{} ",
+                    win.target.label(),
+                    if due { " · prepare due" } else { "" }
+                ),
+                t.style(if due || win.opens <= now {
+                    Role::Warn
+                } else {
+                    Role::Muted
+                }),
             )],
         ));
     }
