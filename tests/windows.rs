@@ -139,6 +139,30 @@ fn schedule_lists_moves_and_cancels_with_reasons_all_journaled() {
         "{text}"
     );
 
+    // baton plan reads the window: due times by it, and the notice names it.
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--config"])
+        .arg(&cfg)
+        .args([
+            "plan",
+            "regional-failover-planned",
+            "eu-west-1",
+            "--wait",
+            "1s",
+        ])
+        .output()
+        .expect("baton plan");
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains(&format!("(48h before the window {id}))")),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("(maintenance window {id})")),
+        "{plan}"
+    );
+    assert!(!plan.contains("Started: "), "{plan}");
+
     // The same window twice, a time past, an unknown runbook: refused.
     let (out, text) = schedule(&cfg, &["regional-failover-planned", "eu-west-1", "+80h"]);
     assert_eq!(out.status.code(), Some(2), "{text}");

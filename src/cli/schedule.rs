@@ -189,6 +189,20 @@ pub fn started_incident(all: &[(std::path::PathBuf, Vec<Entry>)], id: &str) -> O
         })
 }
 
+/// "INC-… (aborted: why)", "INC-… (closed)" or "INC-…": what became of it.
+fn outcome(all: &[(std::path::PathBuf, Vec<Entry>)], incident: &str) -> String {
+    let end = all
+        .iter()
+        .flat_map(|(_, e)| e)
+        .filter(|e| e.incident == incident)
+        .find_map(|e| match &e.event {
+            Event::Aborted { reason } => Some(format!(" (aborted: {reason})")),
+            Event::Closed => Some(" (closed)".to_string()),
+            _ => None,
+        });
+    format!("{incident}{}", end.unwrap_or_default())
+}
+
 /// Each window: its runbook and target, when it opens, what comes due
 /// when, what became of it.
 pub fn list(
@@ -214,7 +228,7 @@ pub fn list(
         let state = if let Some(why) = &w.cancelled {
             format!("cancelled: {why}")
         } else if let Some(inc) = started_incident(all, &w.id) {
-            format!("started as {inc}")
+            format!("started as {}", outcome(all, &inc))
         } else {
             "scheduled".to_string()
         };

@@ -115,6 +115,12 @@ fn describe_template(name: &str) -> &'static str {
         "providers" => "the providers of the pair's instances, a list",
         "incident.id" => "the incident id (`INC-…`; `FUP-…` for a runbook with `lock = false`)",
         "incident.started_at" => "when the incident started (`2027-01-15 12:04:31 UTC`)",
+        "incident.window" => {
+            "the id of the maintenance window it runs in (`WIN-…`), empty outside one"
+        }
+        "incident.window_opens" => {
+            "when that window opens (`2027-01-17 02:00:00 UTC`), empty outside one"
+        }
         "incident.elapsed" => "seconds since the incident started",
         "incident.duration" => "time since the incident started, in words",
         "incident.duration_ms" => "time since the incident started, in milliseconds",

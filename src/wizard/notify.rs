@@ -180,6 +180,9 @@ pub fn context(model: &Model, inc: &Incident, now: DateTime<Utc>) -> Value {
         incident => minijinja::context! {
             id => inc.id.clone(),
             started_at => when(inc.started),
+            // A maintenance window's id and time, empty outside one.
+            window => inc.window.as_ref().map(|w| w.id.clone()).unwrap_or_default(),
+            window_opens => inc.window.as_ref().map(|w| when(w.opens)).unwrap_or_default(),
             elapsed => elapsed_ms / 1000,
             duration => human(elapsed_ms),
             duration_ms => elapsed_ms,
