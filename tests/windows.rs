@@ -271,8 +271,8 @@ fn a_runbook_started_in_its_window_comes_due_phase_by_phase() {
     // After a restart only the journal says the window was used: it is
     // not offered again, even once its incident is closed or aborted.
     let mut later = baton::wizard::Wizard::new(baton::wizard::incident::Operator::default());
-    later.windows = h.app.wizard.windows.clone();
     later.history = h.app.wizard.history.clone();
+    later.set_windows(baton::effects::windows::load(&d.join("journal")).0);
     assert!(later.window_started(&id));
     assert!(baton::app::windows::upcoming(&later).is_empty());
     // The window moves no more once its incident has started.
@@ -441,5 +441,72 @@ fn the_command_line_schedules_a_window_a_read_only_console_does_not() {
         .unwrap_or_default();
     assert!(notice.contains("read-only"), "{notice}");
     assert_eq!(baton::effects::windows::load(&d.join("journal")).0.len(), 1);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_wait_ahead_of_its_window_time_does_not_go_on_by_itself() {
+    let d = dir("wait");
+    let cfg = config(&d);
+    std::fs::write(
+        d.join("runbooks/waited.toml"),
+        r#"id = "waited"
+title = "A wait before the window"
+applies_to = "region"
+
+[[phase]]
+id = "prep"
+before = "24h"
+[[phase.step]]
+id = "quiet"
+kind = "wait"
+title = "Always true, once due"
+expr = "elapsed >= 0"
+timeout = "100h"
+
+[[phase]]
+id = "go"
+[[phase.step]]
+id = "switched"
+kind = "check"
+title = "Switched"
+"#,
+    )
+    .expect("runbook");
+    let (out, text) = schedule(&cfg, &["waited", "eu-west-1", "+30h"]);
+    assert!(out.status.success(), "{text}");
+    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::builder("windows-wait")
+        .in_dir(d.join("console"))
+        .journal_dir(d.join("journal"))
+        .config(config)
+        .loaded_runbooks()
+        .build();
+    h.app.model.now = chrono::Utc::now();
+    assert!(h.app.reload_windows(&d.join("journal")));
+    assert!(
+        !h.app.reload_windows(&d.join("journal")),
+        "read again only when changed"
+    );
+    h.start(
+        "waited",
+        &Target::Area {
+            region: "eu-west-1".into(),
+            provider: "aws".into(),
+        },
+    );
+    h.perform(Vec::new());
+    assert_eq!(
+        h.position().as_deref(),
+        Some("quiet"),
+        "due in 6 h: it waits"
+    );
+    h.advance(6 * 3600 + 60);
+    h.perform(Vec::new());
+    assert_eq!(
+        h.position().as_deref(),
+        Some("switched"),
+        "due: the wait holds"
+    );
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -23,9 +23,9 @@ impl App {
         for p in problems {
             self.say(p, true);
         }
-        let changed = windows != self.wizard.windows;
-        self.wizard.windows = windows;
-        changed
+        let before = std::mem::take(&mut self.wizard.windows);
+        self.wizard.set_windows(windows);
+        before != self.wizard.windows
     }
 }
 

@@ -64,7 +64,7 @@ pub fn run(
     wizard.runbooks = runbooks;
     // A window scheduled for this runbook and target: due times by it.
     let (windows, _) = crate::effects::windows::load(&journal::expand(&cfg.console.journal_dir));
-    wizard.windows = windows;
+    wizard.set_windows(windows);
     let p = plan::make(&mut wizard, &rb, &target, &model, since)
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let text = match format {

@@ -4,7 +4,6 @@
 //! window whose incident has started no longer moves.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -50,7 +49,11 @@ pub fn run(
     let dir = journal::expand(&cfg.console.journal_dir);
     let (templates, _) = config::templates::load_all(&cfg, path.parent());
     let (runbooks, _) = config::runbooks::load_all(&cfg, path.parent(), &templates);
-    let (existing, problems) = windows::load(&dir);
+    // The journals, read once: which windows an incident was started in.
+    let all = journal::all(&dir);
+    let history: Vec<Entry> = all.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+    let (mut existing, problems) = windows::load(&dir);
+    crate::wizard::machine::mark_started(&mut existing, &history);
     for p in &problems {
         eprintln!("baton: warning: {}", escape_controls(p));
     }
@@ -69,7 +72,7 @@ pub fn run(
     };
     let record = match ask {
         Ask::List => {
-            super::emit(&list(&existing, &runbooks, &journal::all(&dir), now))?;
+            super::emit(&list(&existing, &runbooks, &history, now))?;
             return Ok(ExitCode::SUCCESS);
         }
         Ask::Add {
@@ -102,9 +105,10 @@ pub fn run(
                 Ok(t) => t,
                 Err(e) => return fail(e),
             };
-            if let Some(w) = existing.iter().find(|w| {
-                w.is_open() && w.runbook == rb.id && w.target == t && !started(&dir, &w.id)
-            }) {
+            if let Some(w) = existing
+                .iter()
+                .find(|w| w.is_open() && w.runbook == rb.id && w.target == t && w.started.is_none())
+            {
                 return fail(format!(
                     "{} already schedules {} on {} at {}: move it with --move",
                     w.id,
@@ -133,7 +137,7 @@ pub fn run(
             if let Some(why) = &w.cancelled {
                 return fail(format!("{id} was cancelled ({why})"));
             }
-            if let Some(inc) = started_incident(&journal::all(&dir), id) {
+            if let Some(inc) = &w.started {
                 return fail(format!(
                     "{id} has started as {inc}: go on or abort it in the console"
                 ));
@@ -164,36 +168,17 @@ pub fn run(
     if let Err(e) = windows::append(&dir, &record) {
         return fail(e);
     }
-    let (after, _) = windows::load(&dir);
-    let shown: Vec<Window> = after
-        .into_iter()
-        .filter(|w| w.id == record.window)
-        .collect();
-    super::emit(&list(&shown, &runbooks, &journal::all(&dir), now))?;
+    let (mut after, _) = windows::load(&dir);
+    crate::wizard::machine::mark_started(&mut after, &history);
+    after.retain(|w| w.id == record.window);
+    super::emit(&list(&after, &runbooks, &history, now))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn started(dir: &Path, id: &str) -> bool {
-    started_incident(&journal::all(dir), id).is_some()
-}
-
-/// The incident started in window `id`, from the journals.
-pub fn started_incident(all: &[(std::path::PathBuf, Vec<Entry>)], id: &str) -> Option<String> {
-    all.iter()
-        .flat_map(|(_, e)| e)
-        .find_map(|e| match &e.event {
-            Event::Started {
-                window: Some(w), ..
-            } if w.id == id => Some(e.incident.clone()),
-            _ => None,
-        })
-}
-
 /// "INC-… (aborted: why)", "INC-… (closed)" or "INC-…": what became of it.
-fn outcome(all: &[(std::path::PathBuf, Vec<Entry>)], incident: &str) -> String {
-    let end = all
+fn outcome(history: &[Entry], incident: &str) -> String {
+    let end = history
         .iter()
-        .flat_map(|(_, e)| e)
         .filter(|e| e.incident == incident)
         .find_map(|e| match &e.event {
             Event::Aborted { reason } => Some(format!(" (aborted: {reason})")),
@@ -208,7 +193,7 @@ fn outcome(all: &[(std::path::PathBuf, Vec<Entry>)], incident: &str) -> String {
 pub fn list(
     windows: &[Window],
     runbooks: &[Runbook],
-    all: &[(std::path::PathBuf, Vec<Entry>)],
+    history: &[Entry],
     now: DateTime<Utc>,
 ) -> String {
     let mut s = String::new();
@@ -227,8 +212,8 @@ pub fn list(
         let _ = writeln!(s, "{}  {} on {}", w.id, w.runbook, w.target.label());
         let state = if let Some(why) = &w.cancelled {
             format!("cancelled: {why}")
-        } else if let Some(inc) = started_incident(all, &w.id) {
-            format!("started as {}", outcome(all, &inc))
+        } else if let Some(inc) = &w.started {
+            format!("started as {}", outcome(history, inc))
         } else {
             "scheduled".to_string()
         };

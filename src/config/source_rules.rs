@@ -129,17 +129,16 @@ fn check_rules(s: &SourceCfg, at: &dyn Fn(&str) -> Vec<Seg>, loc: &Located<'_>) 
             ),
         ));
     }
-    for (key, set, kinds) in [
-        ("pid_file", s.pid_file.is_some(), "`process`"),
-        ("process", s.process.is_some(), "`process`"),
-        ("password", s.password.is_some(), "`database`"),
+    for (key, set, kind) in [
+        ("pid_file", s.pid_file.is_some(), SourceKind::Process),
+        ("process", s.process.is_some(), SourceKind::Process),
+        ("password", s.password.is_some(), SourceKind::Database),
     ] {
-        let fits = match key {
-            "password" => s.kind == SourceKind::Database,
-            _ => s.kind == SourceKind::Process,
-        };
-        if set && !fits {
-            out.push(loc.at(&at(key), format!("`{key}` applies to {kinds} sources only")));
+        if set && s.kind != kind {
+            out.push(loc.at(
+                &at(key),
+                format!("`{key}` applies to `{}` sources only", kind.name()),
+            ));
         }
     }
     if let Some(p) = &s.password

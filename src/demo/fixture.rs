@@ -63,22 +63,26 @@ pub fn feed(model: &mut Model, sim: &Sim, at: DateTime<Utc>) {
         next_poll: None,
         result: crate::sources::alertmanager::read(&body, "severity"),
     });
-    // The demo's service checks (sources 2 and 3), as they would answer.
-    let checkout = match sim.serves("acct-1003") {
-        Some(true) => Ok(Payload::Checked {
+    // The demo's service checks, as they would answer, found by name.
+    let up = || {
+        Ok(Payload::Checked {
             detail: "UP".into(),
-        }),
-        _ => Err("HTTP 503".to_string()),
+        })
     };
-    for (source, result) in [
-        (2, checkout),
+    let checks = [
         (
-            3,
-            Ok(Payload::Checked {
-                detail: "UP".into(),
-            }),
+            "checkout_api",
+            match sim.serves("acct-1003") {
+                Some(true) => up(),
+                _ => Err("HTTP 503".to_string()),
+            },
         ),
-    ] {
+        ("control_plane", up()),
+    ];
+    for (name, result) in checks {
+        let Some(source) = model.config.sources.iter().position(|s| s.name == name) else {
+            continue;
+        };
         model.apply(SourceUpdate {
             source,
             at,

@@ -137,13 +137,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             vec![styled(format!("▲ {risk} at risk "), t.style(Role::Warn))],
         ));
     }
-    let now = app.model.now;
-    let checks_failing = app
-        .model
-        .sources
-        .iter()
-        .filter(|s| s.passing(now) == Some(false))
-        .count();
+    let checks_failing = crate::wizard::service_checks::failing(&app.model);
     if checks_failing > 0 {
         let s = if checks_failing == 1 { "" } else { "s" };
         parts.push((

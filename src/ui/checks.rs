@@ -27,10 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         None => 1,
         Some(true) => 2,
     });
-    let failing = checks
-        .iter()
-        .filter(|s| s.passing(now) == Some(false))
-        .count();
+    let failing = crate::wizard::service_checks::failing(&app.model);
     let title = format!("Checks · {failing} of {} failing", checks.len());
     let inner = overlay_frame(f, area, app, &title, &super::overlay_keys(app));
     let t = &app.theme;
@@ -44,11 +41,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let name_width = checks.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in checks {
         let state = state_label(s, now);
-        let role = match s.passing(now) {
-            Some(true) => Role::Ok,
-            Some(false) => Role::Critical,
-            None if state == "STALE" => Role::Stale,
-            None => Role::Muted,
+        let role = match state {
+            "PASSING" => Role::Ok,
+            "FAILING" => Role::Critical,
+            "STALE" => Role::Stale,
+            _ => Role::Muted,
         };
         let c = s.check.clone().unwrap_or_default();
         let since = c

@@ -32,7 +32,7 @@ pub fn value(model: &Model, name: &str, since: Option<DateTime<Utc>>) -> Option<
     if let Some(total) = name.strip_prefix("checks.") {
         let count = |want: bool| checks().filter(|s| s.passing(now) == Some(want)).count();
         return Some(match total {
-            "failing" => Value::Num(count(false) as f64),
+            "failing" => Value::Num(failing(model) as f64),
             "passing" => Value::Num(count(true) as f64),
             "total" => Value::Num(checks().count() as f64),
             _ => return None,
@@ -49,7 +49,14 @@ pub fn value(model: &Model, name: &str, since: Option<DateTime<Utc>>) -> Option<
     }
     Some(match field {
         "ok" => s.passing(now).map_or_else(
-            || Value::Missing(format!("{name} ({})", undecided(s, now))),
+            || {
+                let why = if stale(s, now) {
+                    "data is STALE"
+                } else {
+                    "no verdict yet"
+                };
+                Value::Missing(format!("{name} ({why})"))
+            },
             Value::Bool,
         ),
         "latency" => s.latency.map_or_else(
@@ -62,12 +69,17 @@ pub fn value(model: &Model, name: &str, since: Option<DateTime<Utc>>) -> Option<
     })
 }
 
-fn undecided(s: &SourceStatus, now: DateTime<Utc>) -> &'static str {
-    if s.health(now) == crate::state::SourceHealth::Stale {
-        "data is STALE"
-    } else {
-        "no verdict yet"
-    }
+fn stale(s: &SourceStatus, now: DateTime<Utc>) -> bool {
+    s.health(now) == crate::state::SourceHealth::Stale
+}
+
+/// How many checks are FAILING now (title bar, Checks view, expressions).
+pub fn failing(model: &Model) -> usize {
+    model
+        .sources
+        .iter()
+        .filter(|s| s.passing(model.now) == Some(false))
+        .count()
 }
 
 /// `check.NAME` and `checks` for templates: a message can name what fails.
@@ -107,14 +119,7 @@ pub fn state_label(s: &SourceStatus, now: DateTime<Utc>) -> &'static str {
     match s.passing(now) {
         Some(true) => "PASSING",
         Some(false) => "FAILING",
-        None => undecided_label(s, now),
-    }
-}
-
-fn undecided_label(s: &SourceStatus, now: DateTime<Utc>) -> &'static str {
-    if s.health(now) == crate::state::SourceHealth::Stale {
-        "STALE"
-    } else {
-        "waiting"
+        None if stale(s, now) => "STALE",
+        None => "waiting",
     }
 }

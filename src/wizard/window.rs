@@ -98,6 +98,8 @@ pub struct Window {
     pub opens: DateTime<Utc>,
     /// The reason, once cancelled.
     pub cancelled: Option<String>,
+    /// The incident started in it, from the journal (`mark_started`).
+    pub started: Option<String>,
     pub history: Vec<Record>,
 }
 
@@ -134,6 +136,7 @@ pub fn fold(records: &[Record]) -> (Vec<Window>, Vec<String>) {
                 target: target.target(),
                 opens: *opens,
                 cancelled: None,
+                started: None,
                 history: vec![r.clone()],
             });
             continue;

@@ -24,7 +24,7 @@ use crossterm::event::KeyEvent;
 pub use composer::Composer;
 pub use coordination::Orphan;
 pub use prompt::{Prompt, Purpose};
-pub use start::{Target, due_reminder, unfinished};
+pub use start::{Target, due_reminder, mark_started, unfinished};
 
 use super::effect::{Effect, Feedback};
 use super::incident::{Entry, Event, Incident, Operator};

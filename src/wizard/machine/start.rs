@@ -16,6 +16,19 @@ use crate::wizard::rules;
 use crate::wizard::runbook::{AppliesTo, Purpose, Runbook};
 use crate::wizard::window::{Window, WindowRef};
 
+/// Marks each window with the incident `entries` say was started in it.
+pub fn mark_started(windows: &mut [Window], entries: &[Entry]) {
+    for e in entries {
+        if let Event::Started {
+            window: Some(r), ..
+        } = &e.event
+            && let Some(w) = windows.iter_mut().find(|w| w.id == r.id)
+        {
+            w.started.get_or_insert_with(|| e.incident.clone());
+        }
+    }
+}
+
 /// Whether two targets are the same for `rb`: the pair, the region or the
 /// provider it applies to (a provider's runbook from any of its regions).
 fn same_target(rb: &Runbook, a: &Target, b: &Target) -> bool {
@@ -185,23 +198,7 @@ impl Wizard {
         model: &Model,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
-        let mut fx = self.start_following(target, rb, None, None, model, now);
-        let Some(w) = self.window_for(target, rb) else {
-            return fx;
-        };
-        let attached = WindowRef {
-            id: w.id.clone(),
-            opens: w.opens,
-        };
-        for e in &mut fx {
-            if let Effect::Start { incident, entry } = e
-                && let Event::Started { window, .. } = &mut entry.event
-            {
-                *window = Some(attached.clone());
-                incident.window = Some(attached.clone());
-            }
-        }
-        fx
+        self.start_following(target, rb, None, None, model, now)
     }
 
     /// The open window of `rb` on `target` that no incident has started in.
@@ -217,12 +214,16 @@ impl Wizard {
     /// Whether an incident was ever started in window `id`: open, closed or
     /// aborted (a spent window is scheduled anew, not reused).
     pub fn window_started(&self, id: &str) -> bool {
-        let started_in =
-            |e: &Entry| matches!(&e.event, Event::Started { window: Some(w), .. } if w.id == id);
-        self.incidents
+        self.windows
             .iter()
-            .any(|i| i.window.as_ref().is_some_and(|x| x.id == id))
-            || self.history.iter().any(started_in)
+            .any(|w| w.id == id && w.started.is_some())
+    }
+
+    /// The windows of the journal folder, each marked with the incident
+    /// the history says was started in it: read once here, not per frame.
+    pub fn set_windows(&mut self, mut windows: Vec<Window>) {
+        mark_started(&mut windows, &self.history);
+        self.windows = windows;
     }
 
     /// As `start_with`; a follow-up names the failed primary and the
@@ -310,7 +311,11 @@ impl Wizard {
                 standby,
                 region: area.as_ref().and_then(|a| a.region.clone()),
                 provider: area.as_ref().and_then(|a| a.provider.clone()),
-                window: None,
+                // In the window scheduled for this runbook and target.
+                window: self.window_for(target, rb).map(|w| WindowRef {
+                    id: w.id.clone(),
+                    opens: w.opens,
+                }),
             },
         );
         vec![Effect::Start {
@@ -328,6 +333,7 @@ impl Wizard {
     ) -> Vec<Effect> {
         inc.apply(entry);
         self.history.push(entry.clone());
+        mark_started(&mut self.windows, std::slice::from_ref(entry));
         let text = format!("{} started on {}", inc.id, inc.target());
         self.incidents.push(inc);
         // A follow-up started at a close must not take the focus from the
