@@ -510,3 +510,78 @@ title = "Switched"
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_notification_of_a_phase_not_yet_due_is_not_sent() {
+    let d = dir("notify");
+    let cfg = config(&d);
+    std::fs::write(
+        d.join("runbooks/announced.toml"),
+        r#"id = "announced"
+title = "An announcement before the window"
+applies_to = "region"
+
+[[phase]]
+id = "announce"
+before = "48h"
+[[phase.step]]
+id = "tell"
+kind = "notify"
+title = "Tell the stakeholders"
+channel = "clipboard"
+text = "The window opens at {{ incident.window_opens }}"
+
+[[phase]]
+id = "go"
+[[phase.step]]
+id = "switched"
+kind = "check"
+title = "Switched"
+"#,
+    )
+    .expect("runbook");
+    let (out, text) = schedule(&cfg, &["announced", "eu-west-1", "+50h"]);
+    assert!(out.status.success(), "{text}");
+    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::builder("windows-notify")
+        .in_dir(d.join("console"))
+        .journal_dir(d.join("journal"))
+        .config(config)
+        .loaded_runbooks()
+        .build();
+    h.app.model.now = chrono::Utc::now();
+    h.app.reload_windows(&d.join("journal"));
+    let area = Target::Area {
+        region: "eu-west-1".into(),
+        provider: "aws".into(),
+    };
+    h.start("announced", &area);
+    let send = |h: &mut Harness| {
+        h.app
+            .wizard_input(baton::wizard::Input::Action(baton::keymap::Action::Send))
+    };
+    let sends = |fx: &[baton::app::Effect]| {
+        fx.iter()
+            .any(|e| matches!(e, baton::app::Effect::Notify(_)))
+    };
+    // The draft may be read and edited early; it is not sent before 48 h ahead.
+    h.code(KeyCode::Enter);
+    assert!(
+        h.app.wizard.composing,
+        "Enter opens the draft: {:?}",
+        h.app.notice
+    );
+    let fx = send(&mut h);
+    assert!(!sends(&fx), "{fx:?}");
+    let notice = h
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("by the window"), "{notice}");
+    h.advance(2 * 3600 + 60);
+    let fx = send(&mut h);
+    assert!(sends(&fx), "sent once due: {fx:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -56,6 +56,25 @@ fn rendered<'a>(
     std::borrow::Cow::Owned(x.render_strict(&|t| super::templates::render_str(t, ctx.clone())))
 }
 
+/// Why the current step cannot be done yet: its phase is not due (a
+/// follow-up horizon, or a maintenance window's time). Every way of doing
+/// a step asks this: Enter, and sending a notification.
+pub fn not_yet_due(inc: &Incident, now: DateTime<Utc>) -> Option<String> {
+    let due = phase_due(inc).filter(|d| now < *d)?;
+    let left = humantime::format_duration(std::time::Duration::from_secs(
+        (due - now).num_seconds().max(0) as u64,
+    ));
+    let at = due.format("%Y-%m-%d %H:%M UTC");
+    Some(match &inc.window {
+        Some(w) => format!(
+            "this phase is due at {at} (in {left}), by the window {} at {}: come back then, or move the window with baton schedule --move",
+            w.id,
+            w.opens.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => format!("these checks are due at {at} (in {left}): come back then"),
+    })
+}
+
 /// Enter on the current step.
 pub fn confirm(
     inc: &Incident,
@@ -66,21 +85,8 @@ pub fn confirm(
     let step = inc
         .current()
         .ok_or("every step is done: close the incident")?;
-    if let Some(due) = phase_due(inc)
-        && now < due
-    {
-        let left = humantime::format_duration(std::time::Duration::from_secs(
-            (due - now).num_seconds().max(0) as u64,
-        ));
-        let at = due.format("%Y-%m-%d %H:%M UTC");
-        return Err(match &inc.window {
-            Some(w) => format!(
-                "this phase is due at {at} (in {left}), by the window {} at {}: come back then, or move the window with baton schedule --move",
-                w.id,
-                w.opens.format("%Y-%m-%d %H:%M UTC")
-            ),
-            None => format!("these checks are due at {at} (in {left}): come back then"),
-        });
+    if let Some(why) = not_yet_due(inc, now) {
+        return Err(why);
     }
     let done = |outcome: &str| Event::StepDone {
         outcome: outcome.into(),

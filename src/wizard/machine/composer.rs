@@ -185,6 +185,9 @@ impl Wizard {
         let (Some(k), Some(step)) = (key_of(inc), inc.current()) else {
             return Vec::new();
         };
+        if let Some(why) = crate::wizard::decide::not_yet_due(inc, now) {
+            return vec![Effect::notice(why, true)];
+        }
         let due = notify::due(inc);
         let resolve = step.resolve;
         let severity = match notify::context(model, inc, now)
