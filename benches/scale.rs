@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use baton::demo::{Sim, fixture};
 use baton::sources::parse;
+use baton::sources::prometheus::read_against;
 use baton::sources::report::{Payload, SourceUpdate};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -134,19 +135,44 @@ fn prometheus_stages(c: &mut Criterion, sizes: &[usize]) {
         let mut sim = Sim::new(n, "steady", 1);
         sim.step();
         let body = prom_body(&sim, 1_733_150_000.123);
+        sim.step();
+        let next = prom_body(&sim, 1_733_150_001.123);
         eprintln!("{n} series: an answer of {} KiB", body.len() / 1024);
-        g.bench_function(format!("read, {n} series"), |b| {
+        g.bench_function(format!("read whole, {n} series"), |b| {
             b.iter(|| {
                 baton::sources::prometheus::read(200, black_box(&body), &cfg).expect("reads")
             });
         });
+        // The next second's answer read against this one.
+        let mut seen = None;
+        let whole = read_against(200, &body, &cfg, &mut seen, false).expect("reads");
+        let delta = read_against(200, &next, &cfg, &mut seen.clone(), false).expect("reads");
+        if let Payload::MeasuresDelta { changed, total } = &delta {
+            eprintln!("{n} series: {} of {total} values changed", changed.len());
+        }
+        g.bench_function(format!("read against the last, {n} series"), |b| {
+            b.iter_batched(
+                || seen.clone(),
+                |mut s| read_against(200, black_box(&next), &cfg, &mut s, false).expect("reads"),
+                BatchSize::LargeInput,
+            );
+        });
         let mut app = fixture::app(n, "steady", 5, "default");
         let at = app.model.now;
-        let payload = baton::sources::prometheus::read(200, &body, &cfg).expect("reads");
-        g.bench_function(format!("apply, {n} series"), |b| {
+        g.bench_function(format!("apply whole, {n} series"), |b| {
             b.iter_batched(
                 || SourceUpdate {
-                    result: Ok(payload.clone()),
+                    result: Ok(whole.clone()),
+                    ..update(Vec::new(), at)
+                },
+                |u| app.model.apply(u),
+                BatchSize::LargeInput,
+            );
+        });
+        g.bench_function(format!("apply the changes, {n} series"), |b| {
+            b.iter_batched(
+                || SourceUpdate {
+                    result: Ok(delta.clone()),
                     ..update(Vec::new(), at)
                 },
                 |u| app.model.apply(u),

@@ -181,7 +181,7 @@ failure_threshold = 1
     let e = holds(&model, "check.api.ok").expect_err("undecided");
     assert!(e.contains("no verdict yet"), "{e}");
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let _tasks = baton::sources::spawn_all(&config, &tx);
+    let _tasks = baton::sources::spawn_all(&config, &tx, model.resync());
     until(&mut model, &mut rx, "every check decided", |m| {
         m.sources.iter().all(|s| s.passing(m.now).is_some())
     })

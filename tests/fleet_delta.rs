@@ -158,3 +158,161 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
         );
     }
 }
+
+/// A Prometheus answer as the query API gives it, one series per label.
+fn answer(series: &[(&str, String, f64)], at: i64) -> Vec<u8> {
+    let result: Vec<serde_json::Value> = series
+        .iter()
+        .map(|(label, v, x)| {
+            serde_json::json!({"metric": {"__name__": "m", "job": "fleet", *label: v}, "value": [at, format!("{x}")]})
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
+        .expect("json")
+}
+
+#[test]
+fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
+    use baton::sources::{prometheus, series_delta::Seen};
+    let config = std::sync::Arc::new(baton::demo::config(std::net::SocketAddr::from((
+        [127, 0, 0, 1],
+        1,
+    ))));
+    let start = baton::demo::fixture::clock();
+    let mut whole = Model::new(std::sync::Arc::clone(&config), start);
+    let mut delta = Model::new(config, start);
+    let mut sim = Sim::new(200, "mixed", 3);
+    let mut last = None;
+    let measures = ["lag", "health_score", "up"];
+    let cfgs: Vec<baton::config::SourceCfg> = measures
+        .iter()
+        .map(|m| {
+            toml::from_str(&format!(
+                "name = \"{m}\"\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:1\"\nquery = \"q\"\nmeasure = \"{m}\""
+            ))
+            .expect("cfg")
+        })
+        .collect();
+    let mut memos: Vec<Option<Seen>> = (0..3).map(|_| None).collect();
+    let mut by_place = 0;
+    for s in 1..=60i64 {
+        sim.step();
+        let at = start + chrono::Duration::seconds(s);
+        let mut reports = sim.report();
+        // Until poll 20 one pair is not listed yet: its series match
+        // nothing, then they must reach it.
+        if s < 20 {
+            reports.pop();
+        }
+        // From poll 30 a pair has failed over: its instances swapped roles
+        // while their series stay the same.
+        if s >= 30
+            && let Some(r) = reports.get_mut(5)
+            && let Some(sb) = r.standby.take()
+        {
+            r.standby = Some(std::mem::replace(&mut r.primary, sb));
+        }
+        let body = serde_json::to_vec(&serde_json::json!({ "pairs": reports })).expect("json");
+        let (pairs, skipped) = baton::sources::parse::fleet(&body).expect("parses");
+        whole.apply(update(Payload::Fleet { pairs, skipped }, at));
+        delta.apply(update(
+            fleet_delta::read(&body, &mut last).expect("reads"),
+            at,
+        ));
+
+        let all = sim.report();
+        let ids = |i: usize| {
+            let r = &all[i];
+            [
+                Some(r.primary.id.clone()),
+                r.standby.as_ref().map(|s| s.id.clone()),
+            ]
+        };
+        // Lags move now and then; at poll 40 one is NaN (left out: the
+        // series are not the same ones, the answer goes whole).
+        let lag: Vec<(&str, String, f64)> = (0..all.len())
+            .filter(|&i| !(s == 40 && i == 3))
+            .map(|i| {
+                (
+                    "pair",
+                    all[i].id.clone(),
+                    if i as i64 % 7 == s % 7 { s as f64 } else { 1.0 },
+                )
+            })
+            .collect();
+        let score: Vec<(&str, String, f64)> = (0..all.len())
+            .flat_map(|i| ids(i).into_iter().flatten().map(move |id| (i, id)))
+            .map(|(i, id)| {
+                (
+                    "instance",
+                    id,
+                    if (i as i64 + s) % 13 == 0 { 40.0 } else { 95.0 },
+                )
+            })
+            .collect();
+        // One instance reports down from poll 10 to 25: its streak must
+        // reach the threshold through answers that say the same.
+        let up: Vec<(&str, String, f64)> = (0..all.len())
+            .flat_map(|i| ids(i).into_iter().flatten().map(move |id| (i, id)))
+            .map(|(i, id)| {
+                (
+                    "instance",
+                    id,
+                    if i == 7 && (10..25).contains(&s) {
+                        0.0
+                    } else {
+                        1.0
+                    },
+                )
+            })
+            .collect();
+        for (k, series) in [lag, score, up].iter().enumerate() {
+            let body = answer(series, 1_733_150_000 + s);
+            let src = k + 1;
+            let w = prometheus::read(200, &body, &cfgs[k]).expect("reads");
+            let asked = delta.resync().take(src);
+            let d = prometheus::read_against(200, &body, &cfgs[k], &mut memos[k], asked)
+                .expect("reads");
+            if let Payload::MeasuresDelta { changed, .. } = &d {
+                by_place += 1;
+                assert!(
+                    changed.len() < series.len() / 2,
+                    "poll {s}: everything changed?"
+                );
+            }
+            whole.apply(SourceUpdate {
+                source: src,
+                ..update(w, at)
+            });
+            delta.apply(SourceUpdate {
+                source: src,
+                ..update(d, at)
+            });
+        }
+        whole.tick(at);
+        delta.tick(at);
+        assert_eq!(seen(&whole), seen(&delta), "poll {s}");
+        let warnings = |m: &Model| {
+            m.sources
+                .iter()
+                .map(|s| s.warnings.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(warnings(&whole), warnings(&delta), "poll {s}");
+        if s == 10 {
+            assert!(
+                warnings(&delta)[1]
+                    .iter()
+                    .any(|w| w.contains("1 of 200 series match no known pair")),
+                "{:?}",
+                warnings(&delta)
+            );
+        }
+    }
+    let down = delta
+        .pairs
+        .iter()
+        .any(|p| p.id == sim.report()[7].id && p.primary.down);
+    assert!(!down, "the instance came back up");
+    assert!(by_place > 120, "{by_place} of 180 answers read by place");
+}

@@ -32,7 +32,7 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
     // write, handled as any other, not a console killed mid-incident.
     let mut sigxfsz = signal(SignalKind::from_raw(25))?;
     let (tx, mut rx) = mpsc::channel(256);
-    let _tasks = sources::spawn_all(&app.model.config, &tx);
+    let _tasks = sources::spawn_all(&app.model.config, &tx, app.model.resync());
     drop(tx);
     let (feedback_tx, mut feedback) = mpsc::channel(16);
     let mut executor = Executor::new(

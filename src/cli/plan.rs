@@ -90,9 +90,9 @@ pub fn run(
 /// when `wait` runs out.
 pub(super) async fn observe(cfg: &Arc<Config>, wait: Duration) -> Model {
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    let tasks = crate::sources::spawn_all(cfg, &tx);
-    drop(tx);
     let mut model = Model::new(Arc::clone(cfg), Utc::now());
+    let tasks = crate::sources::spawn_all(cfg, &tx, model.resync());
+    drop(tx);
     let mut answers = vec![0u32; cfg.sources.len()];
     let deadline = tokio::time::Instant::now() + wait;
     let enough = |answers: &[u32]| {

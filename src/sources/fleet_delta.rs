@@ -44,14 +44,6 @@ impl Last {
     }
 }
 
-/// What a fleet source keeps from poll to poll: the last list read, and
-/// the buffer the next body is read into.
-#[derive(Default)]
-pub struct Memo {
-    pub last: Option<Last>,
-    pub body: Vec<u8>,
-}
-
 /// Reads a fleet body of the default shape. `last` is what the previous
 /// poll left; it is replaced by what this one leaves.
 pub fn read(body: &[u8], last: &mut Option<Last>) -> Result<Payload, String> {

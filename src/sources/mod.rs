@@ -14,6 +14,7 @@ pub mod process;
 pub mod prometheus;
 pub mod redis;
 pub mod report;
+pub mod series_delta;
 pub mod tcp;
 
 use std::time::{Duration, Instant};
@@ -25,10 +26,20 @@ use tokio::task::JoinSet;
 
 use crate::config::{Config, SourceCfg, SourceKind, SourceMap};
 use report::{Payload, Probe, SourceUpdate};
+use series_delta::Resync;
+
+/// What a source keeps from poll to poll: the buffer the next body is
+/// read into, and what the last answer left to read the next against.
+#[derive(Default)]
+pub struct Memo {
+    pub body: Vec<u8>,
+    pub fleet: Option<fleet_delta::Last>,
+    pub series: Option<series_delta::Seen>,
+}
 
 /// Starts one task per source. Tasks end when the receiver is dropped or
-/// the set is dropped.
-pub fn spawn_all(config: &Config, tx: &mpsc::Sender<SourceUpdate>) -> JoinSet<()> {
+/// the set is dropped. `resync` is the state owner's (`Model::resync`).
+pub fn spawn_all(config: &Config, tx: &mpsc::Sender<SourceUpdate>, resync: &Resync) -> JoinSet<()> {
     let mut set = JoinSet::new();
     for (idx, cfg) in config.sources.iter().enumerate() {
         let targets = if cfg.kind == SourceKind::Http {
@@ -36,9 +47,15 @@ pub fn spawn_all(config: &Config, tx: &mpsc::Sender<SourceUpdate>) -> JoinSet<()
         } else {
             Vec::new()
         };
-        let (cfg, tx) = (cfg.clone(), tx.clone());
+        let (cfg, tx, resync) = (cfg.clone(), tx.clone(), resync.clone());
         set.spawn(supervise(idx, cfg.interval.0, tx.clone(), move || {
-            run(idx, cfg.clone(), targets.clone(), tx.clone())
+            run(
+                idx,
+                cfg.clone(),
+                targets.clone(),
+                tx.clone(),
+                resync.clone(),
+            )
         }));
     }
     set
@@ -111,16 +128,17 @@ async fn run(
     cfg: SourceCfg,
     targets: Vec<(String, String)>,
     tx: mpsc::Sender<SourceUpdate>,
+    resync: Resync,
 ) {
     let setup = prepare(&cfg);
     let mut failures = 0u32;
-    // A fleet's last body, to read the next one against.
-    let mut last = fleet_delta::Memo::default();
+    let mut memo = Memo::default();
     loop {
         let start = Instant::now();
+        let whole = resync.take(idx);
         let result = match &setup {
             Err(e) => Err(e.clone()),
-            Ok(check) => poll(check, &cfg, &targets, &mut last).await,
+            Ok(check) => poll(check, &cfg, &targets, &mut memo, whole).await,
         };
         let result = if cfg.is_check() {
             as_check(result)
@@ -175,21 +193,18 @@ async fn poll(
     check: &http::Check,
     cfg: &SourceCfg,
     targets: &[(String, String)],
-    last: &mut fleet_delta::Memo,
+    memo: &mut Memo,
+    whole: bool,
 ) -> Result<Payload, String> {
     let (client, headers, max) = (&check.client, &check.headers, check.max_body);
     match cfg.kind {
         SourceKind::Fleet => {
-            with_timeout(cfg.timeout.0, fleet(client, headers, cfg, max, last)).await
+            with_timeout(cfg.timeout.0, fleet(client, headers, cfg, max, memo)).await
         }
         SourceKind::Http => Ok(http::poll(check, cfg, targets).await),
         SourceKind::Prometheus => {
-            let body = &mut last.body;
-            with_timeout(
-                cfg.timeout.0,
-                prometheus::poll(client, headers, cfg, max, body),
-            )
-            .await
+            let poll = prometheus::poll(client, headers, cfg, max, memo, whole);
+            with_timeout(cfg.timeout.0, poll).await
         }
         SourceKind::Alertmanager => {
             with_timeout(cfg.timeout.0, alertmanager::poll(client, headers, cfg, max)).await
@@ -262,7 +277,7 @@ async fn fleet(
     headers: &HeaderMap,
     cfg: &SourceCfg,
     max: usize,
-    last: &mut fleet_delta::Memo,
+    last: &mut Memo,
 ) -> Result<Payload, String> {
     let url = cfg.url.as_deref().unwrap_or_default();
     let mut body = std::mem::take(&mut last.body);
@@ -279,7 +294,7 @@ async fn fleet(
         return Err(format!("HTTP {status}"));
     }
     let map = cfg.map.clone();
-    let mut prev = last.last.take();
+    let mut prev = last.fleet.take();
     // Reading 100 000 pairs takes milliseconds even against the last
     // body: off the runtime's workers that also serve other sources.
     let (result, next_last, next_body) = tokio::task::spawn_blocking(move || {
@@ -296,7 +311,7 @@ async fn fleet(
     })
     .await
     .map_err(|e| format!("parser failed: {e}"))?;
-    (last.last, last.body) = (next_last, next_body);
+    (last.fleet, last.body) = (next_last, next_body);
     result
 }
 

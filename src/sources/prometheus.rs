@@ -7,7 +7,8 @@ use reqwest::header::HeaderMap;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::client;
-use super::report::{Measured, Payload};
+use super::report::Payload;
+use super::series_delta::{self, Row, Seen};
 use crate::config::{Measure, SourceCfg};
 
 // One pass over the body: an answer over 100 000 series is read without
@@ -20,16 +21,16 @@ struct Answer {
     error: Option<String>,
 }
 
-struct Whole<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
+struct Whole<'w, 'l, 'de>(&'w Want<'l>, &'w mut Vec<Row<'de>>);
 
-impl<'de> DeserializeSeed<'de> for Whole<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Whole<'_, '_, 'de> {
     type Value = Answer;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Answer, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Whole<'_, '_> {
+impl<'de> Visitor<'de> for Whole<'_, '_, 'de> {
     type Value = Answer;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a Prometheus answer")
@@ -53,16 +54,16 @@ impl<'de> Visitor<'de> for Whole<'_, '_> {
     }
 }
 
-struct DataSeed<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
+struct DataSeed<'w, 'l, 'de>(&'w Want<'l>, &'w mut Vec<Row<'de>>);
 
-impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_, 'de> {
     type Value = Option<String>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for DataSeed<'_, '_> {
+impl<'de> Visitor<'de> for DataSeed<'_, '_, 'de> {
     type Value = Option<String>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("the data of an answer")
@@ -102,34 +103,55 @@ pub async fn poll(
     headers: &HeaderMap,
     cfg: &SourceCfg,
     max: usize,
-    body: &mut Vec<u8>,
+    memo: &mut super::Memo,
+    whole: bool,
 ) -> Result<Payload, String> {
     let base = cfg.url.as_deref().unwrap_or_default().trim_end_matches('/');
     let query = cfg.query.as_deref().unwrap_or_default();
     let url = reqwest::Url::parse_with_params(&format!("{base}/api/v1/query"), &[("query", query)])
         .map_err(|e| format!("invalid URL: {e}"))?;
-    let status = client::get_into(client, url.as_str(), headers, max, body).await?;
+    let status = client::get_into(client, url.as_str(), headers, max, &mut memo.body).await?;
     // An answer over 100 000 series takes tens of milliseconds to read:
-    // off the runtime's workers that also serve other sources.
-    let (taken, cfg) = (std::mem::take(body), cfg.clone());
-    let (result, taken) = tokio::task::spawn_blocking(move || (read(status, &taken, &cfg), taken))
-        .await
-        .map_err(|e| format!("parser failed: {e}"))?;
-    *body = taken;
+    // off the runtime's workers that also serve other sources. A poll cut
+    // short by its timeout here loses what was seen: the next is whole.
+    let (taken, cfg, mut seen) = (
+        std::mem::take(&mut memo.body),
+        cfg.clone(),
+        memo.series.take(),
+    );
+    let (result, taken, seen) = tokio::task::spawn_blocking(move || {
+        let r = read_against(status, &taken, &cfg, &mut seen, whole);
+        (r, taken, seen)
+    })
+    .await
+    .map_err(|e| format!("parser failed: {e}"))?;
+    (memo.body, memo.series) = (taken, seen);
     result
 }
 
-/// Reads a query answer; Prometheus's own error text is kept.
+/// Reads a query answer whole; Prometheus's own error text is kept.
 pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String> {
+    read_against(status, body, cfg, &mut None, true)
+}
+
+/// Reads a query answer against what `seen` holds of the last one sent
+/// whole: only the values that changed, unless `whole`.
+pub fn read_against(
+    status: u16,
+    body: &[u8],
+    cfg: &SourceCfg,
+    seen: &mut Option<Seen>,
+    whole: bool,
+) -> Result<Payload, String> {
     let (pair_label, instance_label) = labels(cfg);
+    let measure = cfg.measure.unwrap_or(Measure::Lag);
     let want = Want {
         pair: pair_label.as_deref(),
         instance: instance_label.as_deref(),
-        measure: cfg.measure.unwrap_or(Measure::Lag),
     };
-    let mut out = Vec::new();
+    let mut rows = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let answer = Whole(&want, &mut out)
+    let answer = Whole(&want, &mut rows)
         .deserialize(&mut de)
         .and_then(|a| de.end().map(|()| a))
         .map_err(|e| {
@@ -152,28 +174,27 @@ pub fn read(status: u16, body: &[u8], cfg: &SourceCfg) -> Result<Payload, String
             "query returns a {kind}; it must return an instant vector with a pair or instance label"
         ));
     }
-    Ok(Payload::Measures(out))
+    Ok(series_delta::payload(rows, measure, seen, whole))
 }
 
-/// The labels a source maps by, and what its values measure.
+/// The labels a source maps by.
 struct Want<'l> {
     pair: Option<&'l str>,
     instance: Option<&'l str>,
-    measure: Measure,
 }
 
-// The vector is read series by series straight into `Measured`: only the
-// labels the source maps by are copied, the others are skipped unread.
-struct Vector<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
+// The vector is read series by series: only the labels the source maps
+// by are kept (borrowed from the body), the others are skipped unread.
+struct Vector<'w, 'l, 'de>(&'w Want<'l>, &'w mut Vec<Row<'de>>);
 
-impl<'de> DeserializeSeed<'de> for Vector<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Vector<'_, '_, 'de> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Vector<'_, '_> {
+impl<'de> Visitor<'de> for Vector<'_, '_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a list of series")
@@ -192,14 +213,14 @@ impl<'de> Visitor<'de> for Vector<'_, '_> {
 struct Series<'w, 'l>(&'w Want<'l>);
 
 impl<'de> DeserializeSeed<'de> for Series<'_, '_> {
-    type Value = Option<Measured>;
+    type Value = Option<Row<'de>>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Series<'_, '_> {
-    type Value = Option<Measured>;
+    type Value = Option<Row<'de>>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a series with metric and value")
     }
@@ -222,10 +243,9 @@ impl<'de> Visitor<'de> for Series<'_, '_> {
             .parse::<f64>()
             .ok()
             .filter(|v| v.is_finite())
-            .map(|value| Measured {
+            .map(|value| Row {
                 pair,
                 instance,
-                measure: self.0.measure,
                 value,
             }))
     }
@@ -233,15 +253,17 @@ impl<'de> Visitor<'de> for Series<'_, '_> {
 
 struct Labels<'w, 'l>(&'w Want<'l>);
 
+type Pick<'de> = (Option<Cow<'de, str>>, Option<Cow<'de, str>>);
+
 impl<'de> DeserializeSeed<'de> for Labels<'_, '_> {
-    type Value = (Option<String>, Option<String>);
+    type Value = Pick<'de>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Labels<'_, '_> {
-    type Value = (Option<String>, Option<String>);
+    type Value = Pick<'de>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a map of labels")
     }
@@ -250,7 +272,7 @@ impl<'de> Visitor<'de> for Labels<'_, '_> {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let key = Some(key.as_ref());
             if key == self.0.pair || key == self.0.instance {
-                let v = map.next_value::<Cow<'de, str>>()?.into_owned();
+                let v = map.next_value::<Cow<'de, str>>()?;
                 if key == self.0.pair {
                     pair = Some(v.clone());
                 }
@@ -268,6 +290,7 @@ impl<'de> Visitor<'de> for Labels<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::report::Measured;
 
     fn cfg() -> SourceCfg {
         toml::from_str("name = \"p\"\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9090\"\nquery = \"x\"\nmeasure = \"lag\"").expect("cfg")

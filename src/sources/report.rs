@@ -36,6 +36,13 @@ pub enum Payload {
     Instances(Vec<Probe>),
     /// Values of a Prometheus query, by pair or instance.
     Measures(Vec<Measured>),
+    /// A Prometheus answer naming the same series as the last one sent
+    /// whole: the values that changed, by their place in that answer, and
+    /// how many series it holds (`sources::series_delta`).
+    MeasuresDelta {
+        changed: Vec<(u32, f64)>,
+        total: usize,
+    },
     /// Alerts from Alertmanager (the whole current list).
     Alerts(Vec<ExternalAlert>),
     /// A named service check passed; `detail` is what it found ("pid

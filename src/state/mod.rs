@@ -6,6 +6,7 @@ mod digest;
 mod fleet;
 mod index;
 mod judge;
+mod measures;
 pub mod pair;
 pub mod regions;
 pub mod ring;
@@ -23,11 +24,11 @@ pub use pair::{Hysteresis, Instance, Pair, PairState, Role};
 pub use regions::RegionSummary;
 pub use source::{CheckState, SourceHealth, SourceStatus};
 
-use crate::config::Measure;
 use crate::config::{Config, InstanceCfg, SourceKind};
 use crate::sources::report::{
-    ExternalAlert, InstanceReport, Measured, PairReport, Payload, Probe, SourceUpdate,
+    ExternalAlert, InstanceReport, PairReport, Payload, Probe, SourceUpdate,
 };
+use crate::sources::series_delta::Resync;
 
 /// How many of the worst lags are kept for the Lag pane.
 pub const WORST_LAGS: usize = 64;
@@ -64,6 +65,10 @@ pub struct Model {
     dirty: settle::Dirty,
     /// The earliest time age alone changes a pair's judgement (ms).
     next_due: Option<i64>,
+    /// What each Prometheus source's last whole answer reached, by source.
+    reach: Vec<Option<measures::Reach>>,
+    /// Asks sources for their next answer whole.
+    resync: Resync,
 }
 
 impl Model {
@@ -73,6 +78,7 @@ impl Model {
             .iter()
             .map(|s| SourceStatus::new(s, now))
             .collect();
+        let n = config.sources.len();
         let mut m = Self {
             config,
             now,
@@ -94,6 +100,8 @@ impl Model {
             firing: HashMap::new(),
             dirty: settle::Dirty::All,
             next_due: None,
+            reach: (0..n).map(|_| None).collect(),
+            resync: Resync::new(n),
         };
         for r in &m.config.regions {
             m.places.declare(&r.id, &r.provider);
@@ -132,8 +140,17 @@ impl Model {
         self.reindex();
     }
 
+    /// The handle sources are started with (`sources::spawn_all`), by
+    /// which this model asks them for an answer whole.
+    pub fn resync(&self) -> &Resync {
+        &self.resync
+    }
+
     fn reindex(&mut self) {
         self.states_generation += 1;
+        // Places of answers no longer say which pair: the next are whole.
+        self.reach.iter_mut().for_each(|r| *r = None);
+        self.resync.ask_all();
         // Indices moved: every digest is judged again.
         self.dirty = settle::Dirty::All;
         self.by_pair.clear();
@@ -217,13 +234,18 @@ impl Model {
                         let (unmatched, touched) =
                             self.apply_measures(u.source, u.at, &values, h, stale_after);
                         self.dirty.add(touched);
-                        if unmatched > 0
-                            && let Some(s) = self.sources.get_mut(u.source)
-                        {
-                            s.warnings.push(format!(
-                                "{unmatched} of {} series match no known pair or instance",
-                                values.len()
-                            ));
+                        self.unmatched_warning(u.source, unmatched, values.len());
+                    }
+                    Payload::MeasuresDelta { changed, total } => {
+                        status.failures = 0;
+                        status.last_success = Some(u.at);
+                        status.targets = total;
+                        status.failed_targets = 0;
+                        let applied =
+                            self.apply_measures_delta(u.source, u.at, &changed, h, stale_after);
+                        if let Some((unmatched, touched)) = applied {
+                            self.dirty.add(touched);
+                            self.unmatched_warning(u.source, unmatched, total);
                         }
                     }
                     Payload::Checked { detail } => {
@@ -305,71 +327,14 @@ impl Model {
         touched
     }
 
-    /// Applies Prometheus values; returns how many matched nothing known,
-    /// and the pairs they changed.
-    fn apply_measures(
-        &mut self,
-        source: usize,
-        at: DateTime<Utc>,
-        values: &[Measured],
-        h: Hysteresis,
-        stale_after: std::time::Duration,
-    ) -> (usize, Vec<usize>) {
-        let mut unmatched = 0;
-        let mut touched = Vec::new();
-        let at_ms = at.timestamp_millis();
-        for m in values {
-            let idx = m
-                .pair
-                .as_ref()
-                .and_then(|p| self.by_pair.get(&self.pairs, p))
-                .or_else(|| {
-                    m.instance
-                        .as_ref()
-                        .and_then(|i| self.by_instance.get(&self.pairs, i))
-                });
-            let Some(idx) = idx else {
-                unmatched += 1;
-                continue;
-            };
-            let Some(pair) = self.pairs.get_mut(idx) else {
-                continue;
-            };
-            let before = digest::Reading::of(pair);
-            let inst = match &m.instance {
-                Some(id) if pair.primary.id == *id => Some(&mut pair.primary),
-                Some(id) => pair.standby.as_mut().filter(|s| s.id == *id),
-                None => None,
-            };
-            match (m.measure, inst) {
-                (Measure::Lag, _) => pair.record_lag(Some(m.value)),
-                (Measure::LagBytes, _) => pair.record_lag_bytes(Some(m.value), at, false),
-                (Measure::HealthScore, Some(i)) => i.set_score(m.value),
-                (Measure::Up, Some(i)) => {
-                    let up = InstanceReport::default();
-                    let result = if m.value >= 1.0 {
-                        Ok(&up)
-                    } else {
-                        Err("up == 0 in Prometheus")
-                    };
-                    i.observe(at, result, h, None);
-                }
-                (_, None) => {
-                    unmatched += 1;
-                    continue;
-                }
-            }
-            pair.updated = Some(at);
-            pair.source.get_or_insert(source);
-            pair.stale_after = pair.stale_after.max(stale_after);
-            if before != digest::Reading::of(pair) {
-                touched.push(idx);
-            } else if let Some(d) = self.digests.get_mut(idx) {
-                // The same values again: only the time it goes stale moves.
-                d.due = digest::due_seen(pair, at, at_ms);
-            }
+    fn unmatched_warning(&mut self, source: usize, unmatched: usize, total: usize) {
+        if unmatched > 0
+            && let Some(s) = self.sources.get_mut(source)
+        {
+            s.warnings.push(format!(
+                "{unmatched} of {total} series match no known pair or instance"
+            ));
         }
-        (unmatched, touched)
     }
 
     /// Acknowledges an alert locally (this console only).

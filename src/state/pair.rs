@@ -179,7 +179,11 @@ impl Instance {
         self.last_seen = Some(at);
         self.response = None;
         let was = self.judged();
-        self.streak(self.error.is_some(), at, h);
+        // Judged as the report itself would be: on the status it gave,
+        // not on an error another source (Prometheus `up`) left since.
+        let failed = crate::sources::report::status_is_down(&self.status);
+        self.error = failed.then(|| format!("reported status {}", self.status));
+        self.streak(failed, at, h);
         was != self.judged()
     }
 

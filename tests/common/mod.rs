@@ -41,8 +41,10 @@ pub fn model_for(
     let cfg: Config =
         toml::from_str(toml_text).unwrap_or_else(|e| panic!("test config: {e}\n{toml_text}"));
     let (tx, rx) = mpsc::channel(64);
-    let tasks = baton::sources::spawn_all(&cfg, &tx);
-    (Model::new(Arc::new(cfg), Utc::now()), rx, tasks)
+    let cfg = Arc::new(cfg);
+    let model = Model::new(Arc::clone(&cfg), Utc::now());
+    let tasks = baton::sources::spawn_all(&cfg, &tx, model.resync());
+    (model, rx, tasks)
 }
 
 /// Feeds source updates into the model until `done` holds; a generous

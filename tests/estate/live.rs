@@ -245,7 +245,6 @@ impl Live {
     pub fn start_on(estate: &Estate, name: &str, file: &str) -> Self {
         let config = estate.config(file);
         let (tx, updates) = mpsc::channel(256);
-        let sources = baton::sources::spawn_all(&config, &tx);
         // The console's folder inside the estate's: the harness empties a
         // folder named after the test, which must never be the estate's.
         let dir = estate.dir.join(format!("console-{name}"));
@@ -256,6 +255,7 @@ impl Live {
             .loaded_runbooks()
             .build();
         h.app.model.now = chrono::Utc::now();
+        let sources = baton::sources::spawn_all(&h.app.model.config, &tx, h.app.model.resync());
         Self {
             h,
             updates,
