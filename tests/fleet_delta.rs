@@ -159,16 +159,19 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
     }
 }
 
-/// A Prometheus answer as the query API gives it, one series per label.
+/// A Prometheus answer written as its query API writes one.
 fn answer(series: &[(&str, String, f64)], at: i64) -> Vec<u8> {
-    let result: Vec<serde_json::Value> = series
+    let result: Vec<String> = series
         .iter()
         .map(|(label, v, x)| {
-            serde_json::json!({"metric": {"__name__": "m", "job": "fleet", *label: v}, "value": [at, format!("{x}")]})
+            format!(r#"{{"metric":{{"__name__":"m","job":"fleet","{label}":"{v}"}},"value":[{at}.123,"{x}"]}}"#)
         })
         .collect();
-    serde_json::to_vec(&serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
-        .expect("json")
+    format!(
+        r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+        result.join(",")
+    )
+    .into_bytes()
 }
 
 #[test]

@@ -137,7 +137,7 @@ fn entries(body: &[u8]) -> Option<Spans> {
     }
 }
 
-fn skip_ws(body: &[u8], mut at: usize) -> usize {
+pub(super) fn skip_ws(body: &[u8], mut at: usize) -> usize {
     while body.get(at).is_some_and(u8::is_ascii_whitespace) {
         at += 1;
     }
@@ -145,7 +145,7 @@ fn skip_ws(body: &[u8], mut at: usize) -> usize {
 }
 
 /// The index after the string that opens at `at` (a `"`).
-fn string_end(body: &[u8], mut at: usize) -> Option<usize> {
+pub(super) fn string_end(body: &[u8], mut at: usize) -> Option<usize> {
     at += 1;
     loop {
         let rest = body.get(at..)?;
@@ -158,7 +158,7 @@ fn string_end(body: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// The index after the object or array that opens at `at`.
-fn object_end(body: &[u8], at: usize) -> Option<usize> {
+pub(super) fn object_end(body: &[u8], at: usize) -> Option<usize> {
     if !matches!(body.get(at), Some(b'{' | b'[')) {
         return None;
     }

@@ -8,7 +8,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::client;
 use super::report::Payload;
-use super::series_delta::{self, Row, Seen};
+use super::series_delta::{Row, Seen};
 use crate::config::{Measure, SourceCfg};
 
 // One pass over the body: an answer over 100 000 series is read without
@@ -143,6 +143,17 @@ pub fn read_against(
     seen: &mut Option<Seen>,
     whole: bool,
 ) -> Result<Payload, String> {
+    if !whole
+        && (200..300).contains(&status)
+        && let Some(s) = seen.as_mut()
+        && let Some(changed) = s.changes(body)
+    {
+        return Ok(Payload::MeasuresDelta {
+            changed,
+            total: s.places(),
+        });
+    }
+    *seen = None;
     let (pair_label, instance_label) = labels(cfg);
     let measure = cfg.measure.unwrap_or(Measure::Lag);
     let want = Want {
@@ -174,7 +185,10 @@ pub fn read_against(
             "query returns a {kind}; it must return an instant vector with a pair or instance label"
         ));
     }
-    Ok(series_delta::payload(rows, measure, seen, whole))
+    *seen = Seen::of(body, rows.len());
+    Ok(Payload::Measures(
+        rows.into_iter().map(|r| r.measured(measure)).collect(),
+    ))
 }
 
 /// The labels a source maps by.

@@ -1,26 +1,31 @@
-//! A Prometheus answer read against the last one sent whole, so that only
-//! the values that changed cross to the state owner. At 100 000 series a
-//! whole answer is 100 000 values with their labels copied on a parsing
-//! thread, each then found by its label on the owner's thread (about
-//! 20 ms there, which a key press waits behind). Read against the last
-//! one it is the few values that moved, named by their place in the last
-//! whole answer: the owner keeps which pair each place reached.
+//! A Prometheus answer read against the last one, so that only the values
+//! that changed cross to the state owner. At 100 000 series a whole
+//! answer is 100 000 values with their labels, read by a JSON parser on a
+//! blocking thread (about 40 ms) and each found by its label on the
+//! owner's thread (about 20 ms there, which a key press waits behind).
+//! Read against the last one, as the fleet source does
+//! (`fleet_delta`), it is a walk over the bytes: each series' `metric`
+//! object, as written, has the same hash as last time at the same place
+//! in the list, and only its value is read; the few that moved cross,
+//! named by their place in the last answer sent whole. The owner keeps
+//! which pair each place reached.
 //!
-//! The owner asks for the next answer whole (`Resync`) when it can no
-//! longer trust those places: pairs added, gone or moved, an instance
-//! that is not where it was. The source sends it whole by itself when the
-//! series are not the same ones as last time (one more, one less, one
-//! renamed) or two series share a label value.
+//! Anything else is read whole by the parser, with its errors: an answer
+//! not written as Prometheus writes one, a series more or less, one
+//! renamed or moved, a value that became NaN or came back. So is the
+//! answer after the owner asked for it (`Resync`): pairs added, gone or
+//! moved, an instance no longer where it was. A hash collision would
+//! leave a pair with the value of the series that was at its place a
+//! second before, at odds of about one in 2^64 per series.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
-use super::report::{Measured, Payload};
+use super::fleet_delta::{object_end, skip_ws};
+use super::report::Measured;
 use crate::config::Measure;
 
 /// The owner's way to ask a source for its next answer whole, by source
@@ -53,8 +58,8 @@ impl Resync {
     }
 }
 
-/// One series of an answer: the labels the source maps by, borrowed from
-/// the body where they hold no escape, and its value.
+/// One series of an answer read whole: the labels the source maps by,
+/// borrowed from the body where they hold no escape, and its value.
 #[derive(Debug)]
 pub struct Row<'a> {
     pub pair: Option<Cow<'a, str>>,
@@ -63,22 +68,7 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn key(&self) -> u64 {
-        let mut h = Xxh3::new();
-        for label in [&self.pair, &self.instance] {
-            match label {
-                // The length first: ("ab", "c") and ("a", "bc") differ.
-                Some(v) => {
-                    h.update(&(v.len() as u64 + 1).to_le_bytes());
-                    h.update(v.as_bytes());
-                }
-                None => h.update(&0u64.to_le_bytes()),
-            }
-        }
-        h.digest()
-    }
-
-    fn measured(self, measure: Measure) -> Measured {
+    pub fn measured(self, measure: Measure) -> Measured {
         Measured {
             pair: self.pair.map(Cow::into_owned),
             instance: self.instance.map(Cow::into_owned),
@@ -88,205 +78,200 @@ impl Row<'_> {
     }
 }
 
-/// The keys are already hashes (XXH3).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
-struct Place {
-    /// Its place in the last whole answer.
-    at: u32,
+struct Series {
+    /// The hash of its `metric` object as written.
+    metric: u64,
+    /// Its place in what was sent whole; `None` for a value left out
+    /// (NaN, infinite, not a number).
+    place: Option<u32>,
     /// Its value as the owner last received it.
     bits: u64,
-    /// The answer that last named it, so a series named twice is caught.
-    answer: u32,
 }
 
-/// Each series of the last whole answer, by the hash of its labels.
-#[derive(Default, Clone)]
+/// Each series of the last answer, in the answer's order.
+#[derive(Debug, Default, Clone)]
 pub struct Seen {
-    places: HashMap<u64, Place, BuildHasherDefault<KeyHasher>>,
-    answer: u32,
+    series: Vec<Series>,
+    places: usize,
+}
+
+/// The start of every successful instant-vector answer of Prometheus.
+const HEAD: &[u8] = br#"{"status":"success","data":{"resultType":"vector","result":["#;
+
+/// Walks the series of an answer written as Prometheus writes one, with
+/// each one's `metric` object and value text; `None` as soon as the body
+/// is written otherwise (then it is read whole).
+fn walk<'b>(body: &'b [u8], mut each: impl FnMut(&'b [u8], &'b [u8]) -> Option<()>) -> Option<()> {
+    let expect = |at: usize, what: &[u8]| {
+        body.get(at..at + what.len())
+            .filter(|b| *b == what)
+            .map(|_| at + what.len())
+    };
+    let mut at = expect(0, HEAD)?;
+    let mut first = true;
+    loop {
+        at = skip_ws(body, at);
+        if body.get(at) == Some(&b']') {
+            at += 1;
+            break;
+        }
+        if !first {
+            at = skip_ws(body, expect(at, b",")?);
+        }
+        first = false;
+        at = expect(at, br#"{"metric":"#)?;
+        let end = object_end(body, at)?;
+        let metric = body.get(at..end)?;
+        at = expect(end, br#","value":["#)?;
+        // The timestamp, then the value as a string without escapes.
+        at += body.get(at..)?.iter().position(|&b| b == b',')? + 1;
+        at = expect(at, b"\"")?;
+        let len = body.get(at..)?.iter().position(|&b| b == b'"')?;
+        let text = body.get(at..at + len)?;
+        if text.contains(&b'\\') {
+            return None;
+        }
+        at = expect(at + len, b"\"]}")?;
+        each(metric, text)?;
+    }
+    // Only the data and the answer close after the list.
+    (body.get(at..)?.trim_ascii() == b"}}").then_some(())
+}
+
+/// A value as a whole read takes it: NaN and infinities are left out.
+fn value(text: &[u8]) -> Option<f64> {
+    std::str::from_utf8(text)
+        .ok()?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 impl Seen {
-    /// `None` when two series share their labels (or, at odds of about
-    /// one in 2^64 per pair of series, their hash): places would not say
-    /// which is which, so every answer is sent whole.
-    fn of(rows: &[Row]) -> Option<Self> {
-        let mut places =
-            HashMap::with_capacity_and_hasher(rows.len(), BuildHasherDefault::default());
-        for (i, row) in rows.iter().enumerate() {
-            let place = Place {
-                at: u32::try_from(i).ok()?,
-                bits: row.value.to_bits(),
-                answer: 0,
+    /// What an answer read whole leaves, `sent` its values in order;
+    /// `None` when the body is not written as the walk reads.
+    pub fn of(body: &[u8], sent: usize) -> Option<Self> {
+        let mut seen = Self::default();
+        walk(body, |metric, text| {
+            let v = value(text);
+            let place = match v {
+                Some(_) => {
+                    seen.places += 1;
+                    Some(u32::try_from(seen.places - 1).ok()?)
+                }
+                None => None,
             };
-            if places.insert(row.key(), place).is_some() {
-                return None;
-            }
-        }
-        Some(Self { places, answer: 0 })
+            seen.series.push(Series {
+                metric: xxh3_64(metric),
+                place,
+                bits: v.unwrap_or_default().to_bits(),
+            });
+            Some(())
+        })?;
+        (seen.places == sent).then_some(seen)
+    }
+
+    /// How many values were sent whole.
+    pub fn places(&self) -> usize {
+        self.places
     }
 
     /// The values that changed, by place, or `None` when this answer does
-    /// not name exactly the same series.
-    fn changes(&mut self, rows: &[Row]) -> Option<Vec<(u32, f64)>> {
-        if rows.len() != self.places.len() {
-            return None;
-        }
-        self.answer = self.answer.wrapping_add(1);
+    /// not hold the same series in the same order (or is written
+    /// otherwise). Left as it is only when it answers.
+    pub fn changes(&mut self, body: &[u8]) -> Option<Vec<(u32, f64)>> {
         let mut changed = Vec::new();
-        for row in rows {
-            let place = self.places.get_mut(&row.key())?;
-            if place.answer == self.answer {
+        let mut i = 0;
+        walk(body, |metric, text| {
+            let s = self.series.get_mut(i)?;
+            i += 1;
+            if s.metric != xxh3_64(metric) {
                 return None;
             }
-            place.answer = self.answer;
-            let bits = row.value.to_bits();
-            if place.bits != bits {
-                place.bits = bits;
-                changed.push((place.at, row.value));
+            match (value(text), s.place) {
+                (Some(v), Some(place)) => {
+                    if v.to_bits() != s.bits {
+                        s.bits = v.to_bits();
+                        changed.push((place, v));
+                    }
+                    Some(())
+                }
+                (None, None) => Some(()),
+                // Left out now and not before, or the other way round.
+                _ => None,
             }
-        }
-        Some(changed)
+        })?;
+        (i == self.series.len()).then_some(changed)
     }
-}
-
-/// What to send for an answer's series: only what changed when they are
-/// the ones `seen` holds and the owner did not ask for it whole. `seen`
-/// is left holding what the owner will have.
-pub fn payload(rows: Vec<Row>, measure: Measure, seen: &mut Option<Seen>, whole: bool) -> Payload {
-    if !whole
-        && let Some(s) = seen.as_mut()
-        && let Some(changed) = s.changes(&rows)
-    {
-        return Payload::MeasuresDelta {
-            changed,
-            total: rows.len(),
-        };
-    }
-    *seen = Seen::of(&rows);
-    Payload::Measures(rows.into_iter().map(|r| r.measured(measure)).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rows(values: &[(&'static str, f64)]) -> Vec<Row<'static>> {
-        values
+    fn answer(series: &[(&str, &str)]) -> Vec<u8> {
+        let list: Vec<String> = series
             .iter()
-            .map(|&(p, value)| Row {
-                pair: Some(Cow::Borrowed(p)),
-                instance: None,
-                value,
+            .map(|(p, v)| {
+                format!(
+                    r#"{{"metric":{{"__name__":"m","pair":"{p}"}},"value":[1733150000.5,"{v}"]}}"#
+                )
             })
-            .collect()
-    }
-
-    fn kind(p: &Payload) -> String {
-        match p {
-            Payload::Measures(m) => format!("whole {}", m.len()),
-            Payload::MeasuresDelta { changed, total } => format!("{changed:?} of {total}"),
-            _ => "other".into(),
-        }
+            .collect();
+        format!(
+            r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+            list.join(",")
+        )
+        .into_bytes()
     }
 
     #[test]
     fn only_changed_values_cross_while_the_series_are_the_same() {
-        let mut seen = None;
-        let first = payload(
-            rows(&[("a", 1.0), ("b", 2.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
+        let first = answer(&[("a", "1"), ("b", "NaN"), ("c", "2")]);
+        // Two values sent whole (NaN left out).
+        let mut seen = Seen::of(&first, 2).expect("walks");
+        assert_eq!(seen.places(), 2);
+        assert!(Seen::of(&first, 3).is_none(), "not what the parser sent");
+        assert_eq!(seen.changes(&first), Some(vec![]));
+        let moved = answer(&[("a", "1"), ("b", "NaN"), ("c", "5")]);
+        assert_eq!(seen.changes(&moved), Some(vec![(1, 5.0)]));
+        assert_eq!(seen.changes(&moved), Some(vec![]));
+        // Not the same series, or a value left out that comes back: whole.
+        for other in [
+            answer(&[("a", "1"), ("b", "NaN")]),
+            answer(&[("a", "1"), ("b", "NaN"), ("c", "5"), ("d", "1")]),
+            answer(&[("c", "5"), ("b", "NaN"), ("a", "1")]),
+            answer(&[("a", "1"), ("b", "3"), ("c", "5")]),
+            answer(&[("a", "+Inf"), ("b", "NaN"), ("c", "5")]),
+            answer(&[("a", "1\\u0030"), ("b", "NaN"), ("c", "5")]),
+        ] {
+            assert_eq!(
+                seen.clone().changes(&other),
+                None,
+                "{}",
+                String::from_utf8_lossy(&other)
+            );
+        }
+        // Written otherwise: with warnings, an error, spaces.
+        let mut warned = moved.clone();
+        warned.truncate(warned.len() - 1);
+        warned.extend_from_slice(br#","warnings":["w"]}"#);
+        assert_eq!(seen.clone().changes(&warned), None);
+        assert_eq!(
+            seen.clone()
+                .changes(br#"{"status":"error","errorType":"x","error":"y"}"#),
+            None
         );
-        assert_eq!(kind(&first), "whole 2");
-        // Another order, one value moved: named by its first place.
-        let p = payload(
-            rows(&[("b", 3.0), ("a", 1.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
+        let spaced = String::from_utf8_lossy(&moved).replace("\"metric\":", "\"metric\": ");
+        assert_eq!(seen.clone().changes(spaced.as_bytes()), None);
+        // A label value with a brace or an escaped quote is read as written.
+        let odd = answer(&[("a}{", "1"), ("b\\\"", "2")]);
+        let mut s = Seen::of(&odd, 2).expect("walks");
+        assert_eq!(
+            s.changes(&answer(&[("a}{", "1"), ("b\\\"", "3")])),
+            Some(vec![(1, 3.0)])
         );
-        assert_eq!(kind(&p), "[(1, 3.0)] of 2");
-        let p = payload(
-            rows(&[("a", 1.0), ("b", 3.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
-        );
-        assert_eq!(kind(&p), "[] of 2");
-        // Asked for whole, one series more, one renamed, one named twice.
-        let p = payload(
-            rows(&[("a", 1.0), ("b", 3.0)]),
-            Measure::Lag,
-            &mut seen,
-            true,
-        );
-        assert_eq!(kind(&p), "whole 2");
-        let p = payload(
-            rows(&[("a", 1.0), ("b", 3.0), ("c", 0.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
-        );
-        assert_eq!(kind(&p), "whole 3");
-        let p = payload(
-            rows(&[("a", 1.0), ("b", 3.0), ("d", 0.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
-        );
-        assert_eq!(kind(&p), "whole 3");
-        let p = payload(
-            rows(&[("a", 1.0), ("a", 3.0), ("d", 0.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
-        );
-        assert_eq!(kind(&p), "whole 3");
-        assert!(
-            seen.is_none(),
-            "a label value named twice is never read by place"
-        );
-        let p = payload(
-            rows(&[("a", 1.0), ("a", 3.0), ("d", 0.0)]),
-            Measure::Lag,
-            &mut seen,
-            false,
-        );
-        assert_eq!(kind(&p), "whole 3");
-    }
-
-    #[test]
-    fn labels_are_told_apart_by_length_and_presence() {
-        let row = |p: Option<&'static str>, i: Option<&'static str>| Row {
-            pair: p.map(Cow::Borrowed),
-            instance: i.map(Cow::Borrowed),
-            value: 0.0,
-        };
-        assert_ne!(
-            row(Some("ab"), Some("c")).key(),
-            row(Some("a"), Some("bc")).key()
-        );
-        assert_ne!(row(Some("a"), None).key(), row(None, Some("a")).key());
-        assert_ne!(row(Some(""), None).key(), row(None, None).key());
     }
 
     #[test]
