@@ -73,6 +73,33 @@ title = "Switched"
     path
 }
 
+/// A console on `cfg` sharing the windows journal under `d`, on the real
+/// clock; `read_only` for a watching console.
+fn console(d: &Path, cfg: &Path, name: &str, read_only: bool) -> Harness {
+    let config = baton::config::load_file(cfg).unwrap_or_else(|e| panic!("{e}"));
+    let b = Harness::builder(name)
+        .in_dir(d.join(name))
+        .journal_dir(d.join("journal"))
+        .config(config)
+        .loaded_runbooks();
+    let mut h = if read_only {
+        b.read_only().build()
+    } else {
+        b.build()
+    };
+    h.app.model.now = chrono::Utc::now();
+    h
+}
+
+/// A runbook `id` of one phase ahead of its window (`first`, its steps
+/// included), then the window's own phase.
+fn runbook_ahead(d: &Path, id: &str, title: &str, first: &str) {
+    let text = format!(
+        "id = \"{id}\"\ntitle = \"{title}\"\napplies_to = \"region\"\n\n{first}\n[[phase]]\nid = \"go\"\n[[phase.step]]\nid = \"switched\"\nkind = \"check\"\ntitle = \"Switched\"\n"
+    );
+    std::fs::write(d.join(format!("runbooks/{id}.toml")), text).expect("runbook");
+}
+
 fn schedule(config: &Path, args: &[&str]) -> (Output, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .arg("--config")
@@ -223,14 +250,7 @@ fn a_runbook_started_in_its_window_comes_due_phase_by_phase() {
     let (out, text) = schedule(&cfg, &["windowed", "eu-west-1", "+72h"]);
     assert!(out.status.success(), "{text}");
     let id = window_id(&text);
-    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
-    let mut h = Harness::builder("windows-console")
-        .in_dir(d.join("console"))
-        .journal_dir(d.join("journal"))
-        .config(config)
-        .loaded_runbooks()
-        .build();
-    h.app.model.now = chrono::Utc::now();
+    let mut h = console(&d, &cfg, "windows-console", false);
     assert!(h.app.reload_windows(&d.join("journal")));
     let screen = h.screen(100, 24);
     assert!(screen.contains("⏲ eu-west-1 (aws) in 2d 23h"), "{screen}");
@@ -383,14 +403,7 @@ title = "d"
 fn the_command_line_schedules_a_window_a_read_only_console_does_not() {
     let d = dir("command");
     let cfg = config(&d);
-    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
-    let mut h = Harness::builder("windows-command")
-        .in_dir(d.join("console"))
-        .journal_dir(d.join("journal"))
-        .config(config.clone())
-        .loaded_runbooks()
-        .build();
-    h.app.model.now = chrono::Utc::now();
+    let mut h = console(&d, &cfg, "windows-command", false);
     h.code(KeyCode::Char(':'));
     h.text("schedule windowed eu-west-1 +50h");
     h.code(KeyCode::Enter);
@@ -422,14 +435,7 @@ fn the_command_line_schedules_a_window_a_read_only_console_does_not() {
         "{reminder:?}"
     );
 
-    let mut ro = Harness::builder("windows-command-ro")
-        .in_dir(d.join("console-ro"))
-        .journal_dir(d.join("journal"))
-        .config(config)
-        .loaded_runbooks()
-        .read_only()
-        .build();
-    ro.app.model.now = chrono::Utc::now();
+    let mut ro = console(&d, &cfg, "windows-command-ro", true);
     ro.code(KeyCode::Char(':'));
     ro.text("schedule windowed eu-west-1 +60h");
     ro.code(KeyCode::Enter);
@@ -448,41 +454,15 @@ fn the_command_line_schedules_a_window_a_read_only_console_does_not() {
 fn a_wait_ahead_of_its_window_time_does_not_go_on_by_itself() {
     let d = dir("wait");
     let cfg = config(&d);
-    std::fs::write(
-        d.join("runbooks/waited.toml"),
-        r#"id = "waited"
-title = "A wait before the window"
-applies_to = "region"
-
-[[phase]]
-id = "prep"
-before = "24h"
-[[phase.step]]
-id = "quiet"
-kind = "wait"
-title = "Always true, once due"
-expr = "elapsed >= 0"
-timeout = "100h"
-
-[[phase]]
-id = "go"
-[[phase.step]]
-id = "switched"
-kind = "check"
-title = "Switched"
-"#,
-    )
-    .expect("runbook");
+    runbook_ahead(
+        &d,
+        "waited",
+        "A wait before the window",
+        "[[phase]]\nid = \"prep\"\nbefore = \"24h\"\n[[phase.step]]\nid = \"quiet\"\nkind = \"wait\"\ntitle = \"Always true, once due\"\nexpr = \"elapsed >= 0\"\ntimeout = \"100h\"\n",
+    );
     let (out, text) = schedule(&cfg, &["waited", "eu-west-1", "+30h"]);
     assert!(out.status.success(), "{text}");
-    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
-    let mut h = Harness::builder("windows-wait")
-        .in_dir(d.join("console"))
-        .journal_dir(d.join("journal"))
-        .config(config)
-        .loaded_runbooks()
-        .build();
-    h.app.model.now = chrono::Utc::now();
+    let mut h = console(&d, &cfg, "windows-wait", false);
     assert!(h.app.reload_windows(&d.join("journal")));
     assert!(
         !h.app.reload_windows(&d.join("journal")),
@@ -515,41 +495,15 @@ title = "Switched"
 fn a_notification_of_a_phase_not_yet_due_is_not_sent() {
     let d = dir("notify");
     let cfg = config(&d);
-    std::fs::write(
-        d.join("runbooks/announced.toml"),
-        r#"id = "announced"
-title = "An announcement before the window"
-applies_to = "region"
-
-[[phase]]
-id = "announce"
-before = "48h"
-[[phase.step]]
-id = "tell"
-kind = "notify"
-title = "Tell the stakeholders"
-channel = "clipboard"
-text = "The window opens at {{ incident.window_opens }}"
-
-[[phase]]
-id = "go"
-[[phase.step]]
-id = "switched"
-kind = "check"
-title = "Switched"
-"#,
-    )
-    .expect("runbook");
+    runbook_ahead(
+        &d,
+        "announced",
+        "An announcement before the window",
+        "[[phase]]\nid = \"announce\"\nbefore = \"48h\"\n[[phase.step]]\nid = \"tell\"\nkind = \"notify\"\ntitle = \"Tell the stakeholders\"\nchannel = \"clipboard\"\ntext = \"The window opens at {{ incident.window_opens }}\"\n",
+    );
     let (out, text) = schedule(&cfg, &["announced", "eu-west-1", "+50h"]);
     assert!(out.status.success(), "{text}");
-    let config = baton::config::load_file(&cfg).unwrap_or_else(|e| panic!("{e}"));
-    let mut h = Harness::builder("windows-notify")
-        .in_dir(d.join("console"))
-        .journal_dir(d.join("journal"))
-        .config(config)
-        .loaded_runbooks()
-        .build();
-    h.app.model.now = chrono::Utc::now();
+    let mut h = console(&d, &cfg, "windows-notify", false);
     h.app.reload_windows(&d.join("journal"));
     let area = Target::Area {
         region: "eu-west-1".into(),
