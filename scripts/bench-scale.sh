@@ -12,7 +12,8 @@
 # screen's answer while updates arrive (median, p95, p99, max), and the
 # peer's CPU; then the ratios to the smallest size.
 #   scripts/bench-scale.sh [SECONDS] [PRESSES] [SIZES...]
-#   BATON_SCALE_PATHS="fleet prometheus" (the default) chooses the paths.
+#   BATON_SCALE_PATHS="fleet prometheus" (the default) chooses the paths;
+#   BATON_BIN=path measures that binary instead of building this tree.
 # Needs: tmux, script (bsdutils), python3, and prometheus for that path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,13 @@ done
 case " $paths " in *" prometheus "*)
   command -v prometheus >/dev/null || { echo "needs prometheus (Debian: apt-get install prometheus)"; exit 1; } ;;
 esac
-cargo build --release --quiet
-bin=$PWD/target/release/baton
+# BATON_BIN measures another build (an A/B of one change in one setup).
+if [ -n "${BATON_BIN:-}" ]; then
+  bin=$(realpath "$BATON_BIN")
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/baton
+fi
 work=$(mktemp -d)
 sock=baton-scale-$$
 server=""

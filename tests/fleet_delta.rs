@@ -174,6 +174,13 @@ fn answer(series: &[(&str, String, f64)], at: i64) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A standby replaced by a new instance (a rebuilt host, a new id).
+fn rebuild(r: &mut baton::sources::report::PairReport) {
+    if let Some(sb) = r.standby.as_mut() {
+        sb.id = format!("{}-rebuilt", sb.id);
+    }
+}
+
 #[test]
 fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
     use baton::sources::{prometheus, series_delta::Seen};
@@ -198,6 +205,7 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
         .collect();
     let mut memos: Vec<Option<Seen>> = (0..3).map(|_| None).collect();
     let mut by_place = 0;
+    let mut resynced = false;
     for s in 1..=60i64 {
         sim.step();
         let at = start + chrono::Duration::seconds(s);
@@ -215,6 +223,13 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
         {
             r.standby = Some(std::mem::replace(&mut r.primary, sb));
         }
+        // From poll 45 a pair's standby is rebuilt under a new id: the
+        // inventory says so at once, Prometheus only from poll 50. Between,
+        // its series name an instance no longer in the pair: they must
+        // reach nothing, and the places must be learnt again.
+        if s >= 45 {
+            rebuild(&mut reports[9]);
+        }
         let body = serde_json::to_vec(&serde_json::json!({ "pairs": reports })).expect("json");
         let (pairs, skipped) = baton::sources::parse::fleet(&body).expect("parses");
         whole.apply(update(Payload::Fleet { pairs, skipped }, at));
@@ -223,7 +238,10 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
             at,
         ));
 
-        let all = sim.report();
+        let mut all = sim.report();
+        if s >= 50 {
+            rebuild(&mut all[9]);
+        }
         let ids = |i: usize| {
             let r = &all[i];
             [
@@ -274,6 +292,7 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
             let src = k + 1;
             let w = prometheus::read(200, &body, &cfgs[k]).expect("reads");
             let asked = delta.resync().take(src);
+            resynced |= asked && (45..50).contains(&s);
             let d = prometheus::read_against(200, &body, &cfgs[k], &mut memos[k], asked)
                 .expect("reads");
             if let Payload::MeasuresDelta { changed, .. } = &d {
@@ -317,5 +336,17 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
         .iter()
         .any(|p| p.id == sim.report()[7].id && p.primary.down);
     assert!(!down, "the instance came back up");
+    assert!(
+        resynced,
+        "the rebuilt standby never made the owner ask again"
+    );
+    let id = sim.report()[9].id.clone();
+    let rebuilt = delta.pairs.iter().find(|p| p.id == id);
+    assert!(
+        rebuilt
+            .and_then(|p| p.standby.as_ref())
+            .is_some_and(|s| s.id.ends_with("-rebuilt") && s.health_score.is_some()),
+        "the rebuilt standby has its score"
+    );
     assert!(by_place > 120, "{by_place} of 180 answers read by place");
 }

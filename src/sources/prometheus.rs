@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::client;
-use super::report::Payload;
+use super::report::{Measured, Payload};
 use super::series_delta::{Row, Seen};
 use crate::config::{Measure, SourceCfg};
 
@@ -21,16 +21,16 @@ struct Answer {
     error: Option<String>,
 }
 
-struct Whole<'w, 'l, 'de>(&'w Want<'l>, &'w mut Vec<Row<'de>>);
+struct Whole<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
 
-impl<'de> DeserializeSeed<'de> for Whole<'_, '_, 'de> {
+impl<'de> DeserializeSeed<'de> for Whole<'_, '_> {
     type Value = Answer;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Answer, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Whole<'_, '_, 'de> {
+impl<'de> Visitor<'de> for Whole<'_, '_> {
     type Value = Answer;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a Prometheus answer")
@@ -54,16 +54,16 @@ impl<'de> Visitor<'de> for Whole<'_, '_, 'de> {
     }
 }
 
-struct DataSeed<'w, 'l, 'de>(&'w Want<'l>, &'w mut Vec<Row<'de>>);
+struct DataSeed<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
 
-impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_, 'de> {
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
     type Value = Option<String>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for DataSeed<'_, '_, 'de> {
+impl<'de> Visitor<'de> for DataSeed<'_, '_> {
     type Value = Option<String>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("the data of an answer")
@@ -155,10 +155,10 @@ pub fn read_against(
     }
     *seen = None;
     let (pair_label, instance_label) = labels(cfg);
-    let measure = cfg.measure.unwrap_or(Measure::Lag);
     let want = Want {
         pair: pair_label.as_deref(),
         instance: instance_label.as_deref(),
+        measure: cfg.measure.unwrap_or(Measure::Lag),
     };
     let mut rows = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -186,29 +186,29 @@ pub fn read_against(
         ));
     }
     *seen = Seen::of(body, rows.len());
-    Ok(Payload::Measures(
-        rows.into_iter().map(|r| r.measured(measure)).collect(),
-    ))
+    Ok(Payload::Measures(rows))
 }
 
 /// The labels a source maps by.
 struct Want<'l> {
     pair: Option<&'l str>,
     instance: Option<&'l str>,
+    measure: Measure,
 }
 
 // The vector is read series by series: only the labels the source maps
-// by are kept (borrowed from the body), the others are skipped unread.
-struct Vector<'w, 'l, 'de>(&'w Want<'l>, &'w mut Vec<Row<'de>>);
+// by are kept, the others are skipped unread; each series is owned as it
+// is read, so an answer is not held twice (at 200 000 series, 15 MB).
+struct Vector<'w, 'l>(&'w Want<'l>, &'w mut Vec<Measured>);
 
-impl<'de> DeserializeSeed<'de> for Vector<'_, '_, 'de> {
+impl<'de> DeserializeSeed<'de> for Vector<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Vector<'_, '_, 'de> {
+impl<'de> Visitor<'de> for Vector<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a list of series")
@@ -218,7 +218,7 @@ impl<'de> Visitor<'de> for Vector<'_, '_, 'de> {
             self.1.reserve(n);
         }
         while let Some(m) = seq.next_element_seed(Series(self.0))? {
-            self.1.extend(m);
+            self.1.extend(m.map(|r| r.measured(self.0.measure)));
         }
         Ok(())
     }
