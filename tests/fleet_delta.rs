@@ -182,7 +182,7 @@ fn rebuild(r: &mut baton::sources::report::PairReport) {
 }
 
 #[test]
-fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
+fn prometheus_answers_read_by_place_and_applied_in_slices_give_the_same_console_as_read_whole() {
     use baton::sources::{prometheus, series_delta::Seen};
     let config = std::sync::Arc::new(baton::demo::config(std::net::SocketAddr::from((
         [127, 0, 0, 1],
@@ -206,6 +206,7 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
     let mut memos: Vec<Option<Seen>> = (0..3).map(|_| None).collect();
     let mut by_place = 0;
     let mut resynced = false;
+    let mut sliced = 0;
     for s in 1..=60i64 {
         sim.step();
         let at = start + chrono::Duration::seconds(s);
@@ -306,10 +307,15 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
                 source: src,
                 ..update(w, at)
             });
-            delta.apply(SourceUpdate {
+            // The event loop's way: taken, then applied a slice at a time
+            // (7 series here, so every answer takes several).
+            delta.take(SourceUpdate {
                 source: src,
                 ..update(d, at)
             });
+            sliced += usize::from(delta.busy());
+            while delta.work(7) {}
+            delta.settle();
         }
         whole.tick(at);
         delta.tick(at);
@@ -349,4 +355,5 @@ fn prometheus_answers_read_by_place_give_the_same_console_as_read_whole() {
         "the rebuilt standby has its score"
     );
     assert!(by_place > 120, "{by_place} of 180 answers read by place");
+    assert!(sliced > 170, "{sliced} of 180 answers applied in slices");
 }

@@ -95,9 +95,13 @@ pub async fn run(mut app: App, opts: RunOptions) -> Result<()> {
                 }
                 None => break,
             },
-            // New data is judged once no key waits (`biased`: keys first):
-            // a poll that changed many pairs takes milliseconds to judge.
-            () = std::future::ready(()), if judge_due => {
+            // An answer over many series is applied a slice at a time, and
+            // new data judged once no key waits (`biased`: keys first): a
+            // poll that changed many pairs takes milliseconds to judge.
+            () = std::future::ready(()), if app.model.busy() => {
+                app.model.work(crate::state::APPLY_SLICE);
+            }
+            () = std::future::ready(()), if judge_due && !app.model.busy() => {
                 judge_due = false;
                 app.model.settle();
                 app.refresh();

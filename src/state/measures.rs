@@ -55,35 +55,148 @@ struct Poll {
     stale_after: std::time::Duration,
 }
 
-impl Model {
-    /// Applies a whole answer; returns how many series matched nothing
-    /// known, and the pairs they changed.
-    pub(super) fn apply_measures(
-        &mut self,
+impl Poll {
+    fn new(
         source: usize,
         at: DateTime<Utc>,
-        values: &[Measured],
         h: Hysteresis,
         stale_after: std::time::Duration,
-    ) -> (usize, Vec<usize>) {
-        let poll = Poll {
+    ) -> Self {
+        Self {
             source,
             at,
             at_ms: at.timestamp_millis(),
             h,
             stale_after,
-        };
-        let mut reach = Reach {
+        }
+    }
+}
+
+/// Values applied per slice: about a millisecond at 100 000 pairs.
+pub const SLICE: usize = 16_384;
+
+/// An answer taken but not applied in full yet. Applied a slice at a time
+/// (`Model::work`): at 200 000 series one takes 10 ms or more on the
+/// state owner's thread, and a key that comes meanwhile is answered
+/// between slices rather than after the whole.
+pub(super) struct Pending {
+    poll: Poll,
+    /// The series of an answer read whole; empty for one read by place.
+    values: Vec<Measured>,
+    whole: bool,
+    reach: Reach,
+    /// The next series (whole) or place (by place) to apply.
+    next: usize,
+    touched: Vec<usize>,
+    total: usize,
+}
+
+impl Model {
+    /// Takes a whole answer, to be applied by `work`.
+    pub(super) fn take_measures(
+        &mut self,
+        source: usize,
+        at: DateTime<Utc>,
+        values: Vec<Measured>,
+        h: Hysteresis,
+        stale_after: std::time::Duration,
+    ) {
+        let reach = Reach {
             places: Vec::with_capacity(values.len()),
             unmatched: 0,
             measure: values.first().map(|m| m.measure),
         };
-        let mut touched = Vec::new();
-        for m in values {
+        self.pending = Some(Box::new(Pending {
+            poll: Poll::new(source, at, h, stale_after),
+            total: values.len(),
+            values,
+            whole: true,
+            reach,
+            next: 0,
+            touched: Vec::new(),
+        }));
+    }
+
+    /// Takes an answer read against the last whole one, to be applied by
+    /// `work`. With no whole answer to read it against (the pairs were
+    /// moved since) it is dropped and the source asked for its next
+    /// answer whole.
+    pub(super) fn take_measures_delta(
+        &mut self,
+        source: usize,
+        at: DateTime<Utc>,
+        changed: &[(u32, f64)],
+        h: Hysteresis,
+        stale_after: std::time::Duration,
+        total: usize,
+    ) {
+        let Some(mut reach) = self.reach.get_mut(source).and_then(Option::take) else {
+            self.resync.ask(source);
+            return;
+        };
+        for &(at, value) in changed {
+            match reach.places.get_mut(at as usize) {
+                Some(p) => p.value = value,
+                None => self.resync.ask(source),
+            }
+        }
+        self.pending = Some(Box::new(Pending {
+            poll: Poll::new(source, at, h, stale_after),
+            values: Vec::new(),
+            whole: false,
+            reach,
+            next: 0,
+            touched: Vec::new(),
+            total,
+        }));
+    }
+
+    /// Whether an answer taken waits to be applied in full.
+    pub fn busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Applies up to `budget` more series of the answer taken; returns
+    /// whether some are left. Judging (`settle`, `tick`) applies the rest
+    /// first, so nothing is judged on half an answer.
+    pub fn work(&mut self, budget: usize) -> bool {
+        let Some(mut p) = self.pending.take() else {
+            return false;
+        };
+        let end = p.next.saturating_add(budget);
+        let done = if p.whole {
+            self.whole_slice(&mut p, end)
+        } else {
+            self.delta_slice(&mut p, end)
+        };
+        if !done {
+            self.pending = Some(p);
+            return true;
+        }
+        let unmatched = p.reach.unmatched;
+        let source = p.poll.source;
+        if let Some(r) = self.reach.get_mut(source) {
+            *r = Some(p.reach);
+        }
+        self.dirty.add(p.touched);
+        self.unmatched_warning(source, unmatched, p.total);
+        self.generation += 1;
+        false
+    }
+
+    pub(super) fn finish_pending(&mut self) {
+        while self.work(usize::MAX) {}
+    }
+
+    /// Series of a whole answer, each found by its label; returns whether
+    /// the answer is done.
+    fn whole_slice(&mut self, p: &mut Pending, end: usize) -> bool {
+        let end = end.min(p.values.len());
+        for m in p.values.get(p.next..end).unwrap_or_default() {
             let idx = m
                 .pair
                 .as_ref()
-                .and_then(|p| self.by_pair.get(&self.pairs, p))
+                .and_then(|id| self.by_pair.get(&self.pairs, id))
                 .or_else(|| {
                     m.instance
                         .as_ref()
@@ -93,59 +206,30 @@ impl Model {
                 let id = m.instance.as_deref()?;
                 slot_of(pair, |inst| inst == id)
             });
-            let place = Place {
+            p.reach.places.push(Place {
                 pair: idx.and_then(|i| u32::try_from(i).ok()),
                 instance: slot
                     .and(m.instance.as_deref())
                     .map(|i| xxh3_64(i.as_bytes())),
                 value: m.value,
-            };
-            reach.places.push(place);
-            match idx.map(|i| self.apply_value(i, slot, m.measure, m.value, &poll)) {
-                Some(Applied::Touched) => touched.extend(idx),
+            });
+            match idx.map(|i| self.apply_value(i, slot, m.measure, m.value, &p.poll)) {
+                Some(Applied::Touched) => p.touched.extend(idx),
                 Some(Applied::Same) => {}
-                Some(Applied::Unmatched) | None => reach.unmatched += 1,
+                Some(Applied::Unmatched) | None => p.reach.unmatched += 1,
             }
         }
-        let unmatched = reach.unmatched;
-        if let Some(r) = self.reach.get_mut(source) {
-            *r = Some(reach);
-        }
-        (unmatched, touched)
+        p.next = end;
+        end >= p.values.len()
     }
 
-    /// Applies an answer read against the last whole one. Returns how
-    /// many series matched nothing, and the pairs changed; `None` when
-    /// there is no whole answer to read it against (the pairs were moved
-    /// since): the source is asked for its next answer whole.
-    pub(super) fn apply_measures_delta(
-        &mut self,
-        source: usize,
-        at: DateTime<Utc>,
-        changed: &[(u32, f64)],
-        h: Hysteresis,
-        stale_after: std::time::Duration,
-    ) -> Option<(usize, Vec<usize>)> {
-        let Some(mut reach) = self.reach.get_mut(source).and_then(Option::take) else {
-            self.resync.ask(source);
-            return None;
-        };
-        let poll = Poll {
-            source,
-            at,
-            at_ms: at.timestamp_millis(),
-            h,
-            stale_after,
-        };
-        for &(at, value) in changed {
-            match reach.places.get_mut(at as usize) {
-                Some(p) => p.value = value,
-                None => self.resync.ask(source),
-            }
-        }
-        let measure = reach.measure.unwrap_or(Measure::Lag);
-        let mut touched = Vec::new();
-        for place in &reach.places {
+    /// Places of an answer read by place, each applied again; returns
+    /// whether the answer is done.
+    fn delta_slice(&mut self, p: &mut Pending, end: usize) -> bool {
+        let measure = p.reach.measure.unwrap_or(Measure::Lag);
+        let end = end.min(p.reach.places.len());
+        let source = p.poll.source;
+        for place in p.reach.places.get(p.next..end).unwrap_or_default() {
             let Some(idx) = place.pair.map(|i| i as usize) else {
                 continue;
             };
@@ -164,15 +248,12 @@ impl Model {
                 }
                 None => None,
             };
-            if let Applied::Touched = self.apply_value(idx, slot, measure, place.value, &poll) {
-                touched.push(idx);
+            if let Applied::Touched = self.apply_value(idx, slot, measure, place.value, &p.poll) {
+                p.touched.push(idx);
             }
         }
-        let unmatched = reach.unmatched;
-        if let Some(r) = self.reach.get_mut(source) {
-            *r = Some(reach);
-        }
-        Some((unmatched, touched))
+        p.next = end;
+        end >= p.reach.places.len()
     }
 
     /// One value applied to one pair (the same for a whole answer and

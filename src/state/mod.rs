@@ -20,6 +20,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use alerts::{Alert, AlertState, Severity};
+pub use measures::SLICE as APPLY_SLICE;
 pub use pair::{Hysteresis, Instance, Pair, PairState, Role};
 pub use regions::RegionSummary;
 pub use source::{CheckState, SourceHealth, SourceStatus};
@@ -69,6 +70,8 @@ pub struct Model {
     reach: Vec<Option<measures::Reach>>,
     /// Asks sources for their next answer whole.
     resync: Resync,
+    /// A Prometheus answer taken and not yet applied in full.
+    pending: Option<Box<measures::Pending>>,
 }
 
 impl Model {
@@ -102,6 +105,7 @@ impl Model {
             next_due: None,
             reach: (0..n).map(|_| None).collect(),
             resync: Resync::new(n),
+            pending: None,
         };
         for r in &m.config.regions {
             m.places.declare(&r.id, &r.provider);
@@ -171,6 +175,8 @@ impl Model {
     }
 
     /// Applies one source update, then judges what it changed.
+    /// A Prometheus answer is applied in full here; the event loop instead
+    /// `take`s it and applies it a slice at a time (`work`).
     pub fn apply(&mut self, u: SourceUpdate) {
         self.take(u);
         self.settle();
@@ -179,6 +185,9 @@ impl Model {
     /// Applies one source update and leaves the judgement to `settle`:
     /// the event loop answers a key that came meanwhile first.
     pub fn take(&mut self, u: SourceUpdate) {
+        // Updates apply in the order they came: what is left of the last
+        // answer first.
+        self.finish_pending();
         let Some(status) = self.sources.get_mut(u.source) else {
             return;
         };
@@ -231,22 +240,14 @@ impl Model {
                         status.last_success = Some(u.at);
                         status.targets = values.len();
                         status.failed_targets = 0;
-                        let (unmatched, touched) =
-                            self.apply_measures(u.source, u.at, &values, h, stale_after);
-                        self.dirty.add(touched);
-                        self.unmatched_warning(u.source, unmatched, values.len());
+                        self.take_measures(u.source, u.at, values, h, stale_after);
                     }
                     Payload::MeasuresDelta { changed, total } => {
                         status.failures = 0;
                         status.last_success = Some(u.at);
                         status.targets = total;
                         status.failed_targets = 0;
-                        let applied =
-                            self.apply_measures_delta(u.source, u.at, &changed, h, stale_after);
-                        if let Some((unmatched, touched)) = applied {
-                            self.dirty.add(touched);
-                            self.unmatched_warning(u.source, unmatched, total);
-                        }
+                        self.take_measures_delta(u.source, u.at, &changed, h, stale_after, total);
                     }
                     Payload::Checked { detail } => {
                         status.failures = 0;

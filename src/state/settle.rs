@@ -51,6 +51,7 @@ impl Model {
     }
 
     fn judge(&mut self) {
+        self.finish_pending();
         let now_ms = self.now.timestamp_millis();
         let n = self.pairs.len();
         let dirty = std::mem::replace(&mut self.dirty, Dirty::Pairs(Vec::new()));
