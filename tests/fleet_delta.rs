@@ -115,7 +115,7 @@ fn reading_only_the_changes_gives_the_same_console_as_reading_everything() {
                     "{scenario} poll {s}: everything changed?"
                 );
             }
-            sliced += usize::from(in_slices(&mut delta, update(read, at)));
+            delta.apply(update(read, at));
             // Prometheus values over the same pairs: most say the same again,
             // some move, one names nobody; judged only where they changed.
             let measures: Vec<Measured> = (0..200)
